@@ -1,0 +1,16 @@
+"""skspec: scikit-learn compatible neural-network classification of spectra.
+
+Subpackages
+-----------
+datasets
+    The synthetic M dwarf generator and the SDSS loaders.
+preprocessing
+    Transformers of the EMCCNN paper and of everyday spectroscopy.
+models
+    Network classifiers (EMCCNN and baselines), SVM, template and per-bin
+    meta classifiers.
+"""
+
+from ._version import __version__
+
+__all__ = ["__version__"]

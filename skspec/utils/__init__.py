@@ -1,0 +1,30 @@
+"""Ground floor of skspec: the SDSS grid, bad-pixel handling, atomic writes."""
+
+from ._grid import (
+    C_KMS,
+    DLOGLAM,
+    LOGLAM0,
+    N_PIXELS,
+    air_to_vacuum,
+    rebin_to_grid,
+    sdss_loglam,
+    sdss_wavelength,
+    vacuum_to_air,
+)
+from ._io import atomic_path, atomic_write
+from ._masking import interpolate_bad_pixels
+
+__all__ = [
+    "C_KMS",
+    "DLOGLAM",
+    "LOGLAM0",
+    "N_PIXELS",
+    "air_to_vacuum",
+    "atomic_path",
+    "atomic_write",
+    "interpolate_bad_pixels",
+    "rebin_to_grid",
+    "sdss_loglam",
+    "sdss_wavelength",
+    "vacuum_to_air",
+]
