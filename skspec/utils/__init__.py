@@ -13,18 +13,32 @@ from ._grid import (
 )
 from ._io import atomic_path, atomic_write
 from ._masking import interpolate_bad_pixels
+from ._snr import (
+    SNR_EDGES,
+    der_snr,
+    sdss_snr,
+    snr_bin_index,
+    snr_bin_label,
+    snr_bin_labels,
+)
 
 __all__ = [
     "C_KMS",
     "DLOGLAM",
     "LOGLAM0",
     "N_PIXELS",
+    "SNR_EDGES",
     "air_to_vacuum",
     "atomic_path",
     "atomic_write",
+    "der_snr",
     "interpolate_bad_pixels",
     "rebin_to_grid",
     "sdss_loglam",
+    "sdss_snr",
+    "snr_bin_index",
+    "snr_bin_label",
+    "snr_bin_labels",
     "sdss_wavelength",
     "vacuum_to_air",
 ]

@@ -1,0 +1,92 @@
+"""Signal-to-noise measures and the paper's S/N bins, shared by every layer."""
+
+import numpy as np
+
+#: Edges of the EMCCNN paper's S/N bins: 5-10, 10-15 and >15.
+SNR_EDGES = (5.0, 10.0, 15.0)
+
+
+def sdss_snr(flux, ivar):
+    """S/N measured the SDSS way (``SN_MEDIAN_ALL``).
+
+    The median of ``flux * sqrt(ivar)`` over the pixels with ``ivar > 0``.
+
+    Parameters
+    ----------
+    flux, ivar : ndarray of shape (n_spectra, n_pixels)
+
+    Returns
+    -------
+    snr : ndarray of shape (n_spectra,)
+        NaN for a spectrum without any good pixel.
+    """
+    flux = np.asarray(flux, dtype=float)
+    ivar = np.asarray(ivar, dtype=float)
+    good = ivar > 0
+    ratio = np.where(good, flux * np.sqrt(np.where(good, ivar, 0.0)), np.nan)
+    out = np.full(ratio.shape[0], np.nan)
+    has = good.any(axis=1)
+    out[has] = np.nanmedian(ratio[has], axis=1)
+    return out
+
+
+def der_snr(flux):
+    """S/N estimated from the flux alone (DER_SNR, Stoehr et al. 2008).
+
+    ``median(flux) / (1.482602 / sqrt(6) * median(|2 f_i - f_{i-2} - f_{i+2}|))``,
+    vectorised over the batch. Non-finite pixels are ignored. Invariant to the
+    flux scale.
+
+    Parameters
+    ----------
+    flux : ndarray of shape (n_spectra, n_pixels)
+
+    Returns
+    -------
+    snr : ndarray of shape (n_spectra,)
+        0 for a spectrum whose noise estimate is zero and signal is zero;
+        ``inf`` when only the noise estimate is zero.
+    """
+    flux = np.asarray(flux, dtype=float)
+    if flux.ndim != 2 or flux.shape[1] < 5:
+        raise ValueError("der_snr needs a 2-D array with at least 5 pixels per spectrum")
+    flux = np.where(np.isfinite(flux), flux, np.nan)
+    signal = np.nanmedian(flux, axis=1)
+    second = np.abs(2.0 * flux[:, 2:-2] - flux[:, :-4] - flux[:, 4:])
+    noise = 1.482602 / np.sqrt(6.0) * np.nanmedian(second, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        snr = np.where(noise > 0, signal / noise, np.where(signal == 0, 0.0, np.inf))
+    return snr
+
+
+def snr_bin_labels(edges=SNR_EDGES):
+    """Names of the S/N bins: ``["<5", "5-10", "10-15", ">15"]`` for the default.
+
+    Index ``i + 1`` of the returned list names bin ``i`` of
+    :func:`snr_bin_index`; index 0 names the spectra below the first edge.
+    """
+    edges = [float(e) for e in edges]
+    fmt = lambda v: f"{v:g}"  # noqa: E731
+    labels = [f"<{fmt(edges[0])}"]
+    labels += [f"{fmt(a)}-{fmt(b)}" for a, b in zip(edges[:-1], edges[1:])]
+    labels.append(f">{fmt(edges[-1])}")
+    return labels
+
+
+def snr_bin_index(snr, edges=SNR_EDGES):
+    """Bin index of each S/N: ``-1`` below ``edges[0]``, then ``0 .. len(edges) - 1``.
+
+    Bins are closed on the left: S/N 10 falls in "10-15". NaN S/N gets ``-1``.
+    """
+    edges = np.asarray(edges, dtype=float)
+    if edges.ndim != 1 or edges.size < 1 or np.any(np.diff(edges) <= 0):
+        raise ValueError(f"S/N bin edges must be a strictly increasing sequence, got {edges}")
+    snr = np.asarray(snr, dtype=float)
+    idx = np.searchsorted(edges, snr, side="right") - 1
+    return np.where(np.isnan(snr), -1, idx)
+
+
+def snr_bin_label(snr, edges=SNR_EDGES):
+    """Bin name ("5-10", ...) of each S/N, as an object array."""
+    labels = np.asarray(snr_bin_labels(edges), dtype=object)
+    return labels[snr_bin_index(snr, edges) + 1]
