@@ -1,0 +1,791 @@
+"""Fetch the EMCCNN paper's SDSS M dwarf sample from the SDSS archive, cached on disk.
+
+Two network steps, both through astroquery's configuration
+(``astroquery.sdss.conf``) so that its ``skyserver_baseurl`` and
+``sas_baseurl`` can point elsewhere (a mirror, or a test server):
+
+1. One SQL query per (subtype, S/N bin) to SkyServer, through
+   ``astroquery.sdss.SDSS.query_sql``. Each answer is cached as CSV.
+2. The ``spec-PLATE-MJD-FIBER.fits`` files from the Science Archive Server.
+   astroquery builds the URLs (it tracks the SAS layout of every release);
+   the download itself is ours, so that it can be atomic, verified, retried
+   and resumed, which astroquery's own downloader does not promise.
+
+A rerun with everything cached makes no network request and does not even
+import astroquery.
+"""
+
+import datetime
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import check_random_state
+
+from ..utils import atomic_path, atomic_write
+from ._sdss import load_sdss_spectra
+
+__all__ = ["fetch_sdss_mdwarfs", "get_data_home"]
+
+#: Environment variable naming the default data folder.
+DATA_ENV = "SKSPEC_DATA"
+_DEFAULT_HOME = Path("~") / "skspec_data"
+
+# Columns of the SQL answer, as named in the frame (snMedian is the catalogue
+# name of the spec files' SN_MEDIAN_ALL).
+QUERY_COLUMNS = ("specobjid", "plate", "mjd", "fiberid", "run2d", "class", "subclass",
+                 "sn_median_all", "z")
+_STRING_COLUMNS = ("run2d", "class", "subclass")
+
+# The order of the TOP-n selection: a multiplicative hash of (plate, fiber,
+# mjd) modulo the Mersenne prime 2^31 - 1, with multipliers drawn from
+# random_state. It is a fixed pseudo-random permutation of the catalogue, so a
+# call is reproducible and not biased towards early plates, as ORDER BY
+# specObjID would be. Plate, fiber and the multipliers (< 2^24) keep every
+# product below 2^63.
+_HASH_PRIME = 2_147_483_647
+_SQL = (
+    "SELECT TOP {n} s.specObjID AS specobjid, s.plate AS plate, s.mjd AS mjd, "
+    "s.fiberID AS fiberid, s.run2d AS run2d, s.class AS class, s.subClass AS subclass, "
+    "s.snMedian AS sn_median_all, s.z AS z "
+    "FROM SpecObj AS s "
+    "WHERE s.class = 'STAR' AND s.subClass LIKE '{subtype}%' "
+    "AND s.subClass NOT LIKE '%III%' "
+    "AND s.snMedian >= {lo}{hi_clause} "
+    "ORDER BY ((CAST(s.plate AS BIGINT) * 1000 + s.fiberID) * {a} "
+    "+ CAST(s.mjd AS BIGINT) * {b}) % {prime}, s.specObjID"
+)
+_SUBTYPE = re.compile(r"^[A-Z][0-9]$")
+_INSTALL_HINT = ("fetch_sdss_mdwarfs needs astroquery to reach the SDSS archive: "
+                 "pip install skspec[fetch]  (or: pip install astroquery)")
+_CHUNK = 1 << 16
+
+
+# --------------------------------------------------------------------------
+# Where the data live
+# --------------------------------------------------------------------------
+
+def get_data_home(data_home=None):
+    """Return the folder where skspec caches downloaded data, creating it.
+
+    Parameters
+    ----------
+    data_home : str or Path, default=None
+        The folder to use. By default the ``SKSPEC_DATA`` environment variable
+        if set, else ``~/skspec_data``. ``~`` is expanded.
+
+    Returns
+    -------
+    data_home : Path
+
+    See Also
+    --------
+    fetch_sdss_mdwarfs : Caches its queries and spectra under this folder.
+
+    Examples
+    --------
+    >>> from skspec.datasets import get_data_home
+    >>> get_data_home("/tmp/skspec_cache")  # doctest: +SKIP
+    PosixPath('/tmp/skspec_cache')
+    """
+    if data_home is None:
+        data_home = os.environ.get(DATA_ENV) or _DEFAULT_HOME
+    path = Path(data_home).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --------------------------------------------------------------------------
+# Parameters and SQL
+# --------------------------------------------------------------------------
+
+def _check_params(subtypes, snr_bins, n_per_class_and_bin, data_release, n_retries, backoff,
+                  timeout, n_jobs):
+    if isinstance(subtypes, str):
+        subtypes = (subtypes,)
+    subtypes = tuple(subtypes)
+    bad = [s for s in subtypes if not isinstance(s, str) or not _SUBTYPE.match(s)]
+    if not subtypes or bad:
+        raise ValueError(f"subtypes must be a non-empty sequence of SDSS subclasses such as "
+                         f"'M0' (a capital letter and a digit), got {bad or subtypes!r}")
+    if len(set(subtypes)) != len(subtypes):
+        raise ValueError(f"subtypes has duplicates: {subtypes!r}")
+    bins = []
+    try:
+        for lo, hi in snr_bins:
+            bins.append((float(lo), None if hi is None else float(hi)))
+    except (TypeError, ValueError):
+        raise ValueError(f"snr_bins must be a sequence of (low, high) pairs with high=None "
+                         f"for an open bin, got {snr_bins!r}") from None
+    if not bins:
+        raise ValueError("snr_bins is empty")
+    for lo, hi in bins:
+        if not np.isfinite(lo) or lo < 0 or (hi is not None and not (np.isfinite(hi) and hi > lo)):
+            raise ValueError(f"S/N bin ({lo:g}, {hi}) must have 0 <= low < high")
+    ordered = sorted(bins, key=lambda pair: pair[0])
+    for (lo1, hi1), (lo2, _) in zip(ordered[:-1], ordered[1:]):
+        if hi1 is None or hi1 > lo2:
+            raise ValueError(f"S/N bins overlap: {snr_bins!r}")
+    for name, value, low in (("n_per_class_and_bin", n_per_class_and_bin, 1),
+                             ("data_release", data_release, 8), ("n_retries", n_retries, 0),
+                             ("n_jobs", n_jobs, 1)):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    for name, value in (("backoff", backoff), ("timeout", timeout)):
+        if isinstance(value, bool) or not isinstance(value, Real) or not value >= 0:
+            raise ValueError(f"{name} must be a non-negative number of seconds, got {value!r}")
+    return subtypes, bins
+
+
+def _bin_label(lo, hi):
+    return f">{lo:g}" if hi is None else f"{lo:g}-{hi:g}"
+
+
+def _selection_sql(subtype, lo, hi, n, a, b):
+    """The SkyServer SQL selecting up to ``n`` stars of one (subtype, S/N bin) cell.
+
+    Bins are closed on the left, like :func:`skspec.utils.snr_bin_index`.
+    ``SpecObj`` is SkyServer's view of the science-primary spectra, so a star
+    observed twice appears once. Giant templates (``"M6III"``) are left out:
+    the sample is of dwarfs.
+    """
+    return _SQL.format(n=int(n), subtype=subtype, lo=f"{lo:g}",
+                       hi_clause="" if hi is None else f" AND s.snMedian < {hi:g}",
+                       a=int(a), b=int(b), prime=_HASH_PRIME)
+
+
+# --------------------------------------------------------------------------
+# Network helpers (astroquery and requests are imported only when needed)
+# --------------------------------------------------------------------------
+
+def _astroquery_sdss():
+    try:
+        from astroquery.sdss import SDSS
+    except ImportError as exc:
+        raise ImportError(_INSTALL_HINT) from exc
+    return SDSS
+
+
+def _is_transient_status(status):
+    # Server-side trouble and throttling may pass; 4xx such as 404 will not.
+    return status >= 500 or status in (408, 425, 429)
+
+
+_sleep = time.sleep  # a module attribute, so that tests can record the back-off
+
+
+def _sleep_before(attempt, backoff):
+    if attempt:
+        _sleep(backoff * 2 ** (attempt - 1))
+
+
+def _empty_selection():
+    return _normalise(pd.DataFrame({c: pd.Series(dtype=object) for c in QUERY_COLUMNS}))
+
+
+def _normalise(frame):
+    """Lower-case column names and fixed dtypes (``run2d`` 26 is text, not a number)."""
+    frame = frame.rename(columns=str.lower)
+    missing = [c for c in QUERY_COLUMNS if c not in frame]
+    if missing:
+        raise ValueError(f"the SkyServer answer lacks column(s) {missing}")
+    for col in _STRING_COLUMNS:
+        frame[col] = frame[col].fillna("").astype(str).str.strip()
+    # specObjID needs 64 unsigned bits (plate << 50 passes 2**63 from plate 8192).
+    frame["specobjid"] = frame["specobjid"].astype(np.uint64)
+    for col in ("plate", "mjd", "fiberid"):
+        frame[col] = frame[col].astype(np.int64)
+    for col in ("sn_median_all", "z"):
+        frame[col] = frame[col].astype(np.float64)
+    return frame
+
+
+def _run_query(sql, data_release, *, n_retries, backoff, timeout):
+    """Answer of SkyServer to ``sql`` as a DataFrame, with retries on transient failures."""
+    SDSS = _astroquery_sdss()
+    import requests
+    from astroquery.exceptions import RemoteServiceError
+
+    last = None
+    for attempt in range(n_retries + 1):
+        _sleep_before(attempt, backoff)
+        try:
+            table = SDSS.query_sql(sql, data_release=data_release, timeout=timeout, cache=False)
+        except RemoteServiceError as exc:  # the server rejected the SQL itself
+            raise ValueError(f"SkyServer DR{data_release} rejected the query ({exc}): "
+                             f"{sql}") from exc
+        except requests.HTTPError as exc:
+            last = exc
+            if not _is_transient_status(getattr(exc.response, "status_code", 500)):
+                break
+        except (requests.RequestException, ValueError) as exc:
+            # ValueError: an answer that is not the CSV asked for (a
+            # maintenance page, a cut-off body) - worth another try.
+            last = exc
+        else:
+            if table is None:  # astroquery's way of saying "no rows"
+                return _empty_selection()
+            return _normalise(table.to_pandas())
+    raise ConnectionError(f"SkyServer DR{data_release} query failed after {attempt + 1} "
+                          f"attempt(s) ({type(last).__name__}: {last}): {sql}") from last
+
+
+def _cached_query(sql, data_release, query_dir, *, download_if_missing, **retry):
+    """The answer to ``sql`` from the cache, querying and caching it when absent.
+
+    The CSV is written last, atomically: its presence means a complete answer.
+    The JSON beside it records the SQL text, release and date. ``(None, None)``
+    when the answer is not cached and may not be downloaded.
+    """
+    key = hashlib.sha256(f"DR{data_release}\n{sql}".encode()).hexdigest()[:24]
+    csv_path, meta_path = query_dir / f"{key}.csv", query_dir / f"{key}.json"
+    if csv_path.is_file():
+        try:
+            frame = _normalise(pd.read_csv(csv_path, dtype={c: str for c in _STRING_COLUMNS}))
+        except (ValueError, OSError):  # damaged by hand or by the disk: ask again
+            csv_path.unlink(missing_ok=True)
+        else:
+            try:
+                meta = json.loads(meta_path.read_text())
+            except (OSError, ValueError):
+                meta = {"sql": sql, "data_release": data_release, "queried_at": "unknown"}
+            return frame, meta
+    if not download_if_missing:
+        return None, None
+    frame = _run_query(sql, data_release, **retry)
+    from astroquery import __version__ as aq_version
+    from astroquery.sdss import conf
+
+    meta = {"sql": sql, "data_release": data_release,
+            "queried_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec="seconds"),
+            "skyserver": conf.skyserver_baseurl, "astroquery": aq_version,
+            "n_rows": len(frame)}
+    with atomic_write(meta_path, "w", encoding="utf-8") as fh:
+        json.dump(meta, fh, indent=1)
+    with atomic_write(csv_path, "w", encoding="utf-8", newline="") as fh:
+        frame.to_csv(fh, index=False)
+    return frame, meta
+
+
+def _spectrum_urls(selection, data_release):
+    """SAS URLs of the selected spectra, built by astroquery.
+
+    ``SDSS.get_spectra_async`` returns lazy file containers (nothing is
+    downloaded until one is opened); only their target URL is used, so the
+    release-specific layout (``spectra/full`` from DR16, the DR18 tree) stays
+    astroquery's business and follows ``astroquery.sdss.conf.sas_baseurl``.
+    """
+    SDSS = _astroquery_sdss()
+    from astropy.table import Table
+
+    matches = Table({
+        "run2d": [str(v) for v in selection["run2d"]],
+        "plate": selection["plate"].to_numpy(dtype=np.int64),
+        "mjd": selection["mjd"].to_numpy(dtype=np.int64),
+        "fiberID": selection["fiberid"].to_numpy(dtype=np.int64),
+    })
+    containers = SDSS.get_spectra_async(matches=matches, data_release=data_release,
+                                        cache=False, show_progress=False)
+    return [c._target for c in containers]
+
+
+# --------------------------------------------------------------------------
+# Files: verification, cache, download
+# --------------------------------------------------------------------------
+
+class _BadFile(ValueError):
+    """A downloaded or cached file that is not the complete spectrum expected."""
+
+
+class _HTTPStatus(Exception):
+    def __init__(self, status):
+        super().__init__(f"HTTP {status}")
+        self.transient = _is_transient_status(status)
+
+
+def _spec_name(plate, mjd, fiber):
+    return f"spec-{int(plate):04d}-{int(mjd):05d}-{int(fiber):04d}.fits"
+
+
+def _sidecar(path):
+    return path.with_name(path.name + ".sha256")
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+_BLOCK = 2880  # FITS files are made of 2880-byte blocks
+# The header keywords _verify_fits looks at; the others are not decoded.
+_WANTED = {b"SIMPLE", b"BITPIX", b"PCOUNT", b"GCOUNT", b"TFIELDS", b"EXTNAME", b"PLATEID",
+           b"MJD", b"FIBERID", b"CHECKSUM", b"DATASUM"}
+_WANTED_PREFIXES = (b"NAXIS", b"TTYPE")
+
+
+def _card_value(raw):
+    """Value of a FITS header card (bytes 10-80): str, int, float, bool or None."""
+    text = raw.decode("ascii", "replace").strip()
+    if text.startswith("'"):
+        end = text.find("'", 1)
+        while end != -1 and text[end + 1:end + 2] == "'":  # '' is an escaped quote
+            end = text.find("'", end + 2)
+        return text[1:end if end != -1 else None].replace("''", "'").rstrip()
+    text = text.split("/", 1)[0].strip()
+    if text in ("T", "F"):
+        return text == "T"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _fits_headers(path):
+    """Header keywords of every HDU, walking the file's blocks without astropy.
+
+    Raises :class:`_BadFile` when the file is not FITS or ends before the
+    data a header announces (a truncated download). About 100 times faster
+    than parsing the headers with astropy, and thread-safe: astropy reports a
+    truncated file only with a warning, and catching warnings is not
+    thread-safe (``warnings.catch_warnings`` swaps process-wide state).
+    """
+    size = os.path.getsize(path)
+    if size == 0 or size % _BLOCK:
+        raise _BadFile(f"{size} bytes is not a whole number of FITS blocks (truncated?)")
+    headers, pos = [], 0
+    with open(path, "rb") as fh:
+        if not fh.read(10).startswith(b"SIMPLE  ="):
+            raise _BadFile("not a FITS file (it does not start with SIMPLE =)")
+        fh.seek(0)
+        while pos < size:
+            raw = b""
+            while True:  # the header: blocks up to the one holding END
+                block = fh.read(_BLOCK)
+                if len(block) < _BLOCK:
+                    raise _BadFile(f"truncated inside the header of HDU {len(headers)}")
+                raw += block
+                pos += _BLOCK
+                if any(block[k:k + 8] == b"END     " for k in range(0, _BLOCK, 80)):
+                    break
+            cards = {}
+            for k in range(0, len(raw), 80):
+                key = raw[k:k + 8].rstrip()
+                if key == b"END":
+                    break
+                if (key in _WANTED or key.startswith(_WANTED_PREFIXES)) \
+                        and raw[k + 8:k + 10] == b"= ":
+                    cards[key.decode("ascii")] = _card_value(raw[k + 10:k + 80])
+            try:
+                naxis = [int(cards[f"NAXIS{i}"]) for i in range(1, int(cards["NAXIS"]) + 1)]
+                n_bytes = (abs(int(cards["BITPIX"])) // 8 * int(cards.get("GCOUNT", 1))
+                           * (int(cards.get("PCOUNT", 0)) + (int(np.prod(naxis)) if naxis else 0)))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise _BadFile(f"HDU {len(headers)} has an invalid header ({exc!r})") from None
+            headers.append(cards)
+            pos += -(-n_bytes // _BLOCK) * _BLOCK
+            if pos > size:
+                raise _BadFile(f"truncated: HDU {len(headers) - 1} ends at byte {pos}, the "
+                               f"file has {size}")
+            fh.seek(pos)
+    return headers
+
+
+def _verify_fits(path, ids=None):
+    """Raise :class:`_BadFile` unless ``path`` is a complete SDSS spec file.
+
+    Every HDU present in full (:func:`_fits_headers`); the FITS
+    CHECKSUM/DATASUM keywords verified when a file has them; a COADD table
+    with flux/loglam/ivar in HDU 1; a metadata table (SPECOBJ or SPALL) in
+    HDU 2; the expected ``(plate, mjd, fiber)`` in the primary header.
+    """
+    headers = _fits_headers(path)
+    if len(headers) < 3:
+        raise _BadFile(f"{len(headers)} HDUs, an SDSS spec file has at least 3")
+    columns = [{str(h.get(f"TTYPE{k}", "")).lower()
+                for k in range(1, int(h.get("TFIELDS") or 0) + 1)} for h in headers[1:3]]
+    missing = sorted({"flux", "loglam", "ivar"} - columns[0])
+    if missing:
+        raise _BadFile(f"HDU 1 is not a COADD table (no {missing})")
+    if not {"plate", "mjd", "fiberid"} <= columns[1]:
+        raise _BadFile("HDU 2 is not a SPECOBJ/SPALL table (no PLATE, MJD, FIBERID)")
+    got = tuple(headers[0].get(k) for k in ("PLATEID", "MJD", "FIBERID"))
+    if ids is not None and all(isinstance(v, int) for v in got) and got != tuple(ids):
+        raise _BadFile(f"holds spectrum {got}, expected {tuple(ids)}")
+    if any("CHECKSUM" in h or "DATASUM" in h for h in headers):
+        _verify_checksums(path)
+
+
+def _verify_checksums(path):
+    # verify_checksum/verify_datasum return 0 on a mismatch (rather than warn,
+    # as fits.open(checksum=True) does), so this is safe in a worker thread.
+    from astropy.io import fits
+
+    try:
+        with fits.open(path, memmap=False) as hdul:
+            for index, hdu in enumerate(hdul):
+                if hdu.verify_datasum() == 0 or hdu.verify_checksum() == 0:
+                    raise _BadFile(f"FITS checksum verification failed for HDU {index}")
+    except _BadFile:
+        raise
+    except Exception as exc:  # any failure to parse means a damaged file
+        raise _BadFile(f"unreadable FITS ({type(exc).__name__}: {exc})") from exc
+
+
+def _cache_state(path, ids):
+    """``"ok"``, ``"missing"`` or ``"corrupt"`` (a corrupt file is deleted).
+
+    A file downloaded by us has a ``.sha256`` sidecar and is checked against
+    it (any changed byte is caught); a file without one (copied in by hand,
+    or a run killed between the rename and the sidecar) is checked as FITS
+    and then gets its sidecar.
+    """
+    if not path.is_file():
+        return "missing"
+    side = _sidecar(path)
+    try:
+        if side.is_file():
+            recorded = side.read_text().split()[0] if side.stat().st_size else ""
+            if recorded == _sha256(path):
+                return "ok"
+            raise _BadFile("SHA-256 differs from the one recorded at download")
+        _verify_fits(path, ids)
+        _write_sidecar(path, _sha256(path))
+        return "ok"
+    except (_BadFile, OSError):
+        for p in (path, side):
+            p.unlink(missing_ok=True)
+        return "corrupt"
+
+
+def _write_sidecar(path, digest):
+    with atomic_write(_sidecar(path), "w", encoding="ascii") as fh:
+        fh.write(f"{digest}  {path.name}\n")
+
+
+def _download(session, url, path, ids, timeout):
+    """Stream ``url`` into a temporary file, verify it, rename it to ``path``."""
+    with session.get(url, stream=True, timeout=timeout) as resp:
+        if resp.status_code != 200:
+            raise _HTTPStatus(resp.status_code)
+        announced = resp.headers.get("Content-Length")
+        encoded = resp.headers.get("Content-Encoding", "identity") != "identity"
+        digest, size = hashlib.sha256(), 0
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
+                for chunk in resp.iter_content(_CHUNK):
+                    fh.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+            if announced is not None and not encoded and size != int(announced):
+                raise _BadFile(f"received {size} of {announced} bytes")
+            _verify_fits(tmp, ids)
+    _write_sidecar(path, digest.hexdigest())
+
+
+class _Downloader:
+    """Download with retries and exponential back-off; one HTTP session per thread."""
+
+    def __init__(self, n_retries, backoff, timeout):
+        import requests
+
+        from .. import __version__
+
+        self._requests = requests
+        self.n_retries, self.backoff, self.timeout = n_retries, backoff, timeout
+        self._agent = f"skspec/{__version__} (fetch_sdss_mdwarfs)"
+        self._local = threading.local()
+        self._sessions = []
+        self._lock = threading.Lock()
+
+    def _session(self):
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self._requests.Session()
+            session.headers["User-Agent"] = self._agent
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def __call__(self, url, path, ids):
+        """``None`` on success, else the reason of the last failure."""
+        last = None
+        for attempt in range(self.n_retries + 1):
+            _sleep_before(attempt, self.backoff)
+            try:
+                _download(self._session(), url, path, ids, self.timeout)
+                return None
+            except _HTTPStatus as exc:
+                last = exc
+                if not exc.transient:
+                    break
+            except (self._requests.RequestException, _BadFile, OSError) as exc:
+                last = exc
+        return f"{type(last).__name__}: {last} (after {attempt + 1} attempt(s))"
+
+    def close(self):
+        for session in self._sessions:
+            session.close()
+
+
+def _download_all(todo, downloader, n_jobs):
+    """Run the downloads; return ``{index: reason}`` of those that failed."""
+    failures = {}
+    if n_jobs == 1 or len(todo) == 1:
+        for i, url, path, ids in todo:
+            reason = downloader(url, path, ids)
+            if reason is not None:
+                failures[i] = reason
+        return failures
+    pool = ThreadPoolExecutor(max_workers=min(n_jobs, len(todo)),
+                              thread_name_prefix="skspec-fetch")
+    try:
+        futures = {i: pool.submit(downloader, url, path, ids) for i, url, path, ids in todo}
+        for i, future in futures.items():
+            reason = future.result()
+            if reason is not None:
+                failures[i] = reason
+    except BaseException:
+        # Ctrl-C: let the files in flight finish (or clean up their temporary
+        # file) but start no new one.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return failures
+
+
+# --------------------------------------------------------------------------
+# The public function
+# --------------------------------------------------------------------------
+
+def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
+                       snr_bins=((5, 10), (10, 15), (15, None)), n_per_class_and_bin=100,
+                       data_release=14, data_home=None, *, random_state=0,
+                       download_if_missing=True, n_retries=3, backoff=1.0, timeout=60.0,
+                       n_jobs=4):
+    """Fetch the EMCCNN paper's sample of SDSS M dwarfs, cached on disk.
+
+    Selects stars by the SDSS pipeline's ``SUBCLASS`` and median S/N with one
+    SQL query per (subtype, S/N bin) to SkyServer, downloads their
+    ``spec-PLATE-MJD-FIBER.fits`` files from the Science Archive Server and
+    reads them with :func:`load_sdss_spectra`. Everything is cached under
+    ``data_home``: a second call makes no network request.
+
+    Needs ``astroquery`` (``pip install skspec[fetch]``) when something is
+    not yet cached.
+
+    Parameters
+    ----------
+    subtypes : sequence of str, default=("M0", "M1", "M2", "M3", "M4")
+        SDSS subclasses to select (``subClass LIKE 'M0%'``, so the BOSS form
+        ``"M0 (123456)"`` is included).
+    snr_bins : sequence of (float, float or None), default=((5, 10), (10, 15), (15, None))
+        S/N bins on ``SN_MEDIAN_ALL`` (SkyServer's ``snMedian``), closed on
+        the left; ``None`` leaves a bin open. Bins must not overlap.
+    n_per_class_and_bin : int, default=100
+        Stars selected per (subtype, bin) cell, at most; a cell with fewer
+        stars in the archive gives all of them.
+    data_release : int, default=14
+        SDSS data release (8 or later), used for the SQL service and the file
+        paths.
+    data_home : str or Path, default=None
+        Cache folder, see :func:`get_data_home` (``$SKSPEC_DATA`` or
+        ``~/skspec_data``). Files go under ``sdss_dr{data_release}/``.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the pseudo-random order in which the SQL picks the stars of a
+        cell: the same value selects the same stars. ``None`` gives a new
+        selection (and new downloads) on every call.
+    download_if_missing : bool, default=True
+        If False, use the cache only and raise :class:`FileNotFoundError` when
+        a query answer or a spectrum is missing.
+    n_retries : int, default=3
+        Further attempts after a failed query or download (HTTP 5xx, 408, 429,
+        dropped connection, time-out, truncated or invalid file). HTTP 404 and
+        other client errors are not retried.
+    backoff : float, default=1.0
+        Seconds before the first retry, doubled for each further one.
+    timeout : float, default=60.0
+        Seconds to wait for the server to connect or send data.
+    n_jobs : int, default=4
+        Parallel downloads (threads).
+
+    Returns
+    -------
+    dataset : :class:`~sklearn.utils.Bunch`
+        The Bunch of :func:`load_sdss_spectra` (``data``, ``ivar``,
+        ``target``, ``wavelength``, ``snr``, ``frame``, ``errors``,
+        ``DESCR``), with in ``frame`` the query's columns ``specobjid``,
+        ``run2d``, ``sn_median_all`` (``plate``, ``mjd``, ``class``,
+        ``subclass``, ``z`` are read from the files, ``fiberid`` is
+        ``fiber``), the cell that selected the star (``selection_subtype``,
+        ``selection_snr_bin``) and its ``url``. ``errors`` lists
+        ``(url, reason)`` for every spectrum that could not be downloaded
+        (and ``(path, reason)`` for any the reader skipped). ``DESCR`` records
+        the data release, the SQL statements, the date they ran and what was
+        downloaded.
+
+    Raises
+    ------
+    ImportError
+        If astroquery is needed but not installed.
+    FileNotFoundError
+        If ``download_if_missing=False`` and the cache lacks something.
+    ConnectionError
+        If a query still fails after the retries, or no spectrum at all could
+        be downloaded.
+    ValueError
+        For invalid parameters, SQL rejected by the server, or a selection
+        without any star.
+
+    Warns
+    -----
+    RuntimeWarning
+        Naming the spectra that failed to download after all retries; the
+        others are returned.
+
+    See Also
+    --------
+    load_sdss_spectra : Read spectrum files already on disk.
+    get_data_home : The cache folder.
+
+    Notes
+    -----
+    Downloads go to a temporary file beside the destination and are renamed
+    only once complete and verified (length announced by the server, FITS
+    CHECKSUM when present, all HDUs readable, COADD columns present, the
+    expected plate/MJD/fiber in HDU 2), so an interrupted run leaves no half
+    file under a final name and a rerun fetches only what is missing. The
+    SHA-256 of each download is stored beside it (``.sha256``); a cached file
+    that no longer matches, or fails the FITS checks, is fetched again.
+
+    Reproducibility rests on the frozen content of a data release: the same
+    call against DR14 selects the same stars. The stars of a cell are the
+    first ``n_per_class_and_bin`` in a pseudo-random order of the science-
+    primary spectra (SkyServer's ``SpecObj`` view), hashed from plate, fiber
+    and MJD with multipliers drawn from ``random_state``.
+
+    Examples
+    --------
+    >>> from skspec.datasets import fetch_sdss_mdwarfs
+    >>> ds = fetch_sdss_mdwarfs(n_per_class_and_bin=10)  # doctest: +SKIP
+    >>> ds.data.shape, ds.frame["selection_snr_bin"].value_counts()  # doctest: +SKIP
+    """
+    subtypes, bins = _check_params(subtypes, snr_bins, n_per_class_and_bin, data_release,
+                                   n_retries, backoff, timeout, n_jobs)
+    root = get_data_home(data_home) / f"sdss_dr{int(data_release)}"
+    query_dir, spectra_dir = root / "queries", root / "spectra"
+    retry = {"n_retries": int(n_retries), "backoff": float(backoff), "timeout": float(timeout)}
+
+    rng = check_random_state(random_state)
+    a, b = (int(v) for v in rng.randint(1, 2**24, size=2))
+
+    # 1. The selection: one cached query per (subtype, bin) cell.
+    parts, cells, missing = [], [], []
+    for subtype in subtypes:
+        for lo, hi in bins:
+            sql = _selection_sql(subtype, lo, hi, n_per_class_and_bin, a, b)
+            frame, meta = _cached_query(sql, int(data_release), query_dir,
+                                           download_if_missing=download_if_missing, **retry)
+            if frame is None:
+                missing.append(f"query {subtype} {_bin_label(lo, hi)}")
+                continue
+            frame = frame.assign(selection_subtype=subtype, selection_snr_bin=_bin_label(lo, hi))
+            if len(frame):  # (concatenating empty frames would loosen the dtypes)
+                parts.append(frame)
+            cells.append((subtype, _bin_label(lo, hi), len(frame), meta))
+    if missing:
+        raise FileNotFoundError(
+            f"{len(missing)} of {len(subtypes) * len(bins)} selection queries are not cached "
+            f"under {query_dir} and download_if_missing=False; run once with "
+            f"download_if_missing=True (needs internet and astroquery)")
+    selection = pd.concat(parts, ignore_index=True) if parts else _empty_selection()
+    selection = selection.drop_duplicates(["plate", "mjd", "fiberid"], ignore_index=True)
+    if selection.empty:
+        raise ValueError(f"SDSS DR{data_release} has no star of subclass {list(subtypes)} in "
+                         f"the S/N bins {[_bin_label(*b) for b in bins]}")
+    ids = list(zip(selection["plate"].astype(int), selection["mjd"].astype(int),
+                   selection["fiberid"].astype(int)))
+    paths = [spectra_dir / _spec_name(*i) for i in ids]
+
+    # 2. The files: verify what is cached, download the rest.
+    states = [_cache_state(p, i) for p, i in zip(paths, ids)]
+    todo_idx = [k for k, s in enumerate(states) if s != "ok"]
+    if todo_idx and not download_if_missing:
+        raise FileNotFoundError(
+            f"{len(todo_idx)} of {len(paths)} selected spectra are not cached (or are "
+            f"corrupt) under {spectra_dir} and download_if_missing=False")
+    urls = [None] * len(paths)
+    failures = {}
+    if todo_idx:
+        todo_urls = _spectrum_urls(selection.iloc[todo_idx], int(data_release))
+        for k, url in zip(todo_idx, todo_urls):
+            urls[k] = url
+        downloader = _Downloader(**retry)
+        try:
+            failures = _download_all([(k, urls[k], paths[k], ids[k]) for k in todo_idx],
+                                     downloader, int(n_jobs))
+        finally:
+            downloader.close()
+    errors = [(urls[k], reason) for k, reason in sorted(failures.items())]
+    if failures:
+        warnings.warn(
+            f"{len(failures)} of {len(paths)} SDSS spectra could not be downloaded after "
+            f"{n_retries} retries and are left out (see the result's `errors`): "
+            + "; ".join(f"{u}: {r}" for u, r in errors[:5])
+            + (" ..." if len(errors) > 5 else ""), RuntimeWarning, stacklevel=2)
+    ok = [k for k in range(len(paths)) if k not in failures]
+    if not ok:
+        raise ConnectionError(f"none of the {len(paths)} selected spectra could be "
+                              f"downloaded; first failure: {errors[0][0]}: {errors[0][1]}")
+
+    # 3. Read them and record the selection beside each spectrum.
+    dataset = load_sdss_spectra([str(paths[k]) for k in ok], on_error="skip")
+    extra = selection.iloc[ok].assign(
+        path=[str(paths[k]) for k in ok],
+        url=[urls[k] if urls[k] is not None else "" for k in ok])
+    # plate, mjd, class, subclass and z also come from the files (the same
+    # pipeline values); fiberid is the reader's `fiber`.
+    keep = ["path"] + [c for c in extra.columns
+                       if c not in dataset.frame.columns and c != "fiberid"]
+    frame = dataset.frame.merge(extra[keep], on="path", how="left", validate="one_to_one")
+    dataset.frame = frame
+    dataset.errors = errors + list(dataset.errors)
+    n_cached = len(paths) - len(todo_idx)
+    n_corrupt = sum(s == "corrupt" for s in states)
+    dataset.DESCR = _describe(data_release, cells, n_per_class_and_bin, random_state,
+                              n_cached, len(todo_idx), n_corrupt, len(failures),
+                              len(frame)) + "\n" + dataset.DESCR
+    return dataset
+
+
+def _describe(data_release, cells, n, random_state, n_cached, n_fetched, n_corrupt,
+              n_failed, n_loaded):
+    dates = sorted({str(meta.get("queried_at", "unknown")) for *_, meta in cells})
+    lines = [
+        f"SDSS DR{data_release} M dwarfs (skspec.datasets.fetch_sdss_mdwarfs)",
+        "-" * 60,
+        f"Data release: {data_release}. Selection: up to {n} stars per (subtype, S/N bin) "
+        f"cell, random_state={random_state!r}; SkyServer queried at {', '.join(dates)} (UTC).",
+        f"Spectra: {n_loaded} loaded; {n_cached} from the cache, {n_fetched} downloaded "
+        f"({n_corrupt} of them replacing a corrupt cached file), {n_failed} failed "
+        f"(see `errors`).",
+        "Cells (subtype, S/N bin: stars selected) and their SQL:",
+    ]
+    for subtype, label, count, meta in cells:
+        lines.append(f"  {subtype} {label}: {count}")
+        lines.append(f"    {meta['sql']}")
+    return "\n".join(lines) + "\n"
