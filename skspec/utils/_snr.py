@@ -50,10 +50,15 @@ def der_snr(flux):
     flux = np.asarray(flux, dtype=float)
     if flux.ndim != 2 or flux.shape[1] < 5:
         raise ValueError("der_snr needs a 2-D array with at least 5 pixels per spectrum")
-    flux = np.where(np.isfinite(flux), flux, np.nan)
-    signal = np.nanmedian(flux, axis=1)
+    # np.median is several times faster than np.nanmedian: use the NaN-aware
+    # path only when some pixel is not finite.
+    median = np.median
+    if not np.isfinite(flux).all():
+        flux = np.where(np.isfinite(flux), flux, np.nan)
+        median = np.nanmedian
+    signal = median(flux, axis=1)
     second = np.abs(2.0 * flux[:, 2:-2] - flux[:, :-4] - flux[:, 4:])
-    noise = 1.482602 / np.sqrt(6.0) * np.nanmedian(second, axis=1)
+    noise = 1.482602 / np.sqrt(6.0) * median(second, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         snr = np.where(noise > 0, signal / noise, np.where(signal == 0, 0.0, np.inf))
     return snr
