@@ -15,6 +15,7 @@ from ._io import atomic_path, atomic_write
 from ._masking import interpolate_bad_pixels
 from ._snr import (
     SNR_EDGES,
+    der_noise,
     der_snr,
     sdss_snr,
     snr_bin_index,
@@ -31,6 +32,7 @@ __all__ = [
     "air_to_vacuum",
     "atomic_path",
     "atomic_write",
+    "der_noise",
     "der_snr",
     "interpolate_bad_pixels",
     "rebin_to_grid",

@@ -30,12 +30,41 @@ def sdss_snr(flux, ivar):
     return out
 
 
+def _finite_median(flux):
+    """np.median, or np.nanmedian (several times slower) when needed."""
+    if np.isfinite(flux).all():
+        return flux, np.median
+    return np.where(np.isfinite(flux), flux, np.nan), np.nanmedian
+
+
+def der_noise(flux):
+    """Per-spectrum noise estimated from the flux alone (the DER_SNR noise).
+
+    ``1.482602 / sqrt(6) * median(|2 f_i - f_{i-2} - f_{i+2}|)`` (Stoehr et al.
+    2008), vectorised over the batch; non-finite pixels are ignored.
+
+    Parameters
+    ----------
+    flux : ndarray of shape (n_spectra, n_pixels)
+        At least 5 pixels per spectrum.
+
+    Returns
+    -------
+    noise : ndarray of shape (n_spectra,)
+    """
+    flux = np.asarray(flux, dtype=float)
+    if flux.ndim != 2 or flux.shape[1] < 5:
+        raise ValueError("DER_SNR needs a 2-D array with at least 5 pixels per spectrum")
+    flux, median = _finite_median(flux)
+    second = np.abs(2.0 * flux[:, 2:-2] - flux[:, :-4] - flux[:, 4:])
+    return 1.482602 / np.sqrt(6.0) * median(second, axis=1)
+
+
 def der_snr(flux):
     """S/N estimated from the flux alone (DER_SNR, Stoehr et al. 2008).
 
-    ``median(flux) / (1.482602 / sqrt(6) * median(|2 f_i - f_{i-2} - f_{i+2}|))``,
-    vectorised over the batch. Non-finite pixels are ignored. Invariant to the
-    flux scale.
+    ``median(flux) / der_noise(flux)``, vectorised over the batch.
+    Non-finite pixels are ignored. Invariant to the flux scale.
 
     Parameters
     ----------
@@ -47,18 +76,9 @@ def der_snr(flux):
         0 for a spectrum whose noise estimate is zero and signal is zero;
         ``inf`` when only the noise estimate is zero.
     """
-    flux = np.asarray(flux, dtype=float)
-    if flux.ndim != 2 or flux.shape[1] < 5:
-        raise ValueError("der_snr needs a 2-D array with at least 5 pixels per spectrum")
-    # np.median is several times faster than np.nanmedian: use the NaN-aware
-    # path only when some pixel is not finite.
-    median = np.median
-    if not np.isfinite(flux).all():
-        flux = np.where(np.isfinite(flux), flux, np.nan)
-        median = np.nanmedian
+    noise = der_noise(flux)
+    flux, median = _finite_median(np.asarray(flux, dtype=float))
     signal = median(flux, axis=1)
-    second = np.abs(2.0 * flux[:, 2:-2] - flux[:, :-4] - flux[:, 4:])
-    noise = 1.482602 / np.sqrt(6.0) * median(second, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         snr = np.where(noise > 0, signal / noise, np.where(signal == 0, 0.0, np.inf))
     return snr

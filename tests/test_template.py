@@ -1,0 +1,266 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skspec.metrics import within_one_subtype_accuracy
+from skspec.models import TemplateClassifier
+
+N_PIX = 400
+CLASSES = np.array(["M0", "M1", "M2", "M3"])
+X_AXIS = np.linspace(0.0, 1.0, N_PIX)
+# Absorption bands whose depth grows with the subtype, like TiO.
+BANDS = sum(np.exp(-0.5 * ((X_AXIS - c) / 0.015) ** 2) for c in (0.2, 0.35, 0.6, 0.8))
+
+
+def toy_spectra(n, snr=30.0, seed=0):
+    """Spectra of four classes on an arbitrary flux scale, with a random tilt."""
+    rng = np.random.default_rng(seed)
+    k = rng.integers(0, CLASSES.size, n)
+    depth = 0.2 + 0.1 * k[:, None] + rng.normal(0, 0.015, (n, 1))
+    shape = (1.0 - depth * BANDS) * (0.5 + X_AXIS) ** (1.0 + 0.2 * k[:, None])
+    tilt = 1.0 + rng.normal(0, 0.1, (n, 1)) * (X_AXIS - 0.5)
+    flux = rng.uniform(0.5, 50.0, (n, 1)) * tilt * shape
+    sigma = flux.mean(axis=1, keepdims=True) / snr
+    return flux + rng.normal(size=flux.shape) * sigma, CLASSES[k], sigma
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y, _ = toy_spectra(400, seed=0)
+    X_test, y_test, sigma = toy_spectra(300, seed=1)
+    return X, y, X_test, y_test, sigma
+
+
+def test_learned_templates_classify_held_out_spectra(data):
+    X, y, X_test, y_test, _ = data
+    clf = TemplateClassifier().fit(X, y)
+    assert clf.templates_.shape == (4, N_PIX)
+    np.testing.assert_array_equal(clf.classes_, CLASSES)
+    np.testing.assert_array_equal(clf.template_labels_, CLASSES)
+    assert clf.n_features_in_ == N_PIX
+    assert clf.score(X_test, y_test) > 0.9
+    # Templates are scale-free: their median absolute flux is 1.
+    np.testing.assert_allclose(np.median(np.abs(clf.templates_), axis=1), 1.0)
+
+
+def test_invariant_to_flux_scale_and_continuum_tilt(data):
+    X, y, X_test, y_test, _ = data
+    clf = TemplateClassifier().fit(X, y)
+    np.testing.assert_allclose(clf.decision_function(7.5 * X_test),
+                               clf.decision_function(X_test), atol=1e-8)
+    np.testing.assert_allclose(clf.min_reduced_chi2(7.5 * X_test),
+                               clf.min_reduced_chi2(X_test))
+    # A quadratic continuum is absorbed by the fitted polynomial (the noise is
+    # reshaped with it, so the scores move a little).
+    continuum = 1.0 + 0.4 * (X_AXIS - 0.5) - 0.8 * (X_AXIS - 0.5) ** 2
+    assert np.mean(clf.predict(X_test * continuum) == clf.predict(X_test)) > 0.97
+    assert clf.score(X_test * continuum, y_test) > 0.9
+    assert TemplateClassifier(poly_degree=0).fit(X, y).score(X_test * continuum, y_test) < 0.8
+
+
+def test_given_templates_exact_match_and_best_per_class():
+    rng = np.random.default_rng(3)
+    templates = 1.0 + 0.5 * rng.random((5, N_PIX))
+    labels = np.array(["b", "a", "b", "c", "a"])
+    clf = TemplateClassifier(templates=templates, template_labels=labels).fit(templates, labels)
+    np.testing.assert_array_equal(clf.classes_, ["a", "b", "c"])
+    assert clf.templates_.shape == (5, N_PIX)
+    # A template times a quadratic continuum is matched exactly by its own template.
+    x = np.linspace(-1, 1, N_PIX)
+    X = templates * (2.0 + 0.5 * x - 0.3 * x ** 2)
+    red = clf.reduced_chi2(X)
+    assert red.shape == (5, 5)
+    np.testing.assert_allclose(np.diag(red), 0.0, atol=1e-12)
+    assert np.all(red[~np.eye(5, dtype=bool)] > 1.0)
+    np.testing.assert_array_equal(clf.predict(X), labels)
+
+
+def test_templates_from_bunch(data):
+    X, y, X_test, _, _ = data
+    learned = TemplateClassifier().fit(X, y)
+    bunch = Bunch(data=learned.templates_, target=learned.template_labels_)
+    clf = TemplateClassifier(templates=bunch).fit(X, y)
+    np.testing.assert_array_equal(clf.predict(X_test), learned.predict(X_test))
+
+
+def test_ivar_weighting(data):
+    X, y, X_test, y_test, sigma = data
+    clf = TemplateClassifier().fit(X, y)
+    ivar = np.broadcast_to(1.0 / sigma ** 2, X_test.shape)
+    # Uniform ivar: the batched normal equations agree with the shared basis.
+    np.testing.assert_array_equal(clf.predict(X_test, ivar=ivar), clf.predict(X_test))
+    red = clf.min_reduced_chi2(X_test, ivar=ivar)
+    assert 0.8 < np.median(red) < 1.3  # the true noise: good fits have chi2_nu ~ 1
+    # Garbage at pixels with ivar == 0 is ignored.
+    bad = np.zeros_like(X_test, dtype=bool)
+    bad[:, 100:160] = True
+    corrupt = np.where(bad, 1e3 * X_test, X_test)
+    ivar_bad = np.where(bad, 0.0, ivar)
+    np.testing.assert_array_equal(clf.predict(corrupt, ivar=ivar_bad),
+                                  clf.predict(X_test, ivar=ivar_bad))
+    assert clf.score(corrupt, y_test, ivar=ivar_bad) > 0.9
+    assert clf.score(corrupt, y_test) < 0.7  # unweighted, the garbage dominates
+
+
+def test_noise_estimate_gives_sensible_reduced_chi2(data):
+    X, y, X_test, _, _ = data
+    clf = TemplateClassifier().fit(X, y)
+    red = clf.min_reduced_chi2(X_test)
+    assert 0.7 < np.median(red) < 1.5
+    np.testing.assert_allclose(clf.score_samples(X_test), -red)
+
+
+def test_min_reduced_chi2_flags_out_of_scope_spectra(data):
+    X, y, X_test, _, _ = data
+    clf = TemplateClassifier().fit(X, y)
+    rng = np.random.default_rng(5)
+    # Emission lines instead of absorption bands: no template matches.
+    other = (1.0 + 0.8 * BANDS) * (0.5 + X_AXIS) * 10.0
+    other = other + rng.normal(size=(20, N_PIX)) * other.mean() / 30.0
+    assert clf.min_reduced_chi2(other).min() > 5 * clf.min_reduced_chi2(X_test).max()
+
+
+def test_predict_proba_is_calibrated_not_peaked():
+    X_noisy, y_noisy, _ = toy_spectra(300, snr=8.0, seed=2)
+    clf = TemplateClassifier().fit(X_noisy[:150], y_noisy[:150])
+    proba = clf.predict_proba(X_noisy[150:])
+    assert proba.shape == (150, 4)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)],
+                                  clf.predict(X_noisy[150:]))
+    assert clf.temperature_ >= 1.0
+    # Calibrated on out-of-fold chi-squares: confident only where it is right.
+    conf = proba.max(axis=1)
+    acc = np.mean(clf.predict(X_noisy[150:]) == y_noisy[150:])
+    assert 0.5 < acc < 1.0
+    assert abs(conf.mean() - acc) < 0.15
+    true_p = proba[np.arange(150), np.searchsorted(clf.classes_, y_noisy[150:])]
+    assert -np.mean(np.log(np.maximum(true_p, 1e-300))) < 1.0
+    # With temperature=1 the chi-square differences give near-certain answers.
+    sharp = TemplateClassifier(temperature=1.0).fit(X_noisy[:150], y_noisy[:150])
+    assert sharp.temperature_ == 1.0
+    assert sharp.predict_proba(X_noisy[150:]).max(axis=1).mean() > conf.mean()
+
+
+def test_decision_function_shapes(data):
+    X, y, X_test, _, _ = data
+    multi = TemplateClassifier().fit(X, y).decision_function(X_test)
+    assert multi.shape == (300, 4)
+    np.testing.assert_allclose(multi.max(axis=1), 0.0)
+    keep = np.isin(y, ["M0", "M3"])
+    binary = TemplateClassifier().fit(X[keep], y[keep])
+    scores = binary.decision_function(X_test)
+    assert scores.shape == (300,)
+    np.testing.assert_array_equal(binary.classes_[(scores > 0).astype(int)],
+                                  binary.predict(X_test))
+
+
+def test_pipeline_grid_search_cross_val(data):
+    X, y, _, _, _ = data
+    pipe = make_pipeline(FunctionTransformer(np.abs), TemplateClassifier())
+    search = GridSearchCV(pipe, {"templateclassifier__poly_degree": [0, 2]}, cv=3).fit(X, y)
+    assert search.best_params_["templateclassifier__poly_degree"] == 2
+    scores = cross_val_score(TemplateClassifier(), X, y, cv=3,
+                             params={"ivar": np.ones_like(X)})
+    assert scores.min() > 0.85
+
+
+def test_warns_for_labels_without_template(data):
+    X, y, _, _, _ = data
+    templates = TemplateClassifier().fit(X, y).templates_[:3]
+    with pytest.warns(UserWarning, match=r"no template has the training label\(s\) \['M3'\]"):
+        clf = TemplateClassifier(templates=templates, template_labels=CLASSES[:3]).fit(X, y)
+    assert set(clf.predict(X)) <= set(CLASSES[:3])
+
+
+@pytest.mark.parametrize("kwargs, fit_kwargs, match", [
+    ({"templates": np.ones((2, 10)), "template_labels": ["a", "b"]}, {},
+     "templates have 10 pixels but X has 400"),
+    ({"templates": np.ones((2, N_PIX)), "template_labels": ["a"]}, {},
+     "got 2 templates but 1 template_labels"),
+    ({"templates": np.ones((2, N_PIX))}, {}, "template_labels is required"),
+    ({"templates": {"flux": np.ones((2, N_PIX))}}, {}, "need a 'data' entry"),
+    ({"template_labels": ["a", "b"]}, {}, "template_labels is given but templates is None"),
+    ({"templates": np.vstack([np.ones(N_PIX), np.zeros(N_PIX)]),
+      "template_labels": ["a", "b"]}, {}, "zero everywhere"),
+    ({"templates": np.full((2, N_PIX), np.nan), "template_labels": ["a", "b"]}, {},
+     "templates contains NaN"),
+    ({}, {"ivar": np.ones((5, 5))}, r"ivar must have the shape of X \(400, 400\)"),
+    ({}, {"ivar": -np.ones((400, N_PIX))}, "ivar must be non-negative"),
+    ({}, {"ivar": np.full((400, N_PIX), np.nan)}, "ivar contains NaN"),
+])
+def test_fit_rejects_bad_input(data, kwargs, fit_kwargs, match):
+    X, y, _, _, _ = data
+    with pytest.raises(ValueError, match=match):
+        TemplateClassifier(**kwargs).fit(X, y, **fit_kwargs)
+
+
+def test_rejects_bad_parameters_and_spectra(data):
+    X, y, X_test, _, _ = data
+    with pytest.raises(InvalidParameterError, match="temperature"):
+        TemplateClassifier(temperature=-1.0).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="poly_degree"):
+        TemplateClassifier(poly_degree=-1).fit(X, y)
+    with pytest.raises(ValueError, match="3 feature"):
+        TemplateClassifier(poly_degree=2).fit(X[:, :3], y)
+    clf = TemplateClassifier().fit(X, y)
+    bad = X_test.copy()
+    bad[0, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clf.predict(bad)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X_test[:, :100])
+    ivar = np.ones_like(X_test)
+    ivar[3, 2:] = 0.0
+    with pytest.raises(ValueError, match="1 spectra have no more good pixels"):
+        clf.predict(X_test, ivar=ivar)
+
+
+def test_beats_chance_on_generated_spectra():
+    from skspec import datasets
+
+    make = getattr(datasets, "make_mdwarf_spectra", None)
+    if make is None:  # not exported yet
+        make = pytest.importorskip("skspec.datasets._generator").make_mdwarf_spectra
+    train = make(400, random_state=0)
+    test = make(300, random_state=1)
+    clf = TemplateClassifier().fit(train.data, train.target)
+    chance = pd.Series(test.target).value_counts(normalize=True).max()
+    assert clf.score(test.data, test.target) > chance + 0.4
+    assert within_one_subtype_accuracy(test.target, clf.predict(test.data)) > 0.95
+    # Inverse-variance weighting must not make things worse.
+    assert clf.score(test.data, test.target, ivar=test.ivar) > chance + 0.4
+
+
+def test_real_templates_classify_real_spectra(shared_data, templates_dir, sdss_dir):
+    from skspec.datasets import load_sdss_spectra
+    from skspec.datasets._templates import load_kesseli_templates
+
+    templates = load_kesseli_templates(templates_dir, subtypes=["M0", "M1", "M2", "M3", "M4"])
+    clf = TemplateClassifier(templates=templates).fit(templates.data, templates.target)
+    assert clf.templates_.shape == (20, 3522)
+    np.testing.assert_array_equal(clf.classes_, ["M0", "M1", "M2", "M3", "M4"])
+    # Calibrated leave-one-template-out: neither certain nor uniform.
+    assert 1.0 < clf.temperature_ < 1e6
+
+    spectra = load_sdss_spectra(sdss_dir)
+    labels = pd.read_csv(shared_data / "labels.csv")
+    labels["file"] = labels["path"].str.split("/").str[-1]
+    files = pd.Series(spectra.frame["path"]).map(lambda p: str(p).split("/")[-1])
+    truth = files.map(labels.set_index("file")["label"]).to_numpy()
+    is_m = np.array([t.startswith("M") for t in truth])
+    assert is_m.sum() == 4
+
+    for ivar in (None, spectra.ivar):
+        pred = clf.predict(spectra.data, ivar=ivar)
+        # M dwarfs (M1, M2, M2, and an M5 the templates stop short of): within one.
+        assert within_one_subtype_accuracy(truth[is_m], pred[is_m]) == 1.0
+        chi2 = clf.min_reduced_chi2(spectra.data, ivar=ivar)
+        # Hot, well-exposed non-M stars fit no M template.
+        hot = np.isin(truth, ["B2", "F4", "G8", "K2"])
+        assert chi2[hot].min() > 2 * chi2[is_m].max()
