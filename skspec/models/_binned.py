@@ -75,7 +75,7 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         All training labels; ``predict_proba`` columns follow it.
     n_features_in_ : int
         Number of pixels seen in :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen in :meth:`fit`, when ``X`` has string column
         names.
 

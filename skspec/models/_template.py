@@ -235,7 +235,7 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         :meth:`decision_function`.
     n_features_in_ : int
         Number of pixels seen in :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen in :meth:`fit`, when ``X`` has string column
         names.
 

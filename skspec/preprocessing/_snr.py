@@ -34,9 +34,9 @@ class SNRBinner(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_features_in_ : int
-        Number of pixels seen during :term:`fit`.
+        Number of pixels seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen during :term:`fit`, when ``X`` has string
+        Names of the features seen during ``fit``, when ``X`` has string
         column names.
     bin_labels_ : list of str
         Name of each bin index ``i`` at position ``i + 1``:

@@ -99,7 +99,7 @@ def snr_bin_labels(edges=SNR_EDGES):
 
 
 def snr_bin_index(snr, edges=SNR_EDGES):
-    """Bin index of each S/N: ``-1`` below ``edges[0]``, then ``0 .. len(edges) - 1``.
+    """Bin index of each S/N: ``-1`` below ``edges[0]``, then ``0`` to ``len(edges) - 1``.
 
     Bins are closed on the left: S/N 10 falls in "10-15". NaN S/N gets ``-1``.
     """

@@ -1,0 +1,443 @@
+"""The ``skspec`` command: argument parsing only, the work is done below.
+
+Commands::
+
+    skspec --version
+    skspec reproduce [--quick] [--data synthetic|DIR] [--out DIR] ...
+    skspec train --model emccnn --out model.skspec [--data synthetic|DIR] ...
+    skspec predict model.skspec FILES_OR_DIR... --out predictions.csv
+
+Exit codes: 0 success; 1 error (one line on stderr, ``--debug`` for the
+traceback); 2 usage error (bad arguments, output directory not empty, no
+input files); 3 ``predict`` finished but some input files could not be read
+(they are listed on stderr and in ``<out>.errors.csv``); 130 interrupted.
+"""
+
+import argparse
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+from ._version import __version__
+
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+EXIT_INTERRUPTED = 130
+
+#: Flag thresholds of ``skspec predict``.
+LOW_SNR = 5.0
+MIN_COVERAGE = 0.95
+MAX_BAD_FRACTION = 0.10
+
+
+class UsageError(Exception):
+    """A problem with the command line the user has to fix (exit code 2)."""
+
+
+def _err(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _one_line(exc):
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+# --------------------------------------------------------------------------- types
+def _models_arg(text):
+    from .experiments import resolve_models
+
+    try:
+        return resolve_models(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _bins_arg(text):
+    from .experiments import resolve_bins
+
+    try:
+        return resolve_bins(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _n_jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("--n-jobs must be a positive integer or -1 (all cores)")
+    return value
+
+
+def _test_size(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+    return value
+
+
+def _check_device(device):
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError("--device cuda requested but no CUDA device is available "
+                             "(torch.cuda.is_available() is False); use --device cpu")
+    return device
+
+
+# --------------------------------------------------------------------------- reproduce
+def _cmd_reproduce(args):
+    from .experiments import available_models, check_out_dir, reproduce
+
+    try:
+        check_out_dir(args.out, args.overwrite)
+    except FileExistsError as exc:
+        raise UsageError(str(exc)) from None
+    _check_device(args.device)
+    log = (lambda msg: None) if args.quiet else (lambda msg: _err(f"skspec: {msg}"))
+    report = reproduce(
+        args.out, data=args.data, quick=args.quick, models=args.models or available_models(),
+        bins=args.bins, seed=args.seed, device=args.device, n_jobs=args.n_jobs,
+        n_samples=args.n_samples, max_epochs=args.max_epochs, recipe=args.recipe,
+        overwrite=args.overwrite,
+        progress=not args.quiet, log=log)
+    print(report.markdown)
+    _err(f"skspec: wrote {len(report.paths)} files to {args.out} in {report.seconds:.0f} s")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- train
+def _cmd_train(args):
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    from .experiments import load_experiment_data, make_model
+    from .io import save_model
+    from .metrics import within_one_subtype_accuracy
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise UsageError(f"{out} exists; choose another --out or pass --overwrite")
+    _check_device(args.device)
+    # A saved SVM should give probabilities to `skspec predict` (Platt scaling).
+    params = {"probability": True} if args.model == "svm" else None
+    model = make_model(args.model, dim=args.dim, quick=args.quick, random_state=args.seed,
+                       device=args.device, max_epochs=args.max_epochs, recipe=args.recipe,
+                       params=params)
+    with warnings.catch_warnings():  # skipped files are reported below, one line each
+        warnings.simplefilter("ignore", UserWarning)
+        ds = load_experiment_data(args.data, n_samples=args.n_samples, bins=args.bins,
+                                  random_state=args.seed)
+    for path, reason in ds.errors:
+        _err(f"skspec train: skipped unreadable file {path}: {reason}")
+    if len(np.unique(ds.target)) < 2:
+        raise ValueError(f"need spectra of at least two subtypes to train, found "
+                         f"{len(ds.target)} spectra of {len(np.unique(ds.target))}")
+    X, y = ds.data, ds.target
+    X_test = y_test = None
+    if args.test_size > 0:
+        _, counts = np.unique(y, return_counts=True)
+        X, X_test, y, y_test = train_test_split(
+            X, y, test_size=args.test_size, random_state=args.seed,
+            stratify=y if counts.min() >= 2 else None)
+    if not args.quiet:
+        _err(f"skspec train: fitting {args.model} on {len(y)} spectra")
+    model.fit(X, y)
+    metadata = {"model": args.model, "dim": "2d" if "fold" in model.named_steps else "1d",
+                "quick": args.quick, "data": ds.source, "bins": list(ds.bins),
+                "seed": args.seed, "n_train": int(len(y)), "max_epochs": args.max_epochs,
+                "recipe": args.recipe}
+    if X_test is not None:
+        pred = np.asarray(model.predict(X_test), dtype=object)
+        metadata.update(n_test=int(len(y_test)), test_accuracy=float(np.mean(pred == y_test)),
+                        test_within_one=float(within_one_subtype_accuracy(y_test, pred)))
+    save_model(model, out, metadata=metadata)
+    summary = f"skspec train: saved {args.model} ({metadata['dim']}) to {out}"
+    if "test_accuracy" in metadata:
+        summary += (f"; held-out accuracy {100 * metadata['test_accuracy']:.1f}% "
+                    f"(within one subtype {100 * metadata['test_within_one']:.1f}%, "
+                    f"n={metadata['n_test']})")
+    print(summary)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- predict
+_PRED_COLUMNS = ["file", "plate", "mjd", "fiber", "predicted", "probability", "snr", "snr_bin",
+                 "sdss_class", "sdss_subclass", "flags"]
+
+
+def _flags(frame, n_pixels):
+    """Warnings per spectrum: low S/N, partial coverage, many bad pixels, not an M dwarf."""
+    import numpy as np
+
+    n = len(frame)
+    flags = [[] for _ in range(n)]
+
+    def col(name):
+        return frame[name].to_numpy() if name in frame else None
+
+    snr = col("snr")
+    if snr is not None:
+        snr = snr.astype(float)
+        for i in np.flatnonzero(~(snr >= LOW_SNR)):
+            flags[i].append("low_snr")
+    coverage = col("coverage")
+    if coverage is not None:
+        for i in np.flatnonzero(coverage.astype(float) < MIN_COVERAGE):
+            flags[i].append("partial_coverage")
+    bad = col("n_bad_pixels")
+    if bad is not None:
+        for i in np.flatnonzero(bad.astype(float) > MAX_BAD_FRACTION * n_pixels):
+            flags[i].append("many_bad_pixels")
+    cls, sub = col("class"), col("subclass")
+    if cls is not None or sub is not None:
+        from .experiments._runner import _normalise_subtypes
+
+        for i in range(n):
+            c = None if cls is None else cls[i]
+            s = None if sub is None else sub[i]
+            known = (c is not None and str(c).strip()) or (s is not None and str(s).strip())
+            is_m = (c is None or str(c).strip().upper() in ("", "STAR")) and (
+                s is None or not str(s).strip() or _normalise_subtypes([s])[0] is not None)
+            if known and not is_m:
+                flags[i].append("sdss_not_m0_m4")
+    return [";".join(f) for f in flags]
+
+
+def _cmd_predict(args):
+    import numpy as np
+    import pandas as pd
+
+    from .datasets import iter_sdss_spectra
+    from .experiments._runner import _expand_inputs
+    from .io import load_model, read_model_metadata
+    from .utils import atomic_write
+
+    header = read_model_metadata(args.model)
+    model = load_model(args.model, allow_version_mismatch=args.allow_version_mismatch)
+    n_features = header.get("n_features_in")
+
+    missing = [p for p in map(Path, args.inputs) if not p.exists()]
+    files = _expand_inputs([p for p in map(Path, args.inputs) if p.exists()])
+    if not files and not missing:
+        raise UsageError("no SDSS spectrum files (*.fits, *.fit) found in "
+                         + ", ".join(args.inputs))
+    errors = [(str(p), "file not found") for p in missing]
+    out = Path(args.out)
+    errors_path = out.with_name(out.stem + ".errors.csv")
+
+    bar = None
+    if not args.quiet and files:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(files), unit="file", desc="skspec predict", dynamic_ncols=True)
+    n_done = 0
+    try:
+        # The reader's warnings (skipped files, partial coverage) become the error list
+        # and the per-spectrum flags below.
+        with warnings.catch_warnings(), \
+                atomic_write(out, "w", encoding="utf-8", newline="") as fh:
+            warnings.simplefilter("ignore", UserWarning)
+            pd.DataFrame(columns=_PRED_COLUMNS).to_csv(fh, index=False)
+            for chunk in (iter_sdss_spectra(files, chunk_size=args.chunk_size, on_error="skip")
+                          if files else ()):
+                chunk_errors = list(getattr(chunk, "errors", []) or [])
+                errors += [(str(p), str(r)) for p, r in chunk_errors]
+                X = np.asarray(chunk.data)
+                frame = chunk.frame.reset_index(drop=True)
+                if bar is not None:
+                    bar.update(len(frame) + len(chunk_errors))
+                if len(X) == 0:
+                    continue
+                if n_features is not None and X.shape[1] != n_features:
+                    raise ValueError(f"the model expects {n_features} pixels per spectrum but "
+                                     f"the reader gave {X.shape[1]}")
+                classes = np.asarray(model.classes_, dtype=object)
+                if hasattr(model, "predict_proba"):
+                    proba = np.asarray(model.predict_proba(X))
+                    best = proba.argmax(axis=1)
+                    predicted, probability = classes[best], proba[np.arange(len(X)), best]
+                else:
+                    predicted, probability = np.asarray(model.predict(X), dtype=object), np.nan
+                rows = pd.DataFrame({
+                    "file": frame.get("path", pd.Series([None] * len(X))).astype(str),
+                    "plate": frame.get("plate"), "mjd": frame.get("mjd"),
+                    "fiber": frame.get("fiber"), "predicted": predicted,
+                    "probability": np.round(probability, 4), "snr": frame.get("snr"),
+                    "snr_bin": frame.get("snr_bin"), "sdss_class": frame.get("class"),
+                    "sdss_subclass": frame.get("subclass"),
+                    "flags": _flags(frame, X.shape[1])}, columns=_PRED_COLUMNS)
+                rows.to_csv(fh, index=False, header=False)
+                n_done += len(rows)
+    finally:
+        if bar is not None:
+            bar.close()
+
+    if errors:
+        with atomic_write(errors_path, "w", encoding="utf-8", newline="") as fh:
+            pd.DataFrame(errors, columns=["file", "reason"]).to_csv(fh, index=False)
+        for path, reason in errors:
+            _err(f"skspec predict: could not read {path}: {' '.join(reason.split())}")
+    elif errors_path.exists():
+        errors_path.unlink()   # a stale list from an earlier run would mislead
+    print(f"skspec predict: classified {n_done} spectra into {out}"
+          + (f"; {len(errors)} file(s) failed, listed in {errors_path}" if errors else ""))
+    return EXIT_PARTIAL if errors else EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser():
+    """The argparse parser of the ``skspec`` command."""
+    from .experiments import DEFAULT_N_SAMPLES, MODELS
+
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's own --debug must not reset one given before it.
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show full tracebacks on errors")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bar or status messages")
+
+    parser = argparse.ArgumentParser(
+        prog="skspec", description="Classify M dwarf spectra (M0-M4) with the EMCCNN paper's "
+        "networks and reproduce its tables.", epilog="Exit codes: 0 ok, 1 error, 2 usage "
+        "error, 3 predict finished with unreadable files.")
+    parser.add_argument("--version", action="version", version=f"skspec {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bar or status messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    models = ", ".join(MODELS)
+    rep = sub.add_parser(
+        "reproduce", parents=[common], help="reproduce the paper's tables and figures",
+        description="Train and score the paper's models per S/N bin and write Tables 1-3, "
+        "results.csv and figures. --quick takes a few minutes on a laptop CPU; the full run "
+        "(9000 spectra, full-size networks, default epochs) takes hours on a CPU.")
+    rep.add_argument("--data", default="synthetic",
+                     help="'synthetic' (default) or a directory of SDSS spec-*.fits files")
+    rep.add_argument("--out", default="skspec_out", help="output directory (default skspec_out)")
+    rep.add_argument("--quick", action="store_true",
+                     help="small data set, narrow networks, few epochs")
+    rep.add_argument("--models", type=_models_arg, default=None,
+                     help=f"comma-separated subset of: {models} (default all)")
+    rep.add_argument("--bins", type=_bins_arg, default=None,
+                     help="comma-separated S/N bins among 5-10,10-15,>15 (default all)")
+    rep.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    rep.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
+    rep.add_argument("--n-jobs", type=_n_jobs, default=None,
+                     help="fits run in parallel worker processes (default: one per CPU core, "
+                          "1 with --device cuda; 1: no worker processes)")
+    rep.add_argument("--n-samples", type=_positive_int, default=None,
+                     help=f"synthetic spectra (default {DEFAULT_N_SAMPLES['quick']} with "
+                          f"--quick, {DEFAULT_N_SAMPLES['full']} otherwise)")
+    rep.add_argument("--recipe", choices=["default", "paper"], default=None,
+                     help="training recipe of every network: default (Adam, cross-entropy, "
+                          "early stopping) or paper (SGD lr 1e-4, MSE)")
+    rep.add_argument("--max-epochs", type=_positive_int, default=None, help=argparse.SUPPRESS)
+    rep.add_argument("--overwrite", action="store_true",
+                     help="write into an existing non-empty --out directory")
+    rep.set_defaults(func=_cmd_reproduce)
+
+    tr = sub.add_parser("train", parents=[common], help="fit one model and save it",
+                        description="Fit one of the paper's pipelines and save it as a "
+                        "skspec model file (with versions, classes and input grid).")
+    tr.add_argument("--model", required=True, choices=list(MODELS), help="model to train")
+    tr.add_argument("--dim", choices=["1d", "2d"], default=None,
+                    help="input form (default: the model's own)")
+    tr.add_argument("--data", default="synthetic",
+                    help="'synthetic' (default) or a directory of SDSS spec-*.fits files")
+    tr.add_argument("--n-samples", type=_positive_int, default=3000,
+                    help="synthetic spectra (default 3000)")
+    tr.add_argument("--bins", type=_bins_arg, default=None,
+                    help="S/N bins of the training spectra (default 5-10,10-15,>15)")
+    tr.add_argument("--test-size", type=_test_size, default=0.2,
+                    help="fraction held out to report an accuracy (default 0.2; 0: none)")
+    tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    tr.add_argument("--quick", action="store_true", help="narrow network, few epochs")
+    tr.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
+    tr.add_argument("--max-epochs", type=_positive_int, default=None,
+                    help="training epochs of a network (default: the model's)")
+    tr.add_argument("--recipe", choices=["default", "paper"], default=None,
+                    help="training recipe of a network (default: the model's)")
+    tr.add_argument("--out", required=True, help="model file to write, e.g. model.skspec")
+    tr.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    tr.set_defaults(func=_cmd_train)
+
+    pr = sub.add_parser("predict", parents=[common], help="classify SDSS spectrum files",
+                        description="Classify SDSS spec-*.fits files in chunks (bounded "
+                        "memory). Unreadable files are listed on stderr and in "
+                        "<out>.errors.csv; the exit code is then 3.")
+    pr.add_argument("model", help="model file written by 'skspec train'")
+    pr.add_argument("inputs", nargs="+", metavar="FILES_OR_DIR",
+                    help="spectrum files and/or directories of them")
+    pr.add_argument("--out", required=True, help="CSV file to write, e.g. predictions.csv")
+    pr.add_argument("--chunk-size", type=_positive_int, default=256,
+                    help="spectra read and classified at a time (default 256)")
+    pr.add_argument("--allow-version-mismatch", action="store_true",
+                    help="load a model saved by another skspec version")
+    pr.set_defaults(func=_cmd_predict)
+    return parser
+
+
+def main(argv=None):
+    """Run the ``skspec`` command; returns the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    code : int
+        See the module docstring.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (argparse prints it)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if getattr(args, "func", None) is None:
+        parser.print_usage(sys.stderr)
+        _err("skspec: error: a command is required (reproduce, train, predict)")
+        return EXIT_USAGE
+    name = f"skspec {args.command}"
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        _err(f"{name}: interrupted")
+        return EXIT_INTERRUPTED
+    except UsageError as exc:
+        _err(f"{name}: error: {_one_line(exc)}")
+        return EXIT_USAGE
+    except Exception as exc:  # every failure reaches the user as one line
+        if args.debug:
+            traceback.print_exc()
+        _err(f"{name}: error: {_one_line(exc)}"
+             + ("" if args.debug else " (run with --debug for the traceback)"))
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""The ``skspec`` command, run in-process through ``skspec.cli.main``."""
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import skspec
+import skspec.cli as cli
+from skspec.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
+from skspec.io import read_model_metadata
+
+SUBTYPES = {"M0", "M1", "M2", "M3", "M4"}
+
+
+def test_python_m_skspec_version():
+    out = subprocess.run([sys.executable, "-m", "skspec", "--version"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"skspec {skspec.__version__}"
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "a command is required"),
+    (["reproduce", "--models", "svm,lstm"], "unknown model(s) lstm"),
+    (["reproduce", "--bins", "0-5"], "unknown S/N bin(s) 0-5"),
+    (["reproduce", "--n-jobs", "0"], "--n-jobs"),
+    (["train", "--out", "m.skspec"], "--model"),
+    (["predict", "m.skspec"], "FILES_OR_DIR"),
+])
+def test_usage_errors_exit_2(argv, message, capsys):
+    assert main(argv) == EXIT_USAGE
+    assert message in capsys.readouterr().err
+
+
+def test_reproduce_refuses_non_empty_out(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("precious")
+    assert main(["reproduce", "--out", str(tmp_path), "--models", "svm", "-q"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "not empty" in err and "--overwrite" in err and "Traceback" not in err
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+    assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+def test_errors_are_one_line_and_debug_shows_traceback(tmp_path, capsys):
+    bogus = tmp_path / "model.skspec"
+    bogus.write_text("not a model")
+    spec = tmp_path / "spec.fits"
+    spec.write_bytes(b"x")
+    assert main(["predict", str(bogus), str(spec), "--out", str(tmp_path / "p.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "not a skspec model file" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "p.csv").exists()
+    assert main(["--debug", "predict", str(bogus), str(spec), "--out",
+                 str(tmp_path / "p.csv")]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- reproduce
+@pytest.fixture(scope="module")
+def reproduced(tmp_path_factory):
+    out = tmp_path_factory.mktemp("repro") / "out"
+    code = main(["reproduce", "--quick", "--out", str(out), "--n-samples", "200",
+                 "--models", "svm,template,cnn", "--max-epochs", "1", "--seed", "1",
+                 "--n-jobs", "1", "-q"])
+    return code, out
+
+
+def test_reproduce_writes_every_file(reproduced):
+    code, out = reproduced
+    assert code == EXIT_OK
+    names = {p.name for p in out.iterdir()}
+    assert {"results.csv", "predictions.csv", "tables.md", "run.json"} <= names
+    for fig in ("fig1_resampling", "fig2_distribution", "fig3_snr_levels", "fig4_folded_2d",
+                "fig5_accuracy", "fig6_confusion", "fig7_training_curves"):
+        assert (out / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
+    assert not any(n.startswith(".") for n in names)  # no temporaries left
+    res = pd.read_csv(out / "results.csv")
+    for col in ("model", "dim", "bin", "split", "accuracy", "within_one", "fit_seconds"):
+        assert col in res.columns
+    # svm and template in 1D, the CNN in 1D and 2D; three bins; train and test.
+    assert set(zip(res["model"], res["dim"])) == {("svm", "1d"), ("template", "1d"),
+                                                  ("cnn", "1d"), ("cnn", "2d")}
+    assert set(res["bin"]) == {"5-10", "10-15", ">15"}
+    assert len(res) == 4 * 3 * 2
+    assert res["accuracy"].between(0, 1).all()
+
+
+def test_reproduce_tables_hold_ours_and_the_papers(reproduced, capsys):
+    _, out = reproduced
+    text = (out / "tables.md").read_text()
+    for part in ("Table 1", "Table 2", "Table 3", "| paper |", "n/a", "## Verdict",
+                 "doi:10.3390/universe6040060"):
+        assert part in text
+    res = pd.read_csv(out / "results.csv")
+    svm = res[(res["model"] == "svm") & (res["bin"] == "5-10") & (res["split"] == "test")]
+    assert f"| SVM | ours | {100 * svm['accuracy'].iloc[0]:.1f} |" in text
+
+
+def test_reproduce_overwrite(reproduced, capsys):
+    _, out = reproduced
+    before = (out / "results.csv").read_text()
+    code = main(["reproduce", "--quick", "--out", str(out), "--n-samples", "200", "--models",
+                 "svm", "--bins", ">15", "--overwrite", "--seed", "1", "--n-jobs", "1", "-q"])
+    assert code == EXIT_OK
+    after = pd.read_csv(out / "results.csv")
+    assert set(after["model"]) == {"svm"} and set(after["bin"]) == {">15"}
+    assert (out / "results.csv").read_text() != before
+    assert "## Table 1" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- train/predict
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "svm.skspec"
+    code = main(["train", "--model", "svm", "--n-samples", "250", "--seed", "0",
+                 "--out", str(path), "-q"])
+    assert code == EXIT_OK
+    return path
+
+
+def test_train_saves_metadata(trained, capsys):
+    meta = read_model_metadata(trained)
+    assert meta["versions"]["skspec"] == skspec.__version__
+    assert set(meta["classes"]) == SUBTYPES
+    assert meta["n_features_in"] == 3522
+    assert meta["user"]["model"] == "svm" and meta["user"]["dim"] == "1d"
+    assert 0 <= meta["user"]["test_accuracy"] <= 1
+    # An existing model is not overwritten without --overwrite.
+    assert main(["train", "--model", "svm", "--out", str(trained), "-q"]) == EXIT_USAGE
+    assert "exists" in capsys.readouterr().err
+
+
+def test_predict_real_files_with_a_corrupted_one(trained, sdss_dir, tmp_path, capsys):
+    data = tmp_path / "spectra"
+    shutil.copytree(sdss_dir, data)
+    good = sorted(data.glob("spec-*.fits"))
+    bad = data / "spec-9999-59999-0001.fits"
+    bad.write_bytes(good[0].read_bytes()[:5000])  # truncated FITS
+    out = tmp_path / "predictions.csv"
+
+    code = main(["predict", str(trained), str(data), "--out", str(out), "--chunk-size", "4",
+                 "-q"])
+    captured = capsys.readouterr()
+    assert code == EXIT_PARTIAL
+    assert bad.name in captured.err and "Traceback" not in captured.err
+
+    pred = pd.read_csv(out)
+    assert len(pred) == len(good)
+    assert set(pred["file"].map(lambda p: p.rsplit("/", 1)[-1])) == {p.name for p in good}
+    assert set(pred["predicted"]) <= SUBTYPES
+    assert pred["probability"].between(0, 1).all()
+    for col in ("plate", "mjd", "fiber", "snr", "snr_bin", "flags"):
+        assert col in pred.columns
+    flags = dict(zip(pred["file"].map(lambda p: p.rsplit("/", 1)[-1]),
+                     pred["flags"].fillna("")))
+    assert "low_snr" in flags["spec-3764-55514-0972.fits"]          # S/N ~1, an M6 giant
+    assert "sdss_not_m0_m4" in flags["spec-7332-56683-0788.fits"]    # a G8 star
+    assert "sdss_not_m0_m4" not in flags["spec-0618-52049-0372.fits"]  # an M1 dwarf
+
+    errors = pd.read_csv(tmp_path / "predictions.errors.csv")
+    assert list(errors["file"].map(lambda p: p.rsplit("/", 1)[-1])) == [bad.name]
+
+    # Without the bad file: exit 0, and the stale error list is removed.
+    bad.unlink()
+    assert main(["predict", str(trained), str(data), "--out", str(out), "-q"]) == EXIT_OK
+    assert not (tmp_path / "predictions.errors.csv").exists()
+    again = pd.read_csv(out)
+    pd.testing.assert_frame_equal(again, pred)  # chunking does not change results
+
+
+def test_predict_missing_and_empty_inputs(trained, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["predict", str(trained), str(empty), "--out", str(tmp_path / "p.csv"),
+                 "-q"]) == EXIT_USAGE
+    assert "no SDSS spectrum files" in capsys.readouterr().err
+    code = main(["predict", str(trained), str(tmp_path / "nope.fits"), "--out",
+                 str(tmp_path / "p.csv"), "-q"])
+    assert code == EXIT_PARTIAL
+    assert "nope.fits" in capsys.readouterr().err
+
+
+def test_interrupted_predict_leaves_no_partial_csv(trained, sdss_dir, tmp_path, monkeypatch,
+                                                   capsys):
+    from skspec import datasets
+
+    real = datasets.iter_sdss_spectra
+
+    def failing(*args, **kwargs):
+        for i, chunk in enumerate(real(*args, **kwargs)):
+            if i == 1:
+                raise KeyboardInterrupt
+            yield chunk
+
+    monkeypatch.setattr(datasets, "iter_sdss_spectra", failing)
+    out = tmp_path / "p.csv"
+    code = main(["predict", str(trained), str(sdss_dir), "--out", str(out), "--chunk-size", "2",
+                 "-q"])
+    assert code == cli.EXIT_INTERRUPTED
+    assert "interrupted" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_flags_thresholds():
+    frame = pd.DataFrame({"snr": [3.0, np.nan, 20.0, 20.0], "coverage": [1.0, 1.0, 0.5, 1.0],
+                          "n_bad_pixels": [0, 0, 0, 1000], "class": ["STAR", "STAR", "STAR",
+                                                                     "GALAXY"],
+                          "subclass": ["M2", "M6III", "K7", ""]})
+    got = cli._flags(frame, 3522)
+    assert got[0] == "low_snr"
+    assert got[1] == "low_snr;sdss_not_m0_m4"
+    assert got[2] == "partial_coverage;sdss_not_m0_m4"
+    assert got[3] == "many_bad_pixels;sdss_not_m0_m4"
+
+
+def test_reproduce_on_a_directory_of_real_files(sdss_dir, tmp_path, capsys):
+    # Nine files are far too few to train per S/N bin: a clear one-line error, exit 1.
+    code = main(["reproduce", "--data", str(sdss_dir), "--models", "svm", "--out",
+                 str(tmp_path / "out"), "--n-jobs", "1", "-q"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "no S/N bin has enough spectra" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
