@@ -3,7 +3,7 @@
 Commands::
 
     skspec --version
-    skspec reproduce [--quick] [--data synthetic|DIR] [--out DIR] ...
+    skspec reproduce [--quick] [--data synthetic|sdss-dr14|DIR] [--out DIR] ...
     skspec train --model emccnn --out model.skspec [--data synthetic|DIR] ...
     skspec predict model.skspec FILES_OR_DIR... --out predictions.csv
 
@@ -335,7 +335,9 @@ def build_parser():
         "results.csv and figures. --quick takes a few minutes on a laptop CPU; the full run "
         "(9000 spectra, full-size networks, default epochs) takes hours on a CPU.")
     rep.add_argument("--data", default="synthetic",
-                     help="'synthetic' (default) or a directory of SDSS spec-*.fits files")
+                     help="'synthetic' (default), 'sdss-dr14' (the paper's sample, fetched "
+                          "and cached with astroquery; needs network once) or a directory of "
+                          "SDSS spec-*.fits files")
     rep.add_argument("--out", default="skspec_out", help="output directory (default skspec_out)")
     rep.add_argument("--quick", action="store_true",
                      help="small data set, narrow networks, few epochs")

@@ -432,3 +432,28 @@ def test_real_sdss_archive(tmp_path):
                                n_per_class_and_bin=2, data_home=tmp_path,
                                download_if_missing=False)
     np.testing.assert_array_equal(again.data, ds.data)
+
+
+def test_reproduce_data_sdss_dr14_uses_fetch(monkeypatch):
+    """`skspec reproduce --data sdss-dr14` routes to fetch_sdss_mdwarfs."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.utils import Bunch
+
+    from skspec import datasets
+    from skspec.experiments._runner import load_experiment_data
+
+    calls = {}
+
+    def fake_fetch(**kwargs):
+        calls.update(kwargs)
+        n = 6
+        return Bunch(data=np.ones((n, 3522), np.float32), target=np.array(["M1"] * n, object),
+                     snr=np.full(n, 20.0), wavelength=np.arange(3522.0),
+                     frame=pd.DataFrame({"snr_bin": [">15"] * n}), errors=[])
+
+    monkeypatch.setattr(datasets, "fetch_sdss_mdwarfs", fake_fetch)
+    out = load_experiment_data("sdss-dr14", n_samples=150, random_state=3)
+    assert calls["data_release"] == 14 and calls["random_state"] == 3
+    assert calls["n_per_class_and_bin"] == 10
+    assert out.source == "sdss-dr14" and len(out.target) == 6
