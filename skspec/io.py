@@ -136,7 +136,7 @@ def save_model(estimator, path, *, metadata=None):
     header = {
         "format": "skspec-model",
         "format_version": FORMAT_VERSION,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017 (3.10)
         "versions": _library_versions(),
         **_estimator_summary(estimator),
         # Every skspec input lives on this grid; predict checks against it.

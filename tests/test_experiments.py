@@ -169,7 +169,7 @@ def test_run_experiments_is_reproducible_and_skips_tiny_bins():
     bins = bins.copy()
     bins[:] = "10-15"
     bins[:5] = ">15"  # far too few to train
-    kw = dict(models=["svm"], bins=["10-15", ">15"], random_state=4, n_jobs=1)
+    kw = {"models": ["svm"], "bins": ["10-15", ">15"], "random_state": 4, "n_jobs": 1}
     a = run_experiments(X, y, bins, **kw)
     b = run_experiments(X, y, bins, **kw)
     pd.testing.assert_frame_equal(a.scores.drop(columns="fit_seconds"),
@@ -187,7 +187,7 @@ def test_run_experiments_rejects_mismatched_lengths():
 @pytest.mark.slow  # starting joblib worker processes takes seconds on a busy 2-core machine
 def test_run_experiments_parallel_matches_serial():
     X, y, bins = toy_spectra(90, noise=0.5)
-    kw = dict(models=["svm"], bins=["5-10", "10-15"], random_state=0)
+    kw = {"models": ["svm"], "bins": ["5-10", "10-15"], "random_state": 0}
     serial = run_experiments(X, y, bins, n_jobs=1, **kw).scores
     parallel = run_experiments(X, y, bins, n_jobs=2, **kw).scores
     pd.testing.assert_frame_equal(serial.drop(columns="fit_seconds"),

@@ -81,7 +81,7 @@ def test_fractional_overlap_weights_are_exact():
 
 
 def test_windows_are_converted_from_air_to_vacuum():
-    weights, ratios = index_weights(indices=("CaH2",))
+    weights, _ = index_weights(indices=("CaH2",))
     lo_air, hi_air = INDEX_WINDOWS["CaH2"][0][0]
     centre = WAVE @ weights[:, 0]
     vac_centre = np.mean(air_to_vacuum([lo_air, hi_air]))
@@ -174,7 +174,7 @@ def test_works_inside_a_pipeline():
     # Two classes differing in TiO band depth; indices + scaling + logistic
     # regression separate them.
     rng = np.random.default_rng(2)
-    (num,), (den,) = INDEX_WINDOWS["TiO5"]
+    (num,), _ = INDEX_WINDOWS["TiO5"]
     X, y = [], []
     for label, depth in [(0, 0.85), (1, 0.55)]:
         for _ in range(20):

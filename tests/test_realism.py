@@ -85,6 +85,28 @@ def test_index_spread_covers_metallicity_bins(bright, templates):
         assert hi - lo > 0.5 * (r.max() - r.min()), (s, lo, hi, r.min(), r.max())
 
 
+def _high_pass_rms(X, wavelength, ranges):
+    """Median over spectra of the RMS of log flux minus its 9-pixel running median."""
+    from scipy.ndimage import median_filter
+
+    X = np.asarray(X, dtype=float)
+    med = np.median(X, axis=1, keepdims=True)
+    logx = np.log(np.clip(X, 1e-3 * np.abs(med), None))
+    high = logx - median_filter(logx, size=(1, 9), mode="nearest")
+    return np.array([np.median(np.sqrt(np.mean(high[:, (wavelength > lo) & (wavelength < hi)] ** 2,
+                                                  axis=1)))
+                     for lo, hi in ranges])
+
+
+def test_fine_structure_amplitude_matches_templates(templates):
+    """The pseudo line forest has the templates' amount of fine structure."""
+    ranges = ((4500, 5500), (5500, 6500), (6500, 7500), (7500, 8700))
+    gen = make_mdwarf_spectra(300, subtypes=SUBTYPES, snr=100.0, random_state=8, noise=False)
+    g = _high_pass_rms(gen.data, gen.wavelength, ranges)
+    r = _high_pass_rms(templates.data, templates.wavelength, ranges)
+    assert np.all((g / r > 0.6) & (g / r < 1.6)), (g.round(4), r.round(4))
+
+
 def _chi2_match(spectrum, references, degree=3):
     """Chi-square of ``spectrum`` against each reference times a polynomial."""
     x = np.linspace(-1, 1, spectrum.size)

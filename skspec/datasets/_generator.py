@@ -680,6 +680,7 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
 
     data = np.empty((n_samples, N_PIXELS), dtype=np.float32)
     ivar = np.empty((n_samples, N_PIXELS), dtype=np.float32)
+    snr_measured = np.empty(n_samples)
     frames = []
     for start in range(0, n_samples, _CHUNK):
         stop = min(start + _CHUNK, n_samples)
@@ -687,8 +688,10 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
                                     float(zeta_scatter), bool(noise))
         data[start:stop] = flux
         ivar[start:stop] = iv
+        # Per chunk: sdss_snr works in float64, the whole batch would need
+        # several times the output's memory.
+        snr_measured[start:stop] = sdss_snr(data[start:stop], ivar[start:stop])
         frames.append(frame)
-    snr_measured = sdss_snr(data, ivar)
     frame = pd.concat(frames, ignore_index=True)
     frame.insert(0, "subtype", target)
     frame["snr"] = snr_measured

@@ -133,8 +133,8 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
     else:
         directory = Path(data)
         if not directory.is_dir():
-            raise ValueError(f"--data must be 'synthetic', 'sdss-dr14' or a directory of SDSS files, "
-                             f"got {str(data)!r}")
+            raise ValueError("--data must be 'synthetic', 'sdss-dr14' or a directory of SDSS "
+                             f"files, got {str(data)!r}")
         files = _expand_inputs([directory])
         if not files:
             raise ValueError(f"no SDSS spectrum files (*.fits, *.fit) found in {directory}")
@@ -239,7 +239,7 @@ def _run_job(job, n_threads=None):
                      "bin": job["bin"], "split": split,
                      "accuracy": float(np.mean(y_pred == y)),
                      "within_one": float(within_one_subtype_accuracy(y, y_pred)),
-                     "fit_seconds": fit_seconds, "n": int(len(y))})
+                     "fit_seconds": fit_seconds, "n": len(y)})
     preds = pd.DataFrame({"model": job["model"], "dim": job["dim"], "bin": job["bin"],
                           "y_true": job["y_test"], "y_pred": test_pred})
     return {"key": (job["model"], job["dim"], job["bin"]), "rows": rows, "predictions": preds,
@@ -385,7 +385,7 @@ def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=F
 
 
 #: Synthetic spectra drawn when ``n_samples`` is not given, per setting.
-DEFAULT_N_SAMPLES = {"quick": 900, "full": 9000}
+DEFAULT_N_SAMPLES = {"quick": 1080, "full": 9000}
 
 
 def check_out_dir(out_dir, overwrite=False):
@@ -463,7 +463,7 @@ def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None,
         n_samples = DEFAULT_N_SAMPLES["quick" if quick else "full"]
 
     t0 = time.perf_counter()
-    say(f"loading data ({'synthetic, %d spectra' % n_samples if data == 'synthetic' else data})")
+    say(f"loading data ({f'synthetic, {n_samples} spectra' if data == 'synthetic' else data})")
     with warnings.catch_warnings():  # unreadable files are reported through `log`
         warnings.simplefilter("ignore", UserWarning)
         ds = load_experiment_data(data, n_samples=n_samples, bins=bins, random_state=seed)

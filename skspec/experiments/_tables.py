@@ -10,7 +10,6 @@ holds on this run.
 """
 
 import numpy as np
-import pandas as pd
 
 from ._paper import PAPER, PAPER_CLAIMS, PAPER_TABLES
 from ._registry import MODELS
@@ -263,10 +262,10 @@ def make_report(scores, *, config=None, data_summary=None, skipped=()):
     """
     tables = format_tables(scores)
     parts = ["# skspec reproduction of Jiang et al. (2020), EMCCNN",
-             f"Paper: {PAPER['authors']} ({PAPER['year']}), *{PAPER['title']}*, "
-             f"{PAPER['journal']}, doi:{PAPER['doi']}.",
-             f"Accuracies in %. Rows \"ours\" come from this run; rows \"paper\" are the "
-             f"published values. {PAPER['availability']} \"–\": not run."]
+             (f"Paper: {PAPER['authors']} ({PAPER['year']}), *{PAPER['title']}*, "
+              f"{PAPER['journal']}, doi:{PAPER['doi']}."),
+             (f"Accuracies in %. Rows \"ours\" come from this run; rows \"paper\" are the "
+              f"published values. {PAPER['availability']} \"–\": not run.")]
     if data_summary:
         parts.append(data_summary)
     if config:

@@ -241,6 +241,8 @@ class SpectralIndices(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of pixels seen in :meth:`fit`.
+    indices_ : tuple of str
+        The indices computed, in output order.
     wavelength_ : ndarray of shape (`n_features_in_`,)
         The wavelength grid in use.
     weights_ : ndarray of shape (`n_features_in_`, n_windows)
@@ -298,10 +300,10 @@ class SpectralIndices(TransformerMixin, BaseEstimator):
         self : SpectralIndices
         """
         self._validate_params()
-        _check_indices(self.indices)
+        self.indices_ = _check_indices(self.indices)
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         self.wavelength_, _ = _check_wavelength(self.wavelength, X.shape[1])
-        self.weights_, self._ratios = index_weights(self.wavelength, self.indices, X.shape[1])
+        self.weights_, self._ratios = index_weights(self.wavelength, self.indices_, X.shape[1])
         return self
 
     def transform(self, X):
@@ -319,7 +321,7 @@ class SpectralIndices(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         means = X.astype(np.float64, copy=False) @ self.weights_
-        return _indices_from_means(means, self._ratios, tuple(self.indices))
+        return _indices_from_means(means, self._ratios, self.indices_)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features: the index names.
@@ -334,11 +336,11 @@ class SpectralIndices(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self)
-        if input_features is not None and hasattr(self, "feature_names_in_"):
-            if not np.array_equal(np.asarray(input_features, dtype=object),
-                                  self.feature_names_in_):
-                raise ValueError("input_features is not equal to feature_names_in_")
-        return np.asarray(self.indices, dtype=object)
+        if (input_features is not None and hasattr(self, "feature_names_in_")
+                and not np.array_equal(np.asarray(input_features, dtype=object),
+                                       self.feature_names_in_)):
+            raise ValueError("input_features is not equal to feature_names_in_")
+        return np.asarray(self.indices_, dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
