@@ -191,39 +191,37 @@ _PRED_COLUMNS = ["file", "plate", "mjd", "fiber", "predicted", "probability", "s
 def _flags(frame, n_pixels):
     """Warnings per spectrum: low S/N, partial coverage, many bad pixels, not an M dwarf."""
     import numpy as np
+    import pandas as pd
+
+    from .experiments._runner import _normalise_subtypes
 
     n = len(frame)
-    flags = [[] for _ in range(n)]
+    false = pd.Series(np.zeros(n, dtype=bool), index=frame.index)
 
-    def col(name):
-        return frame[name].to_numpy() if name in frame else None
+    def num(name):
+        return pd.to_numeric(frame[name], errors="coerce") if name in frame else None
 
-    snr = col("snr")
-    if snr is not None:
-        snr = snr.astype(float)
-        for i in np.flatnonzero(~(snr >= LOW_SNR)):
-            flags[i].append("low_snr")
-    coverage = col("coverage")
-    if coverage is not None:
-        for i in np.flatnonzero(coverage.astype(float) < MIN_COVERAGE):
-            flags[i].append("partial_coverage")
-    bad = col("n_bad_pixels")
-    if bad is not None:
-        for i in np.flatnonzero(bad.astype(float) > MAX_BAD_FRACTION * n_pixels):
-            flags[i].append("many_bad_pixels")
-    cls, sub = col("class"), col("subclass")
-    if cls is not None or sub is not None:
-        from .experiments._runner import _normalise_subtypes
+    def text(name):
+        if name not in frame:
+            return pd.Series([""] * n, index=frame.index)
+        col = frame[name]
+        return col.where(col.notna(), "").astype(str).str.strip()
 
-        for i in range(n):
-            c = None if cls is None else cls[i]
-            s = None if sub is None else sub[i]
-            known = (c is not None and str(c).strip()) or (s is not None and str(s).strip())
-            is_m = (c is None or str(c).strip().upper() in ("", "STAR")) and (
-                s is None or not str(s).strip() or _normalise_subtypes([s])[0] is not None)
-            if known and not is_m:
-                flags[i].append("sdss_not_m0_m4")
-    return [";".join(f) for f in flags]
+    snr, coverage, bad = num("snr"), num("coverage"), num("n_bad_pixels")
+    cls, sub = text("class"), text("subclass")
+    # The SDSS pipeline's own type, where the file has one: a non-star or a
+    # subclass outside M0-M4 dwarfs makes the (forced M0-M4) prediction moot.
+    not_m = (~cls.str.upper().isin(["", "STAR"])
+             | ((sub != "") & pd.isna(pd.Series(_normalise_subtypes(sub), index=frame.index))))
+    checks = {
+        "low_snr": false if snr is None else ~(snr >= LOW_SNR),   # NaN S/N counts as low
+        "partial_coverage": false if coverage is None else coverage < MIN_COVERAGE,
+        "many_bad_pixels": false if bad is None else bad > MAX_BAD_FRACTION * n_pixels,
+        "sdss_not_m0_m4": not_m,
+    }
+    table = pd.DataFrame({name: np.where(mask.to_numpy(dtype=bool), name, "")
+                          for name, mask in checks.items()}, index=frame.index)
+    return table.apply(lambda row: ";".join(v for v in row if v), axis=1).tolist() if n else []
 
 
 def _cmd_predict(args):
@@ -284,7 +282,8 @@ def _cmd_predict(args):
                     "file": frame.get("path", pd.Series([None] * len(X))).astype(str),
                     "plate": frame.get("plate"), "mjd": frame.get("mjd"),
                     "fiber": frame.get("fiber"), "predicted": predicted,
-                    "probability": np.round(probability, 4), "snr": frame.get("snr"),
+                    "probability": np.round(probability, 4),
+                    "snr": None if "snr" not in frame else frame["snr"].astype(float).round(2),
                     "snr_bin": frame.get("snr_bin"), "sdss_class": frame.get("class"),
                     "sdss_subclass": frame.get("subclass"),
                     "flags": _flags(frame, X.shape[1])}, columns=_PRED_COLUMNS)

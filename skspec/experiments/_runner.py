@@ -55,11 +55,12 @@ def resolve_bins(bins):
 
 def _normalise_subtypes(labels):
     """'M2', 'M2V', 'dM2', 'M1 (204445)' -> 'M2'/'M1'; anything outside M0-M4 -> None."""
-    out = []
-    for label in np.asarray(labels, dtype=object):
-        m = _SUBTYPE.match(str(label)) if label is not None else None
-        out.append(f"M{m.group(1)}" if m else None)
-    return np.asarray(out, dtype=object)
+    labels = pd.Series(np.asarray(labels, dtype=object).reshape(-1), dtype=object)
+    digit = labels.where(labels.notna(), "").astype(str).str.extract(_SUBTYPE, expand=False)
+    found = digit.notna().to_numpy()
+    out = np.full(len(labels), None, dtype=object)
+    out[found] = ("M" + digit[found]).to_numpy(dtype=object)
+    return out
 
 
 def _bin_edges(label):
@@ -146,7 +147,7 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
                       errors=list(getattr(loaded, "errors", []) or []), source=str(directory))
 
     snr_bin = np.asarray(bunch.frame["snr_bin"], dtype=object)
-    keep = np.isin(snr_bin, bins) & np.array([t is not None for t in bunch.target])
+    keep = np.isin(snr_bin, bins) & ~pd.isna(pd.Series(bunch.target, dtype=object)).to_numpy()
     return Bunch(data=bunch.data[keep], target=np.asarray(bunch.target[keep], dtype=object),
                  snr=bunch.snr[keep], snr_bin=snr_bin[keep], wavelength=bunch.wavelength,
                  frame=bunch.frame.loc[keep].reset_index(drop=True), errors=bunch.errors,
