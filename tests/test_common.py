@@ -115,7 +115,7 @@ EXPECTED_FAILED_CHECKS["ContinuumNormalizer"] = dict.fromkeys([
 # no internal validation split (the checks' datasets are tiny) and a larger
 # learning rate, so the DNN reaches check_classifiers_train's 0.83 in 5 epochs.
 _TINY_NET = {"validation_fraction": None, "random_state": 0, "lr": 0.01,
-             "max_epochs": 2, "batch_size": 32}
+             "max_epochs": 1, "batch_size": 32}
 TINY_PARAMS.update({
     "DNNClassifier": {**_TINY_NET, "hidden_layer_sizes": (16, 16), "max_epochs": 5,
                       "batch_size": 16},
@@ -126,7 +126,7 @@ TINY_PARAMS.update({
     "ResNetClassifier": {**_TINY_NET, "width": 1 / 16},
     "SupervisedDenoiser": {**_TINY_NET, "code_channels": 4},
 })
-_TINY_CONV_NET = ("two epochs of a deliberately tiny convolutional net on the check's "
+_TINY_CONV_NET = ("one epoch of a deliberately tiny convolutional net on the check's "
                   "2-feature blobs stay below its 0.83 training accuracy; learning is "
                   "tested on spectrum-like data in tests/test_networks.py")
 for _name in ["EMCCNNClassifier", "CNNClassifier", "VGG16Classifier", "ResNetClassifier"]:

@@ -389,6 +389,8 @@ def test_skorch_component_parameters_survive_clone(spectra):
     assert twin.optimizer_.param_groups[0]["weight_decay"] == 0.1
     assert twin.optimizer_.param_groups[0]["amsgrad"] is True
     assert twin.module_.body[1].out_features == 8
+    no_stop = tiny(DNNClassifier, validation_fraction=0.25, callbacks__early_stopping=None)
+    assert "early_stopping" not in [name for name, _ in clone(no_stop).fit(X, y).callbacks_]
 
 
 def test_recipes(spectra):

@@ -86,7 +86,8 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
     need no external template library, and drive the code to keep what
     separates the classes while discarding noise and within-class nuisance
     (radial velocity, metallicity, calibration wobble). The decoder is
-    only needed for this loss; prediction uses the code.
+    only needed for this loss: prediction skips it, and the validation loss
+    that drives early stopping is the classification loss alone.
 
     **Cost.** With the defaults, a 3522-pixel spectrum costs about 3 million
     multiply-adds at inference (the decoder, run only in training, adds 0.4

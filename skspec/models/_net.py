@@ -84,10 +84,11 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
         Learning rate; None takes the recipe's (1e-3 for ``"default"``,
         1e-4 for ``"paper"``).
 
-    max_epochs : int
-        Maximum number of passes over the training data.
+    max_epochs : int, default=100
+        Maximum number of passes over the training data (50 for
+        SupervisedDenoiser).
 
-    batch_size : int
+    batch_size : int, default=64
         Spectra per mini-batch (training and prediction).
 
     validation_fraction : float or None, default=0.1
@@ -104,8 +105,8 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
     callbacks : list of skorch callbacks or None, default=None
         Extra callbacks, run after the defaults (timer, losses, validation
         accuracy, early stopping, learning-rate schedule, progress bar and
-        log). Name a default (e.g. ``("early_stopping", None)``) to replace
-        or disable it. No default callback writes files.
+        log). Replace or disable a default with skorch's syntax, e.g.
+        ``callbacks__early_stopping=None``. No default callback writes files.
 
     device : str, default="cpu"
         Torch device, ``"cpu"`` or ``"cuda"`` (``"cuda:1"`` ...); asking for
