@@ -3,9 +3,10 @@
 Commands::
 
     skspec --version
-    skspec reproduce [--quick] [--data synthetic|sdss-dr14|DIR] [--out DIR] ...
+    skspec reproduce [--quick] [--data synthetic|sdss-dr14|DIR] [--out DIR]
+                     [--scheduler ADDRESS] ...
     skspec train --model emccnn --out model.skspec [--data synthetic|DIR] ...
-    skspec predict model.skspec FILES_OR_DIR... --out predictions.csv
+    skspec predict model.skspec FILES_OR_DIR... --out predictions.csv [--scheduler ADDRESS]
 
 Exit codes: 0 success; 1 error (one line on stderr, ``--debug`` for the
 traceback); 2 usage error (bad arguments, output directory not empty, no
@@ -29,10 +30,6 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 
-#: Flag thresholds of ``skspec predict``.
-LOW_SNR = 5.0
-MIN_COVERAGE = 0.95
-MAX_BAD_FRACTION = 0.10
 
 
 class UsageError(Exception):
@@ -121,8 +118,7 @@ def _cmd_reproduce(args):
         args.out, data=args.data, quick=args.quick, models=args.models or available_models(),
         bins=args.bins, seed=args.seed, device=args.device, n_jobs=args.n_jobs,
         n_samples=args.n_samples, max_epochs=args.max_epochs, recipe=args.recipe,
-        overwrite=args.overwrite,
-        progress=not args.quiet, log=log)
+        overwrite=args.overwrite, progress=not args.quiet, log=log, scheduler=args.scheduler)
     print(report.markdown)
     _err(f"skspec: wrote {len(report.paths)} files to {args.out} in {report.seconds:.0f} s")
     return EXIT_OK
@@ -184,59 +180,35 @@ def _cmd_train(args):
 
 
 # --------------------------------------------------------------------------- predict
-_PRED_COLUMNS = ["file", "plate", "mjd", "fiber", "predicted", "probability", "snr", "snr_bin",
-                 "sdss_class", "sdss_subclass", "flags"]
+def _predict_on_dask(args, model_path, files, out):
+    """``skspec predict --scheduler``: partitions on a Dask cluster, joined into ``out``."""
+    import shutil
+    import tempfile
 
+    from .distributed import predict_files
 
-def _flags(frame, n_pixels):
-    """Warnings per spectrum: low S/N, partial coverage, many bad pixels, not an M dwarf."""
-    import numpy as np
-    import pandas as pd
-
-    from .experiments._runner import _normalise_subtypes
-
-    n = len(frame)
-    false = pd.Series(np.zeros(n, dtype=bool), index=frame.index)
-
-    def num(name):
-        return pd.to_numeric(frame[name], errors="coerce") if name in frame else None
-
-    def text(name):
-        if name not in frame:
-            return pd.Series([""] * n, index=frame.index)
-        col = frame[name]
-        return col.where(col.notna(), "").astype(str).str.strip()
-
-    snr, coverage, bad = num("snr"), num("coverage"), num("n_bad_pixels")
-    cls, sub = text("class"), text("subclass")
-    # The SDSS pipeline's own type, where the file has one: a non-star or a
-    # subclass outside M0-M4 dwarfs makes the (forced M0-M4) prediction moot.
-    not_m = (~cls.str.upper().isin(["", "STAR"])
-             | ((sub != "") & pd.isna(pd.Series(_normalise_subtypes(sub), index=frame.index))))
-    checks = {
-        "low_snr": false if snr is None else ~(snr >= LOW_SNR),   # NaN S/N counts as low
-        "partial_coverage": false if coverage is None else coverage < MIN_COVERAGE,
-        "many_bad_pixels": false if bad is None else bad > MAX_BAD_FRACTION * n_pixels,
-        "sdss_not_m0_m4": not_m,
-    }
-    table = pd.DataFrame({name: np.where(mask.to_numpy(dtype=bool), name, "")
-                          for name, mask in checks.items()}, index=frame.index)
-    return table.apply(lambda row: ";".join(v for v in row if v), axis=1).tolist() if n else []
+    # Partitions go to a scratch directory beside --out (so that the cluster's
+    # workers see it wherever they see --out), joined into one CSV, then removed.
+    parts = Path(tempfile.mkdtemp(prefix=f".{out.name}.parts-", dir=out.parent))
+    try:
+        summary = predict_files(model_path, [str(f) for f in files], parts,
+                                scheduler=None if args.scheduler == "local" else args.scheduler,
+                                partition_size=args.partition_size, chunk_size=args.chunk_size,
+                                progress=not args.quiet,
+                                allow_version_mismatch=args.allow_version_mismatch)
+        summary.write_csv(out)
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
+    return summary.n_predicted, list(summary.errors)
 
 
 def _cmd_predict(args):
-    import numpy as np
-    import pandas as pd
-
-    from .datasets import iter_sdss_spectra
+    from ._predict import write_predictions, write_errors
     from .experiments._runner import _expand_inputs
     from .io import load_model, read_model_metadata
     from .utils import atomic_write
 
     header = read_model_metadata(args.model)
-    model = load_model(args.model, allow_version_mismatch=args.allow_version_mismatch)
-    n_features = header.get("n_features_in")
-
     missing = [p for p in map(Path, args.inputs) if not p.exists()]
     files = _expand_inputs([p for p in map(Path, args.inputs) if p.exists()])
     if not files and not missing:
@@ -246,56 +218,28 @@ def _cmd_predict(args):
     out = Path(args.out)
     errors_path = out.with_name(out.stem + ".errors.csv")
 
-    bar = None
-    if not args.quiet and files:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(files), unit="file", desc="skspec predict", dynamic_ncols=True)
-    n_done = 0
-    try:
-        # The reader's warnings (skipped files, partial coverage) become the error list
-        # and the per-spectrum flags below.
-        with warnings.catch_warnings(), \
-                atomic_write(out, "w", encoding="utf-8", newline="") as fh:
-            warnings.simplefilter("ignore", UserWarning)
-            pd.DataFrame(columns=_PRED_COLUMNS).to_csv(fh, index=False)
-            for chunk in (iter_sdss_spectra(files, chunk_size=args.chunk_size, on_error="skip")
-                          if files else ()):
-                chunk_errors = list(getattr(chunk, "errors", []) or [])
-                errors += [(str(p), str(r)) for p, r in chunk_errors]
-                X = np.asarray(chunk.data)
-                frame = chunk.frame.reset_index(drop=True)
-                if bar is not None:
-                    bar.update(len(frame) + len(chunk_errors))
-                if len(X) == 0:
-                    continue
-                if n_features is not None and X.shape[1] != n_features:
-                    raise ValueError(f"the model expects {n_features} pixels per spectrum but "
-                                     f"the reader gave {X.shape[1]}")
-                classes = np.asarray(model.classes_, dtype=object)
-                if hasattr(model, "predict_proba"):
-                    proba = np.asarray(model.predict_proba(X))
-                    best = proba.argmax(axis=1)
-                    predicted, probability = classes[best], proba[np.arange(len(X)), best]
-                else:
-                    predicted, probability = np.asarray(model.predict(X), dtype=object), np.nan
-                rows = pd.DataFrame({
-                    "file": frame.get("path", pd.Series([None] * len(X))).astype(str),
-                    "plate": frame.get("plate"), "mjd": frame.get("mjd"),
-                    "fiber": frame.get("fiber"), "predicted": predicted,
-                    "probability": np.round(probability, 4),
-                    "snr": None if "snr" not in frame else frame["snr"].astype(float).round(2),
-                    "snr_bin": frame.get("snr_bin"), "sdss_class": frame.get("class"),
-                    "sdss_subclass": frame.get("subclass"),
-                    "flags": _flags(frame, X.shape[1])}, columns=_PRED_COLUMNS)
-                rows.to_csv(fh, index=False, header=False)
-                n_done += len(rows)
-    finally:
-        if bar is not None:
-            bar.close()
+    if args.scheduler and files:
+        n_done, more = _predict_on_dask(args, args.model, files, out)
+        errors += more
+    else:
+        model = load_model(args.model, allow_version_mismatch=args.allow_version_mismatch)
+        bar = None
+        if not args.quiet and files:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=len(files), unit="file", desc="skspec predict",
+                       dynamic_ncols=True)
+        try:
+            with atomic_write(out, "w", encoding="utf-8", newline="") as fh:
+                n_done, more = write_predictions(
+                    model, files, fh, n_features=header.get("n_features_in"),
+                    chunk_size=args.chunk_size, on_progress=bar and bar.update)
+        finally:
+            if bar is not None:
+                bar.close()
+        errors += more
 
     if errors:
-        with atomic_write(errors_path, "w", encoding="utf-8", newline="") as fh:
-            pd.DataFrame(errors, columns=["file", "reason"]).to_csv(fh, index=False)
+        write_errors(errors, errors_path)
         for path, reason in errors:
             _err(f"skspec predict: could not read {path}: {' '.join(reason.split())}")
     elif errors_path.exists():
@@ -360,6 +304,11 @@ def build_parser():
     rep.add_argument("--max-epochs", type=_positive_int, default=None, help=argparse.SUPPRESS)
     rep.add_argument("--overwrite", action="store_true",
                      help="write into an existing non-empty --out directory")
+    rep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="farm the per-bin, per-model fits out to a Dask cluster: an address "
+                          "such as tcp://host:8786, a scheduler file (.json) or 'local' for a "
+                          "LocalCluster here (needs pip install 'skspec[dask]'; --n-jobs is "
+                          "then ignored)")
     rep.set_defaults(func=_cmd_reproduce)
 
     tr = sub.add_parser("train", parents=[common], help="fit one model and save it",
@@ -399,6 +348,13 @@ def build_parser():
                     help="spectra read and classified at a time (default 256)")
     pr.add_argument("--allow-version-mismatch", action="store_true",
                     help="load a model saved by another skspec version")
+    pr.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="classify on a Dask cluster, each worker loading the model once: an "
+                         "address such as tcp://host:8786, a scheduler file (.json) or 'local' "
+                         "for a LocalCluster here (needs pip install 'skspec[dask]'); workers "
+                         "must see the model and spectrum files by the same paths")
+    pr.add_argument("--partition-size", type=_positive_int, default=1000,
+                    help="files per Dask task with --scheduler (default 1000)")
     pr.set_defaults(func=_cmd_predict)
     return parser
 

@@ -24,7 +24,6 @@ import sys
 import threading
 import time
 import uuid
-import warnings
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from numbers import Integral
@@ -203,41 +202,6 @@ def _cached_model(model_path, sha256, allow_version_mismatch):
         return model, header.get("n_features_in"), True
 
 
-def _prediction_rows(model, chunk, n_features):
-    """One chunk of spectra -> the rows ``skspec predict`` writes (or None if empty).
-
-    The loop body of :func:`skspec.cli._cmd_predict`, reusing its columns and
-    flags, so that distributed and single-process outputs are byte-identical.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from .cli import _PRED_COLUMNS, _flags
-
-    X = np.asarray(chunk.data)
-    frame = chunk.frame.reset_index(drop=True)
-    if len(X) == 0:
-        return None
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"the model expects {n_features} pixels per spectrum but "
-                         f"the reader gave {X.shape[1]}")
-    classes = np.asarray(model.classes_, dtype=object)
-    if hasattr(model, "predict_proba"):
-        proba = np.asarray(model.predict_proba(X))
-        best = proba.argmax(axis=1)
-        predicted, probability = classes[best], proba[np.arange(len(X)), best]
-    else:
-        predicted, probability = np.asarray(model.predict(X), dtype=object), np.nan
-    return pd.DataFrame({
-        "file": frame.get("path", pd.Series([None] * len(X))).astype(str),
-        "plate": frame.get("plate"), "mjd": frame.get("mjd"),
-        "fiber": frame.get("fiber"), "predicted": predicted,
-        "probability": np.round(probability, 4), "snr": frame.get("snr"),
-        "snr_bin": frame.get("snr_bin"), "sdss_class": frame.get("class"),
-        "sdss_subclass": frame.get("subclass"),
-        "flags": _flags(frame, X.shape[1])}, columns=_PRED_COLUMNS)
-
-
 def _peak_rss():
     """Peak resident memory of this process in bytes (None where unknown).
 
@@ -278,28 +242,15 @@ def _worker_name():
 def _predict_partition(model_path, sha256, allow_version_mismatch, paths, out_path,
                        chunk_size):
     """Classify one partition of files into ``out_path``. Runs on a worker."""
-    import pandas as pd
-
-    from .cli import _PRED_COLUMNS
-    from .datasets import iter_sdss_spectra
+    from ._predict import write_predictions
     from .utils import atomic_write
 
     t0 = time.perf_counter()
     model, n_features, loaded = _cached_model(model_path, sha256, allow_version_mismatch)
-    n_predicted, errors = 0, []
-    # Skipped files and partial coverage reach the caller as the error list and
-    # the per-spectrum flags, as in ``skspec predict``: the reader's warnings
-    # would only repeat them in the worker logs.
-    with warnings.catch_warnings(), \
-            atomic_write(out_path, "w", encoding="utf-8", newline="") as fh:
-        warnings.simplefilter("ignore", UserWarning)
-        pd.DataFrame(columns=_PRED_COLUMNS).to_csv(fh, index=False)
-        for chunk in iter_sdss_spectra(paths, chunk_size=chunk_size, on_error="skip"):
-            errors += [(str(p), str(r)) for p, r in chunk.errors]
-            rows = _prediction_rows(model, chunk, n_features)
-            if rows is not None:
-                rows.to_csv(fh, index=False, header=False)
-                n_predicted += len(rows)
+    # The same rows as ``skspec predict`` (one shared writer), atomically per partition.
+    with atomic_write(out_path, "w", encoding="utf-8", newline="") as fh:
+        n_predicted, errors = write_predictions(model, paths, fh, n_features=n_features,
+                                                chunk_size=chunk_size)
     return {"n_predicted": n_predicted, "errors": errors, "loaded_model": loaded,
             "worker": _worker_name(), "peak_rss": _peak_rss(),
             "seconds": time.perf_counter() - t0}
@@ -358,11 +309,11 @@ class PredictionSummary:
         """Concatenate the partition files into one :class:`pandas.DataFrame`."""
         import pandas as pd
 
-        from .cli import _PRED_COLUMNS
+        from ._predict import PRED_COLUMNS
 
         frames = [pd.read_csv(p) for p in self.outputs]
         if not frames:
-            return pd.DataFrame(columns=_PRED_COLUMNS)
+            return pd.DataFrame(columns=PRED_COLUMNS)
         return pd.concat(frames, ignore_index=True)
 
     def write_csv(self, path):
@@ -519,8 +470,8 @@ def predict_files(model_path, paths, out_dir, *, scheduler=None, partition_size=
     >>> df = summary.read()  # doctest: +SKIP
     """
     distributed = _import_distributed()
-    import pandas as pd
 
+    from ._predict import write_errors
     from .datasets._sdss import _resolve
     from .io import read_model_metadata
     from .utils import atomic_write
@@ -607,8 +558,7 @@ def predict_files(model_path, paths, out_dir, *, scheduler=None, partition_size=
     errors_path = None
     if errors:
         errors_path = out_dir / ERRORS_NAME
-        with atomic_write(errors_path, "w", encoding="utf-8", newline="") as fh:
-            pd.DataFrame(errors, columns=["file", "reason"]).to_csv(fh, index=False)
+        write_errors(errors, errors_path)
     summary = PredictionSummary(
         out_dir=out_dir, outputs=outputs, n_files=len(files),
         n_predicted=sum(r["n_predicted"] for r in results), errors=errors,

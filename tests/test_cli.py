@@ -207,11 +207,13 @@ def test_interrupted_predict_leaves_no_partial_csv(trained, sdss_dir, tmp_path, 
 
 
 def test_flags_thresholds():
+    from skspec._predict import prediction_flags
+
     frame = pd.DataFrame({"snr": [3.0, np.nan, 20.0, 20.0], "coverage": [1.0, 1.0, 0.5, 1.0],
                           "n_bad_pixels": [0, 0, 0, 1000], "class": ["STAR", "STAR", "STAR",
                                                                      "GALAXY"],
                           "subclass": ["M2", "M6III", "K7", ""]})
-    got = cli._flags(frame, 3522)
+    got = prediction_flags(frame, 3522)
     assert got[0] == "low_snr"
     assert got[1] == "low_snr;sdss_not_m0_m4"
     assert got[2] == "partial_coverage;sdss_not_m0_m4"

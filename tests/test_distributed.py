@@ -317,3 +317,51 @@ def test_predict_files_validates_before_connecting(template_model, tmp_path):
     with pytest.raises(ValueError, match="no SDSS spectrum file"):
         predict_files(template_model, tmp_path / "nothing-*.fits", tmp_path / "o")
     assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------------------- the command
+def test_cli_predict_scheduler_equals_single_process(cluster, template_model, spectra_dir,
+                                                     tmp_path):
+    ref = tmp_path / "ref.csv"
+    assert cli_main(["predict", str(template_model), str(spectra_dir), "--out", str(ref),
+                     "-q"]) == 3
+    out = tmp_path / "dask.csv"
+    assert cli_main(["predict", str(template_model), str(spectra_dir), "--out", str(out),
+                     "--scheduler", cluster.scheduler_address, "--partition-size", "7",
+                     "-q"]) == 3
+    assert out.read_bytes() == ref.read_bytes()
+    errors = pd.read_csv(tmp_path / "dask.errors.csv")
+    assert sorted(map(os.path.basename, errors["file"])) == [
+        "spec-9999-59999-0001.fits", "spec-9999-59999-0002.fits"]
+    # the partitions' scratch directory is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dask.csv", "dask.errors.csv", "ref.csv", "ref.errors.csv"]
+
+
+def test_cli_reproduce_scheduler_fits_on_the_cluster(client, cluster, tmp_path):
+    def prefixes(dask_scheduler):
+        return list(dask_scheduler.task_prefixes)
+
+    out = tmp_path / "run"
+    assert cli_main(["reproduce", "--quick", "--models", "template", "--n-samples", "120",
+                     "--out", str(out), "--scheduler", cluster.scheduler_address, "-q"]) == 0
+    assert any("_run_job" in p for p in client.run_on_scheduler(prefixes))
+    run = json.loads((out / "run.json").read_text())
+    assert run["config"]["n_jobs"] == "dask"
+    local = tmp_path / "local"
+    assert cli_main(["reproduce", "--quick", "--models", "template", "--n-samples", "120",
+                     "--out", str(local), "--n-jobs", "1", "-q"]) == 0
+    cols = ["model", "dim", "bin", "split", "accuracy", "within_one", "n"]
+    pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv")[cols],
+                                  pd.read_csv(local / "results.csv")[cols])
+
+
+def test_cli_scheduler_unreachable_is_one_line(template_model, spectra_dir, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    code = cli_main(["predict", str(template_model), str(spectra_dir), "--out",
+                     str(tmp_path / "p.csv"), "--scheduler", "tcp://127.0.0.1:1", "-q"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "skspec predict: error" in err
+    assert not (tmp_path / "p.csv").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []

@@ -9,6 +9,7 @@ the networks' training histories. Independent fits run in parallel with
 joblib worker processes, one torch thread each.
 """
 
+import contextlib
 import os
 import re
 import time
@@ -258,6 +259,14 @@ def _split_bin(X, y, test_size, random_state):
         return train_test_split(X, y, test_size=test_size, random_state=random_state)
 
 
+def _dask_backend_active():
+    """True inside ``joblib.parallel_config(backend="dask")`` (skspec.distributed)."""
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    return type(backend).__name__.startswith("Dask")
+
+
 def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=False,
                     test_size=0.25, random_state=0, device="cpu", n_jobs=None, max_epochs=None,
                     recipe=None, params=None, progress=False):
@@ -294,6 +303,8 @@ def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=F
         matters on a busy machine: torch's own threads spin while waiting for
         each other and waste most of their CPU time when cores are shared;
         independent processes do not. 1 runs the fits in this process.
+        Ignored inside :func:`skspec.distributed.dask_backend`: there every
+        fit is one task on the Dask cluster.
     max_epochs : int, default=None
         Override the epochs of every network.
     recipe : {"default", "paper"}, default=None
@@ -344,10 +355,17 @@ def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=F
         bar = tqdm(total=len(jobs), unit="fit", desc="skspec reproduce", dynamic_ncols=True)
     try:
         cores = os.cpu_count() or 1
-        if n_jobs is None:
-            n_jobs = 1 if str(device).startswith("cuda") else cores
-        n_workers = min(cores if n_jobs < 0 else n_jobs, len(jobs))
-        if n_workers <= 1:
+        on_dask = _dask_backend_active()
+        if on_dask:
+            # Inside skspec.distributed.dask_backend: every fit is a task on the
+            # cluster, whose workers set their own thread counts.
+            n_workers, threads = len(jobs), None
+        else:
+            if n_jobs is None:
+                n_jobs = 1 if str(device).startswith("cuda") else cores
+            n_workers = min(cores if n_jobs < 0 else n_jobs, len(jobs))
+            threads = max(1, cores // max(n_workers, 1))
+        if n_workers <= 1 and not on_dask:
             for job in jobs:
                 if bar is not None:
                     bar.set_postfix_str(f"fitting {job['model']}-{job['dim']} on S/N {job['bin']}")
@@ -357,10 +375,10 @@ def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=F
         else:
             from joblib import Parallel, delayed
 
-            threads = max(1, cores // n_workers)
             # Longest fits first, so that the workers finish at about the same time.
             queue = sorted(jobs, key=lambda j: -FIT_COST.get((j["model"], j["dim"]), 1))
-            parallel = Parallel(n_jobs=n_workers, return_as="generator_unordered")
+            parallel = Parallel(n_jobs=-1 if on_dask else n_workers,
+                                return_as="generator_unordered")
             for out in parallel(delayed(_run_job)(job, threads) for job in queue):
                 outputs.append(out)
                 if bar is not None:
@@ -379,7 +397,8 @@ def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=F
                                                          "y_pred"]))
     histories = {o["key"]: o["history"] for o in outputs if o["history"]}
     config = {"models": models, "bins": bins, "quick": quick, "test_size": test_size,
-              "random_state": random_state, "device": device, "n_jobs": n_workers,
+              "random_state": random_state, "device": device,
+              "n_jobs": "dask" if on_dask else n_workers,
               "max_epochs": max_epochs, "recipe": recipe}
     return ExperimentResult(scores=scores, predictions=predictions, histories=histories,
                             skipped=skipped, config=config)
@@ -409,7 +428,7 @@ def _write_csv(frame, path):
 
 def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None, seed=0,
               device="cpu", n_jobs=None, n_samples=None, max_epochs=None, recipe=None,
-              overwrite=False, progress=False, log=None):
+              overwrite=False, progress=False, log=None, scheduler=None):
     """Reproduce the paper's Tables 1-3 and figures; write everything to ``out_dir``.
 
     Parameters
@@ -440,6 +459,12 @@ def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None,
         Show a progress bar.
     log : callable, default=None
         Called with one-line status messages (the CLI prints them).
+    scheduler : str, Client, cluster or None, default=None
+        Run the per-bin, per-model fits on a Dask cluster: a scheduler address
+        (``"tcp://host:8786"``), a scheduler file, a ``Client``, a cluster
+        object, or ``"local"`` for a new ``LocalCluster`` on this machine (see
+        :func:`skspec.distributed.dask_backend`; needs ``skspec[dask]``).
+        ``n_jobs`` is then ignored. None: joblib on this machine.
 
     Returns
     -------
@@ -480,9 +505,16 @@ def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None,
                + (f"; {len(ds.errors)} unreadable file(s) skipped" if ds.errors else "") + ".")
     say(summary)
 
-    result = run_experiments(ds.data, ds.target, ds.snr_bin, models=models, bins=bins,
-                             quick=quick, random_state=seed, device=device, n_jobs=n_jobs,
-                             max_epochs=max_epochs, recipe=recipe, progress=progress)
+    backend = contextlib.nullcontext()
+    if scheduler is not None:
+        from ..distributed import dask_backend
+
+        backend = dask_backend(None if scheduler == "local" else scheduler)
+        say(f"fitting on the Dask cluster at {scheduler}")
+    with backend:
+        result = run_experiments(ds.data, ds.target, ds.snr_bin, models=models, bins=bins,
+                                 quick=quick, random_state=seed, device=device, n_jobs=n_jobs,
+                                 max_epochs=max_epochs, recipe=recipe, progress=progress)
     for s in result.skipped:
         say(f"not run: {s}")
     if result.scores.empty:
