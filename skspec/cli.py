@@ -203,7 +203,7 @@ def _predict_on_dask(args, model_path, files, out):
 
 
 def _cmd_predict(args):
-    from ._predict import write_predictions, write_errors
+    from ._predict import write_errors, write_predictions
     from .experiments._runner import _expand_inputs
     from .io import load_model, read_model_metadata
     from .utils import atomic_write

@@ -288,7 +288,7 @@ def _bad_fit_inputs(X, y):
         (X_inf, y, ValueError, "infinity"),
         (X[0], y[:1], ValueError, "Expected 2D array"),
         (X.astype(str), y, TypeError, "strings"),
-        (np.where(X > 0, "a", "b").astype(object), y, ValueError, "could not convert"),
+        (np.where(X > 0, "a", "b").astype(object), y, TypeError, "not numbers.*could not convert"),
         (X * 1e300, y, ValueError, "float32 range"),
         (X, np.full(len(y), "M2"), ValueError, "at least 2 classes"),
         (X, None, ValueError, "requires y"),

@@ -10,10 +10,11 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import per_bin_scores, subtype_to_number
 from ..preprocessing import SNRBinner
+from ..utils._validation import check_known_labels, validate_spectra
 
 
 def _estimator_has(attr):
@@ -160,7 +161,7 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self : SNRBinnedClassifier
             Fitted estimator.
         """
-        X, y = validate_data(self, X, y)
+        X, y = validate_spectra(self, X, y)
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         binner = SNRBinner() if self.binner is None else self.binner
@@ -227,7 +228,7 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_spectra(self, X, reset=False)
         out = np.empty(X.shape[0], dtype=self.classes_.dtype)
         for model, rows in self._groups(X, snr):
             out[rows] = model.predict(X[rows],
@@ -254,7 +255,7 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             gets probability 0 there.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_spectra(self, X, reset=False)
         out = np.zeros((X.shape[0], self.classes_.size))
         for model, rows in self._groups(X, snr):
             proba = model.predict_proba(X[rows],
@@ -283,8 +284,9 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         score : float
         """
-        return accuracy_score(y, self.predict(X, snr=snr, **predict_params),
-                              sample_weight=sample_weight)
+        y_pred = self.predict(X, snr=snr, **predict_params)
+        check_known_labels(y, self.classes_, estimator=self)
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
 
     def score_per_bin(self, X, y, snr=None, **predict_params):
         """Accuracy (and within-one-subtype accuracy) in each S/N bin.
@@ -310,7 +312,7 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             not spectral types).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_spectra(self, X, reset=False)
         y = np.asarray(y).reshape(-1)
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} spectra but y has {y.shape[0]} labels")

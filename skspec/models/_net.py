@@ -43,7 +43,6 @@ from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 from skorch import NeuralNetClassifier
 from skorch.callbacks import (
@@ -58,6 +57,12 @@ from skorch.callbacks import (
 from skorch.utils import is_dataset, to_numpy
 from torch.utils.data import DataLoader, Dataset
 
+from ..utils._validation import (
+    check_finite_spectra,
+    check_known_labels,
+    check_spectra_input,
+    validate_spectra,
+)
 from .nn import ClassificationLoss
 
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -300,16 +305,14 @@ class SpectrumNetMixin:
     # ------------------------------------------------------------------
     def _validate_X(self, X, *, reset):
         name = type(self).__name__
+        X = check_spectra_input(X, estimator=self)  # text, objects, ragged lists
         if not (sp.issparse(X) or hasattr(X, "iloc") or hasattr(X, "ndim")):
-            X = np.asarray(X)  # lists and other array-likes
+            X = np.asarray(X)  # other array-likes
         n_dim = 2 if sp.issparse(X) else X.ndim
-        dtype = getattr(X, "dtype", None)
-        if isinstance(dtype, np.dtype) and dtype.kind in "US":
-            raise TypeError(f"{name} needs numeric flux in X, got an array of strings "
-                            f"(dtype {dtype})")
         if n_dim == 3 and self._accepts_folded:
             Xc = check_array(X, allow_nd=True, dtype=_FLOAT_DTYPES, estimator=self,
-                             input_name="X")
+                             input_name="X", ensure_all_finite=False)
+            check_finite_spectra(Xc, estimator=self)
             shape = tuple(int(s) for s in Xc.shape[1:])
             if reset:
                 self.input_shape_ = shape
@@ -326,7 +329,8 @@ class SpectrumNetMixin:
             if not reset and len(getattr(self, "input_shape_", ())) == 2:
                 raise ValueError(f"{name} was fitted on folded spectra of shape "
                                  f"{self.input_shape_} (3-D X); got X with {n_dim} dimension(s)")
-            Xc = validate_data(self, X, reset=reset, dtype=_FLOAT_DTYPES, accept_sparse=False)
+            Xc = validate_spectra(self, X, reset=reset, dtype=_FLOAT_DTYPES,
+                                  accept_sparse=False)
             if reset:
                 self.input_shape_ = (int(Xc.shape[1]),)
         with np.errstate(over="ignore"):
@@ -352,7 +356,7 @@ class SpectrumNetMixin:
                 raise TypeError(f"labels must be of one comparable type: {exc}") from None
             if len(labels) < 2:
                 raise ValueError(f"{name} needs spectra of at least 2 classes to learn; got 1 "
-                                 f"class ({labels[0]!r})")
+                                 f"class ({str(labels[0])!r})")
             self.classes_ = labels
         y = self._encode_labels(y)
         if self._uses_validation():
@@ -618,6 +622,29 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
         """
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of :meth:`predict` on ``X`` against ``y``.
+
+        Labels in ``y`` that the model was not trained on count as wrong and
+        are named in a warning.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_pixels) or (n_spectra, H, W)
+        y : array-like of shape (n_spectra,)
+            True labels.
+        sample_weight : array-like of shape (n_spectra,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import accuracy_score
+
+        y_pred = self.predict(X)
+        check_known_labels(y, self.classes_, estimator=self)
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
 
 
 class DenoisingTargetsMixin:

@@ -13,9 +13,10 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..utils import der_noise
+from ..utils._validation import check_known_labels, validate_spectra
 
 # Spectra are matched in batches of this many rows: bounds the temporaries
 # (a few arrays of batch x pixels) without a Python loop per spectrum.
@@ -320,7 +321,7 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         self : TemplateClassifier
             Fitted estimator.
         """
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_spectra(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         n_coef = self.poly_degree + 1
         if X.shape[1] <= n_coef:
@@ -336,6 +337,9 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError("template_labels is given but templates is None; "
                                  "give both, or neither to learn templates from X, y")
             self.classes_, y_idx = np.unique(y, return_inverse=True)
+            if self.classes_.size < 2:
+                raise ValueError(f"TemplateClassifier needs spectra of at least 2 classes to "
+                                 f"learn templates from; got 1 class ({str(self.classes_[0])!r})")
             # Divided by its median, each spectrum counts alike in the mean.
             normed = X / _robust_scale(X)[:, None]
             templates, template_class = _learn_templates(normed, y_idx, self.trim)
@@ -420,7 +424,7 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate(self, X, ivar):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = validate_spectra(self, X, dtype=np.float64, reset=False)
         if ivar is not None:
             ivar = _check_ivar(ivar, X)
             few = (ivar > 0).sum(axis=1) <= self._matcher.rank.max()
@@ -576,4 +580,6 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         -------
         score : float
         """
-        return accuracy_score(y, self.predict(X, ivar=ivar), sample_weight=sample_weight)
+        y_pred = self.predict(X, ivar=ivar)
+        check_known_labels(y, self.classes_, estimator=self)
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)

@@ -7,7 +7,8 @@ from numpy.polynomial import legendre
 from scipy import ndimage
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
+
+from ..utils._validation import validate_spectra
 
 
 class ContinuumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -117,7 +118,7 @@ class ContinuumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         self : ContinuumNormalizer
         """
         self._check_params()
-        validate_data(self, X, dtype=[np.float64, np.float32])
+        validate_spectra(self, X, dtype=[np.float64, np.float32])
         return self
 
     def transform(self, X):
@@ -134,7 +135,7 @@ class ContinuumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
             float32 for float32 input, float64 otherwise.
         """
         self._check_params()
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_spectra(self, X, reset=False, dtype=[np.float64, np.float32])
         median = np.median(X, axis=1, keepdims=True)
         bad = np.flatnonzero(median[:, 0] <= 0)
         if bad.size:

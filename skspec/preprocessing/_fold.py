@@ -4,7 +4,8 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import validate_data
+
+from ..utils._validation import validate_spectra
 
 
 class Folder2D(TransformerMixin, BaseEstimator):
@@ -146,7 +147,7 @@ class Folder2D(TransformerMixin, BaseEstimator):
 
     def _validate_flat(self, X, reset):
         # Folding never looks at values: NaN and inf pass through.
-        return validate_data(self, X, reset=reset, ensure_all_finite=False)
+        return validate_spectra(self, X, reset=reset, ensure_all_finite=False)
 
     def _resolve(self, n_pixels):
         """Return ``shape`` with ``-1`` resolved, or raise if it cannot hold ``n_pixels``."""

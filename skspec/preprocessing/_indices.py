@@ -4,10 +4,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..datasets._physics import INDEX_WINDOWS, TIO5_SOLAR_POLY
 from ..utils import DLOGLAM, LOGLAM0, N_PIXELS, air_to_vacuum, sdss_wavelength
+from ..utils._validation import validate_spectra
 
 #: Names accepted in ``indices``.
 INDEX_NAMES = tuple(INDEX_WINDOWS) + ("zeta",)
@@ -301,7 +302,7 @@ class SpectralIndices(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         self.indices_ = _check_indices(self.indices)
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_spectra(self, X, dtype=[np.float64, np.float32])
         self.wavelength_, _ = _check_wavelength(self.wavelength, X.shape[1])
         self.weights_, self._ratios = index_weights(self.wavelength, self.indices_, X.shape[1])
         return self
@@ -319,7 +320,7 @@ class SpectralIndices(TransformerMixin, BaseEstimator):
         X_new : ndarray of shape (n_samples, len(indices))
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_spectra(self, X, dtype=[np.float64, np.float32], reset=False)
         means = X.astype(np.float64, copy=False) @ self.weights_
         return _indices_from_means(means, self._ratios, self.indices_)
 

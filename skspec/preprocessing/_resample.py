@@ -9,7 +9,8 @@ from scipy.interpolate import BSpline, make_interp_spline
 from scipy.linalg import solve_banded
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import validate_data
+
+from ..utils._validation import validate_spectra
 
 # Rows processed at once, as a number of array elements: about 1 MB of float32
 # per temporary, which stays in cache (1.3-1.7x faster than 16 MB chunks on the
@@ -178,7 +179,7 @@ class QuadraticResampler(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return tags
 
     def _validate_flux(self, X, reset):
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        X = validate_spectra(self, X, reset=reset, dtype=[np.float64, np.float32])
         if X.shape[1] < 3:
             raise ValueError(
                 f"{type(self).__name__} needs at least 3 pixels per spectrum for a "

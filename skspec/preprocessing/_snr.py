@@ -2,9 +2,9 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import validate_data
 
 from ..utils import SNR_EDGES, der_snr, snr_bin_index, snr_bin_labels
+from ..utils._validation import validate_spectra
 
 # DER_SNR compares each pixel with its neighbours two pixels away.
 _MIN_PIXELS = 5
@@ -268,7 +268,7 @@ class SNRBinner(TransformerMixin, BaseEstimator):
         return snr_bin_labels(self._edges())
 
     def _validate_flux(self, X, reset):
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        X = validate_spectra(self, X, reset=reset, dtype=[np.float64, np.float32])
         if X.shape[1] < _MIN_PIXELS:
             raise ValueError(
                 f"{type(self).__name__} estimates the S/N with DER_SNR, which needs at "
