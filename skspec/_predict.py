@@ -12,7 +12,7 @@ import pandas as pd
 
 #: Columns of the prediction CSV files, in order.
 PRED_COLUMNS = ["file", "plate", "mjd", "fiber", "predicted", "probability", "snr", "snr_bin",
-                "sdss_class", "sdss_subclass", "flags"]
+                "index_subtype", "out_of_scope_score", "sdss_class", "sdss_subclass", "flags"]
 
 #: Flag thresholds.
 LOW_SNR = 5.0
@@ -20,7 +20,7 @@ MIN_COVERAGE = 0.95
 MAX_BAD_FRACTION = 0.10
 
 
-def prediction_flags(frame, n_pixels):
+def prediction_flags(frame, n_pixels, out_of_scope=None):
     """Warnings per spectrum: low S/N, partial coverage, many bad pixels, not an M dwarf.
 
     Parameters
@@ -30,6 +30,8 @@ def prediction_flags(frame, n_pixels):
         ``n_bad_pixels``, ``class``, ``subclass``; missing columns raise no flag).
     n_pixels : int
         Pixels per spectrum, for the bad-pixel fraction.
+    out_of_scope : array-like of bool, default=None
+        :func:`skspec.preprocessing.out_of_scope_score`'s verdict per row.
 
     Returns
     -------
@@ -60,11 +62,25 @@ def prediction_flags(frame, n_pixels):
         "low_snr": false if snr is None else ~(snr >= LOW_SNR),   # NaN S/N counts as low
         "partial_coverage": false if coverage is None else coverage < MIN_COVERAGE,
         "many_bad_pixels": false if bad is None else bad > MAX_BAD_FRACTION * n_pixels,
+        "out_of_scope": (false if out_of_scope is None
+                         else pd.Series(np.asarray(out_of_scope, dtype=bool), index=frame.index)),
         "sdss_not_m0_m4": not_m,
     }
     table = pd.DataFrame({name: np.where(mask.to_numpy(dtype=bool), name, "")
                           for name, mask in checks.items()}, index=frame.index)
     return table.apply(lambda row: ";".join(v for v in row if v), axis=1).tolist() if n else []
+
+
+def _scope(chunk, X):
+    """Out-of-scope assessment of a chunk on the SDSS grid (NaN on any other grid)."""
+    from .preprocessing import out_of_scope_score
+    from .utils import N_PIXELS
+
+    if X.shape[1] != N_PIXELS:
+        nan = np.full(len(X), np.nan)
+        return pd.DataFrame({"index_subtype": nan, "out_of_scope_score": nan,
+                             "out_of_scope": np.zeros(len(X), dtype=bool)})
+    return out_of_scope_score(X, chunk.get("ivar"))
 
 
 def prediction_rows(model, chunk, n_features=None):
@@ -93,6 +109,7 @@ def prediction_rows(model, chunk, n_features=None):
         predicted, probability = classes[best], proba[np.arange(len(X)), best]
     else:
         predicted, probability = np.asarray(model.predict(X), dtype=object), np.nan
+    scope = _scope(chunk, X)
     snr = frame.get("snr")
     return pd.DataFrame({
         "file": frame.get("path", pd.Series([None] * len(X))).astype(str),
@@ -100,9 +117,12 @@ def prediction_rows(model, chunk, n_features=None):
         "fiber": frame.get("fiber"), "predicted": predicted,
         "probability": np.round(probability, 4),
         "snr": None if snr is None else pd.to_numeric(snr, errors="coerce").round(2),
-        "snr_bin": frame.get("snr_bin"), "sdss_class": frame.get("class"),
-        "sdss_subclass": frame.get("subclass"),
-        "flags": prediction_flags(frame, X.shape[1])}, columns=PRED_COLUMNS)
+        "snr_bin": frame.get("snr_bin"),
+        "index_subtype": np.round(scope["index_subtype"].to_numpy(), 2),
+        "out_of_scope_score": np.round(scope["out_of_scope_score"].to_numpy(), 2),
+        "sdss_class": frame.get("class"), "sdss_subclass": frame.get("subclass"),
+        "flags": prediction_flags(frame, X.shape[1], scope["out_of_scope"])},
+        columns=PRED_COLUMNS)
 
 
 def write_predictions(model, files, fh, *, n_features=None, chunk_size=256, on_progress=None):

@@ -5,6 +5,7 @@ from ._continuum import ContinuumNormalizer
 from ._fold import Folder2D
 from ._indices import SpectralIndices, measure_indices
 from ._resample import QuadraticResampler
+from ._scope import index_subtype, out_of_scope_score
 from ._snr import SNRBinner
 
 # isort: off
@@ -21,5 +22,7 @@ __all__ = [
     "SNRBinner",
     "SpectralIndices",
     "SupervisedDenoiser",
+    "index_subtype",
     "measure_indices",
+    "out_of_scope_score",
 ]
