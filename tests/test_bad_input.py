@@ -123,3 +123,26 @@ def test_bad_pixel_interpolator_rescues_a_pipeline(spectra):
     bad[:, 1000:1010] = np.nan  # a masked stretch in every spectrum
     agree = np.mean(model.predict(bad) == model.predict(X))
     assert agree >= 0.9
+
+
+def test_nan_where_ivar_masks_it_is_filled_else_named(spectra):
+    from skspec.datasets import make_mdwarf_spectra
+
+    ds = make_mdwarf_spectra(40, random_state=1)
+    X, y, ivar = ds.data.astype(np.float64), ds.target, ds.ivar.copy()
+    model = TemplateClassifier().fit(X, y, ivar=ivar)
+    ref = model.predict(X, ivar=ivar)
+    bad, ivar_bad = X.copy(), ivar.copy()
+    bad[4, 2000:2010] = np.nan
+    ivar_bad[4, 2000:2010] = 0          # masked: filled, weight 0
+    np.testing.assert_array_equal(model.predict(bad, ivar=ivar_bad), ref)
+    TemplateClassifier().fit(bad, y, ivar=ivar_bad)
+    bad[9, 50] = np.inf                  # not masked: named
+    with pytest.raises(ValueError, match=r"in the flux of 1 spectra \(rows 9\)"):
+        model.predict(bad, ivar=ivar_bad)
+    with pytest.raises(ValueError, match="non-negative"):
+        model.predict(X, ivar=-ivar)
+    ivar_nan = ivar.copy()
+    ivar_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="ivar contains NaN"):
+        model.predict(X, ivar=ivar_nan)

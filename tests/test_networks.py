@@ -215,6 +215,8 @@ def test_random_state_gives_identical_results(cls, spectra):
     b = tiny(cls, **params).fit(X, y)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
     assert a.history_[:, "valid_loss"] == b.history_[:, "valid_loss"]
+    wa, wb = a.module_.state_dict(), b.module_.state_dict()   # bit-identical weights
+    assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
     c = tiny(cls, random_state=1, **params).fit(X, y)
     assert not np.array_equal(a.predict_proba(X), c.predict_proba(X))
 

@@ -92,3 +92,33 @@ def test_snr_estimate_is_scale_invariant(X, power, scale):
 def test_continuum_normalisation_is_scale_invariant(X, scale, method):
     est = ContinuumNormalizer(method=method, window=11, degree=2)
     assert_allclose(est.fit_transform(X * scale), est.fit_transform(X), rtol=1e-9, atol=1e-9)
+
+
+@st.composite
+def positive_spectra(draw):
+    """Smooth positive spectra on the SDSS grid: a random slope, bands and noise."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.integers(1, 3))
+    x = np.linspace(0, 1, 3522)
+    slope = rng.uniform(0.2, 3.0, (n, 1))
+    bands = 1 - rng.uniform(0, 0.6, (n, 1)) * (np.sin(25 * x) > 0.7)
+    return (1 + slope * x) * bands * rng.uniform(0.9, 1.1, (n, 3522))
+
+
+@settings(max_examples=15, deadline=None)
+@given(positive_spectra(), st.integers(-30, 30), st.floats(1e-6, 1e6))
+def test_index_values_are_scale_invariant(X, power, scale):
+    from skspec.preprocessing import index_subtype, measure_indices
+
+    def indices(flux):
+        return np.column_stack(list(measure_indices(flux, as_frame=False).values()))
+
+    ref = indices(X)
+    assert_array_equal(indices(X * 2.0**power), ref)
+    assert_allclose(indices(X * scale), ref, rtol=1e-9)
+    # the out-of-scope subtype and its error too (ivar scales as flux**-2)
+    ivar = np.full_like(X, 400.0)
+    s, e = index_subtype(X, ivar)
+    s2, e2 = index_subtype(X * scale, ivar / scale**2)
+    assert_allclose(s2, s, rtol=1e-9, atol=1e-9)
+    assert_allclose(e2, e, rtol=1e-6)

@@ -15,8 +15,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import der_noise
-from ..utils._validation import check_known_labels, validate_spectra
+from ..utils import der_noise, interpolate_bad_pixels
+from ..utils._validation import check_finite_spectra, check_known_labels, validate_spectra
 
 # Spectra are matched in batches of this many rows: bounds the temporaries
 # (a few arrays of batch x pixels) without a Python loop per spectrum.
@@ -65,6 +65,18 @@ def _check_ivar(ivar, X):
     if np.any(ivar < 0):
         raise ValueError("ivar must be non-negative (0 marks a bad pixel)")
     return ivar
+
+
+def _fill_masked(X, ivar, estimator):
+    """Check ``ivar``; fill NaN/inf flux where ``ivar == 0`` masks it, refuse it elsewhere."""
+    ivar = _check_ivar(ivar, X)
+    masked = ivar == 0
+    bad = ~np.isfinite(X)
+    # Non-finite flux at a pixel ivar calls good is an error that names the rows.
+    check_finite_spectra(np.where(masked, 0.0, X), estimator=estimator)
+    if bad.any():
+        X = interpolate_bad_pixels(X, masked)
+    return X, ivar
 
 
 def _learn_templates(normed, y_idx, trim):
@@ -314,14 +326,19 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         ivar : array-like of shape (n_samples, n_features), default=None
             Inverse variances of ``X``; used for the chi-squares that calibrate
             the temperature (templates are learned unweighted, since a trimmed
-            mean of many spectra needs no weights to resist bad pixels).
+            mean of many spectra needs no weights to resist bad pixels). NaN
+            or inf flux where ``ivar == 0`` is filled by interpolation;
+            elsewhere it is an error naming the rows.
 
         Returns
         -------
         self : TemplateClassifier
             Fitted estimator.
         """
-        X, y = validate_spectra(self, X, y, dtype=np.float64)
+        X, y = validate_spectra(self, X, y, dtype=np.float64,
+                                ensure_all_finite=ivar is None)
+        if ivar is not None:
+            X, ivar = _fill_masked(X, ivar, self)
         check_classification_targets(y)
         n_coef = self.poly_degree + 1
         if X.shape[1] <= n_coef:
@@ -329,8 +346,6 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
                 f"TemplateClassifier needs more pixels than the {n_coef} continuum "
                 f"coefficients (poly_degree={self.poly_degree}); got {X.shape[1]} feature(s)"
             )
-        if ivar is not None:
-            ivar = _check_ivar(ivar, X)
 
         if self.templates is None:
             if self.template_labels is not None:
@@ -424,9 +439,10 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate(self, X, ivar):
         check_is_fitted(self)
-        X = validate_spectra(self, X, dtype=np.float64, reset=False)
+        X = validate_spectra(self, X, dtype=np.float64, reset=False,
+                             ensure_all_finite=ivar is None)
         if ivar is not None:
-            ivar = _check_ivar(ivar, X)
+            X, ivar = _fill_masked(X, ivar, self)
             few = (ivar > 0).sum(axis=1) <= self._matcher.rank.max()
             if np.any(few):
                 raise ValueError(f"{few.sum()} spectra have no more good pixels (ivar > 0) "
@@ -450,7 +466,8 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Spectra.
         ivar : array-like of shape (n_samples, n_features), default=None
-            Inverse variances; DER_SNR noise estimates when None.
+            Inverse variances; DER_SNR noise estimates when None. NaN or inf
+            flux where ``ivar == 0`` is masked (filled, weight 0).
 
         Returns
         -------
@@ -473,7 +490,8 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Spectra.
         ivar : array-like of shape (n_samples, n_features), default=None
-            Inverse variances; DER_SNR noise estimates when None.
+            Inverse variances; DER_SNR noise estimates when None. NaN or inf
+            flux where ``ivar == 0`` is masked (filled, weight 0).
 
         Returns
         -------
@@ -492,7 +510,8 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Spectra.
         ivar : array-like of shape (n_samples, n_features), default=None
-            Inverse variances; DER_SNR noise estimates when None.
+            Inverse variances; DER_SNR noise estimates when None. NaN or inf
+            flux where ``ivar == 0`` is masked (filled, weight 0).
 
         Returns
         -------
@@ -513,7 +532,8 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Spectra.
         ivar : array-like of shape (n_samples, n_features), default=None
-            Inverse variances; DER_SNR noise estimates when None.
+            Inverse variances; DER_SNR noise estimates when None. NaN or inf
+            flux where ``ivar == 0`` is masked (filled, weight 0).
 
         Returns
         -------
@@ -536,7 +556,8 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Spectra.
         ivar : array-like of shape (n_samples, n_features), default=None
-            Inverse variances; DER_SNR noise estimates when None.
+            Inverse variances; DER_SNR noise estimates when None. NaN or inf
+            flux where ``ivar == 0`` is masked (filled, weight 0).
 
         Returns
         -------
@@ -553,7 +574,8 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Spectra.
         ivar : array-like of shape (n_samples, n_features), default=None
-            Inverse variances; DER_SNR noise estimates when None.
+            Inverse variances; DER_SNR noise estimates when None. NaN or inf
+            flux where ``ivar == 0`` is masked (filled, weight 0).
 
         Returns
         -------
@@ -574,7 +596,8 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
         ivar : array-like of shape (n_samples, n_features), default=None
-            Inverse variances; DER_SNR noise estimates when None.
+            Inverse variances; DER_SNR noise estimates when None. NaN or inf
+            flux where ``ivar == 0`` is masked (filled, weight 0).
 
         Returns
         -------
