@@ -71,6 +71,12 @@ def prediction_flags(frame, n_pixels, out_of_scope=None):
     return table.apply(lambda row: ";".join(v for v in row if v), axis=1).tolist() if n else []
 
 
+def _routes_by_snr(model):
+    from .models import SNRBinnedClassifier
+
+    return isinstance(model, SNRBinnedClassifier)
+
+
 def _scope(chunk, X):
     """Out-of-scope assessment of a chunk on the SDSS grid (NaN on any other grid)."""
     from .preprocessing import out_of_scope_score
@@ -103,12 +109,17 @@ def prediction_rows(model, chunk, n_features=None):
         raise ValueError(f"the model expects {n_features} pixels per spectrum but "
                          f"the reader gave {X.shape[1]}")
     classes = np.asarray(model.classes_, dtype=object)
+    kwargs = {}
+    if _routes_by_snr(model) and "snr" in frame:
+        # A per-bin model routes by the file's own S/N (SN_MEDIAN_ALL), as in training.
+        kwargs["snr"] = pd.to_numeric(frame["snr"], errors="coerce").to_numpy(dtype=float)
     if hasattr(model, "predict_proba"):
-        proba = np.asarray(model.predict_proba(X))
+        proba = np.asarray(model.predict_proba(X, **kwargs))
         best = proba.argmax(axis=1)
         predicted, probability = classes[best], proba[np.arange(len(X)), best]
     else:
-        predicted, probability = np.asarray(model.predict(X), dtype=object), np.nan
+        predicted = np.asarray(model.predict(X, **kwargs), dtype=object)
+        probability = np.nan
     scope = _scope(chunk, X)
     snr = frame.get("snr")
     return pd.DataFrame({

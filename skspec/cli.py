@@ -151,26 +151,40 @@ def _cmd_train(args):
     if len(np.unique(ds.target)) < 2:
         raise ValueError(f"need spectra of at least two subtypes to train, found "
                          f"{len(ds.target)} spectra of {len(np.unique(ds.target))}")
-    X, y = ds.data, ds.target
-    X_test = y_test = None
+    X, y, snr = ds.data, ds.target, np.asarray(ds.snr, dtype=float)
+    X_test = y_test = snr_test = None
     if args.test_size > 0:
         _, counts = np.unique(y, return_counts=True)
-        X, X_test, y, y_test = train_test_split(
-            X, y, test_size=args.test_size, random_state=args.seed,
+        X, X_test, y, y_test, snr, snr_test = train_test_split(
+            X, y, snr, test_size=args.test_size, random_state=args.seed,
             stratify=y if counts.min() >= 2 else None)
+    dim = "2d" if "fold" in model.named_steps else "1d"
+    if args.per_bin:
+        from .models import SNRBinnedClassifier
+        from .preprocessing import SNRBinner
+
+        # The paper's scheme: one model per S/N bin, spectra routed by their S/N.
+        model = SNRBinnedClassifier(model, binner=SNRBinner())
     if not args.quiet:
-        _err(f"skspec train: fitting {args.model} on {len(y)} spectra")
-    model.fit(X, y)
-    metadata = {"model": args.model, "dim": "2d" if "fold" in model.named_steps else "1d",
+        _err(f"skspec train: fitting {args.model}{' per S/N bin' if args.per_bin else ''} "
+             f"on {len(y)} spectra")
+    model.fit(X, y, **({"snr": snr} if args.per_bin else {}))
+    metadata = {"model": args.model, "dim": dim, "per_bin": args.per_bin,
                 "quick": args.quick, "data": ds.source, "bins": list(ds.bins),
                 "seed": args.seed, "n_train": len(y), "max_epochs": args.max_epochs,
                 "recipe": args.recipe}
+    if args.per_bin:
+        labels = model.binner_.bin_labels_   # labels[0] is "<5": bin b is labels[b + 1]
+        metadata["bin_models"] = {labels[b + 1]: (labels[src + 1] if src >= 0 else "global")
+                                  for b, src in enumerate(model.bin_source_)}
     if X_test is not None:
-        pred = np.asarray(model.predict(X_test), dtype=object)
+        pred = np.asarray(model.predict(X_test, **({"snr": snr_test} if args.per_bin else {})),
+                          dtype=object)
         metadata.update(n_test=len(y_test), test_accuracy=float(np.mean(pred == y_test)),
                         test_within_one=float(within_one_subtype_accuracy(y_test, pred)))
     save_model(model, out, metadata=metadata)
-    summary = f"skspec train: saved {args.model} ({metadata['dim']}) to {out}"
+    summary = (f"skspec train: saved {args.model} ({metadata['dim']}"
+               f"{', one model per S/N bin' if args.per_bin else ''}) to {out}")
     if "test_accuracy" in metadata:
         summary += (f"; held-out accuracy {100 * metadata['test_accuracy']:.1f}% "
                     f"(within one subtype {100 * metadata['test_within_one']:.1f}%, "
@@ -332,6 +346,9 @@ def build_parser():
                     help="training epochs of a network (default: the model's)")
     tr.add_argument("--recipe", choices=["default", "paper"], default=None,
                     help="training recipe of a network (default: the model's)")
+    tr.add_argument("--per-bin", action="store_true",
+                    help="the paper's scheme: one model per S/N bin (SNRBinnedClassifier), "
+                         "each spectrum routed to its bin's model by its S/N at predict time")
     tr.add_argument("--out", required=True, help="model file to write, e.g. model.skspec")
     tr.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     tr.set_defaults(func=_cmd_train)

@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -228,3 +229,29 @@ def test_reproduce_on_a_directory_of_real_files(sdss_dir, tmp_path, capsys):
     assert code == 1
     assert "no S/N bin has enough spectra" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_train_per_bin_and_predict_route_by_snr(sdss_dir, tmp_path, capsys):
+    from skspec.datasets import load_sdss_spectra
+    from skspec.io import load_model, read_model_metadata
+    from skspec.models import SNRBinnedClassifier
+
+    path = tmp_path / "binned.skspec"
+    assert main(["train", "--model", "template", "--per-bin", "--n-samples", "300",
+                 "--out", str(path), "-q"]) == 0
+    assert "one model per S/N bin" in capsys.readouterr().out
+    meta = read_model_metadata(path)["user"]
+    assert meta["per_bin"] is True
+    assert meta["bin_models"] == {"5-10": "5-10", "10-15": "10-15", ">15": ">15"}
+    model = load_model(path)
+    assert isinstance(model, SNRBinnedClassifier) and len(set(map(id, model.estimators_.values()))) == 3
+
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(path), str(sdss_dir), "--out", str(out), "-q"]) == 0
+    rows = pd.read_csv(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = load_sdss_spectra(sdss_dir)
+    proba = model.predict_proba(ds.data, snr=ds.snr)
+    assert list(rows["predicted"]) == list(model.classes_[proba.argmax(1)])
+    np.testing.assert_allclose(rows["probability"], np.round(proba.max(1), 4))
