@@ -218,13 +218,16 @@ def _predict_on_dask(args, model_path, files, out):
 
 def _cmd_predict(args):
     from ._predict import write_errors, write_predictions
-    from .experiments._runner import _expand_inputs
+    from .datasets._sdss import _expand_paths
     from .io import load_model, read_model_metadata
     from .utils import atomic_write
 
     header = read_model_metadata(args.model)
-    missing = [p for p in map(Path, args.inputs) if not p.exists()]
-    files = _expand_inputs([p for p in map(Path, args.inputs) if p.exists()])
+    def is_glob(text):
+        return any(ch in text for ch in "*?[")
+
+    missing = [Path(p) for p in args.inputs if not Path(p).exists() and not is_glob(p)]
+    files = _expand_paths([p for p in args.inputs if Path(p).exists() or is_glob(p)])
     if not files and not missing:
         raise UsageError("no SDSS spectrum files (*.fits, *.fit) found in "
                          + ", ".join(args.inputs))

@@ -1,28 +1,15 @@
 """Read the Kesseli et al. (2017) PyHammer empirical templates onto the SDSS grid."""
 
-import glob
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
 from ..utils import rebin_to_grid, sdss_loglam, sdss_wavelength
+from ._sdss import _expand_paths
 
 _NAME = re.compile(r"^(?P<spt>[A-Z]\d(?:\.\d)?)_(?P<feh>[+-]\d\.\d)_(?P<lum>[A-Za-z]+)")
-
-
-def _expand(paths):
-    if isinstance(paths, (str, os.PathLike)):
-        p = Path(paths)
-        if p.is_dir():
-            return sorted(p.glob("*.fits"))
-        if any(ch in str(paths) for ch in "*?["):
-            return [Path(q) for q in sorted(glob.glob(str(paths)))]
-        return [p]
-    return [Path(q) for q in paths]
 
 
 def load_kesseli_templates(paths, *, subtypes=None):
@@ -55,7 +42,7 @@ def load_kesseli_templates(paths, *, subtypes=None):
     from astropy.io import fits
 
     rows, fluxes = [], []
-    for path in _expand(paths):
+    for path in _expand_paths(paths):
         m = _NAME.match(path.name)
         if m is None:
             raise ValueError(f"{path}: not a PyHammer template name (e.g. M2_+0.0_Dwarf.fits)")

@@ -23,6 +23,7 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
 
+from ..datasets._sdss import _expand_paths
 from ..metrics import within_one_subtype_accuracy
 from ..utils import SNR_EDGES, snr_bin_labels
 from ._paper import PAPER_BINS
@@ -137,7 +138,7 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
         if not directory.is_dir():
             raise ValueError("--data must be 'synthetic', 'sdss-dr14' or a directory of SDSS "
                              f"files, got {str(data)!r}")
-        files = _expand_inputs([directory])
+        files = _expand_paths(directory)
         if not files:
             raise ValueError(f"no SDSS spectrum files (*.fits, *.fit) found in {directory}")
         loaded = datasets.load_sdss_spectra(files, on_error="skip")
@@ -153,21 +154,6 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
                  snr=bunch.snr[keep], snr_bin=snr_bin[keep], wavelength=bunch.wavelength,
                  frame=bunch.frame.loc[keep].reset_index(drop=True), errors=bunch.errors,
                  n_dropped=int((~keep).sum()), source=bunch.source, bins=bins)
-
-
-_SPEC_PATTERNS = ("*.fits", "*.fit", "*.fits.gz", "*.fit.gz")
-
-
-def _expand_inputs(paths):
-    """Files and directories -> sorted list of spectrum files (directories not recursed)."""
-    files = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = {q for pat in _SPEC_PATTERNS for q in p.glob(pat) if q.is_file()}
-            files += sorted(found)
-        else:
-            files.append(p)
-    return files
 
 
 @dataclass
