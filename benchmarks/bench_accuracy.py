@@ -19,12 +19,17 @@ Usage::
 import argparse
 import os
 import platform
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import load_average  # noqa: E402
 
 
 def main():
@@ -45,7 +50,7 @@ def main():
     from skspec.experiments import run_experiments
 
     t0 = time.perf_counter()
-    load = os.getloadavg()
+    load = load_average()
     ds = make_mdwarf_spectra(args.n_samples, random_state=0)
     snr_bin = ds.frame["snr_bin"].to_numpy(dtype=object)
     models = args.models.split(",") if args.models else None
@@ -71,7 +76,7 @@ def main():
     print("## Accuracy study: every model per S/N bin (`benchmarks/bench_accuracy.py`)\n")
     print(f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; machine: "
           f"{platform.machine()}, {os.cpu_count()} cores; load average at start "
-          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+          f"{load}")
     print(f"- versions: skspec {skspec.__version__}, torch {torch.__version__}, "
           f"scikit-learn {sklearn.__version__}")
     print(f"- data: make_mdwarf_spectra({args.n_samples}, random_state=0); spectra per bin: "

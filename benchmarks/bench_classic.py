@@ -20,6 +20,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import cpu_name
 
 from skspec.models import SNRBinnedClassifier, TemplateClassifier, make_svm_classifier
 from skspec.utils import N_PIXELS, snr_bin_label
@@ -48,15 +51,6 @@ def load(n, seed):
         return toy_spectra(n, seed)
     b = make_mdwarf_spectra(n_samples=n, random_state=seed)
     return b.data, b.ivar, b.target, b.snr, "`make_mdwarf_spectra`, S/N 5-40"
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            return next(line.split(":", 1)[1].strip() for line in fh
-                        if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
 
 
 def best_time(fn, repeat):

@@ -36,7 +36,6 @@ import contextlib
 import io
 import logging
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _machine import load_average  # noqa: E402
 
 #: Stellar spectra assumed for SDSS DR17 (see the printed notes).
 DR17_STARS = 1.2e6
@@ -63,35 +65,6 @@ _PLAIN_MEMORY = textwrap.dedent("""
     main(["predict", sys.argv[1], sys.argv[2], "--out", sys.argv[3], "-q"])
     print(_peak_rss())
 """)
-
-
-def _machine():
-    import dask
-    import sklearn
-    import torch
-
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu = platform.processor() or platform.machine()
-    try:
-        n_cpu = len(os.sched_getaffinity(0))
-    except AttributeError:
-        n_cpu = os.cpu_count()
-    return {
-        "CPU": f"{cpu} ({n_cpu} usable cores)",
-        "OS": platform.platform(),
-        "Python / torch / scikit-learn / dask": f"{platform.python_version()} / "
-        f"{torch.__version__} / {sklearn.__version__} / {dask.__version__}",
-    }
-
-
-def _load():
-    try:
-        return ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    except OSError:
-        return "n/a"
 
 
 def _training_data(n=60):
@@ -234,7 +207,7 @@ def main(argv=None):
         parser.error(f"no spec-*.fits under {args.data_dir / 'pyhammer_sdss_spec'}")
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     workers = [int(w) for w in args.workers.split(",")]
-    load_before = _load()
+    load_before = load_average()
 
     setups = [("plain, default threads", None), ("plain, 1 thread", None)]
     setups += [(f"Dask, {k} worker{'s' * (k > 1)}", (k, False)) for k in workers]
@@ -309,7 +282,7 @@ def main(argv=None):
           f"`LocalCluster(processes=True, threads_per_worker=1)`, partitions of "
           f"{args.partition_size} files, chunks of 256 spectra.\n")
     print("**Machine: 2 cores shared with other engineers' test runs while this ran** "
-          f"(load average {load_before} before, {_load()} after): absolute rates are noisy "
+          f"(load average {load_before} before, {load_average()} after): absolute rates are noisy "
           "lower bounds, and 2 workers cannot show clean 2x scaling on 2 busy cores.\n")
     print("| model | setup | spectra | best s | spectra/s | peak RSS per process (MB) | "
           "Dask busy | rows identical to plain |")

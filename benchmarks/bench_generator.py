@@ -14,8 +14,6 @@ Usage::
 """
 
 import argparse
-import os
-import platform
 import resource
 import sys
 import time
@@ -25,37 +23,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _machine import machine_info  # noqa: E402
 
 from skspec.datasets import make_mdwarf_spectra  # noqa: E402
-
-
-def _machine():
-    import scipy
-    import sklearn
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            names = [ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")]
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    try:
-        n_cpu = len(os.sched_getaffinity(0))
-    except AttributeError:
-        n_cpu = os.cpu_count()
-    try:
-        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    except OSError:
-        load = "unknown"
-    return {
-        "CPU": f"{cpu} ({n_cpu} usable cores)",
-        "Load average (1, 5, 15 min) at start": load,
-        "OS": platform.platform(),
-        "Python": platform.python_version(),
-        "numpy / scipy / scikit-learn": f"{np.__version__} / {scipy.__version__} / "
-                                        f"{sklearn.__version__}",
-    }
 
 
 def _peak_rss_mib():
@@ -79,7 +51,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--repeats-large", type=int, default=1)
     args = parser.parse_args(argv)
-    machine = _machine()
+    machine = machine_info()  # load average at start
     make_mdwarf_spectra(10, random_state=0)  # warm caches (basis, tables)
 
     rows, last = [], None

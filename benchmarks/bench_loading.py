@@ -19,41 +19,16 @@ Usage::
 
 import argparse
 import os
-import platform
+import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-def _machine():
-    import astropy
-    import pandas
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            names = [ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")]
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    try:
-        n_cpu = len(os.sched_getaffinity(0))
-    except AttributeError:
-        n_cpu = os.cpu_count()
-    try:
-        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    except OSError:
-        load = "n/a"
-    return {
-        "CPU": f"{cpu} ({n_cpu} usable cores)",
-        "load average (1/5/15 min)": load,
-        "OS": platform.platform(),
-        "Python": platform.python_version(),
-        "numpy / astropy / pandas": f"{np.__version__} / {astropy.__version__} / "
-                                    f"{pandas.__version__}",
-    }
+from _machine import machine_info  # noqa: E402
 
 
 def _naive_astropy(paths):
@@ -121,7 +96,7 @@ def main(argv=None):
         print(f"| {name} | {count} | {seconds:.2f} | {count / seconds:.0f} | "
               f"{1e3 * seconds / count:.1f} |")
     print("\nMachine:\n")
-    for key, value in _machine().items():
+    for key, value in machine_info(("numpy", "astropy", "pandas")).items():
         print(f"- {key}: {value}")
 
 

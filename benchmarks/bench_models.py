@@ -31,14 +31,12 @@ Usage::
 """
 
 import argparse
-import os
-import platform
+import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
-import sklearn
-import skorch
 import torch
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -52,6 +50,10 @@ from skspec.models import (
     VGG16Classifier,
 )
 from skspec.preprocessing import Folder2D, QuadraticResampler
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import load_average, machine_info  # noqa: E402
 
 MODELS = [  # (name, class, also folded 2-D)
     ("EMCCNN", EMCCNNClassifier, False),
@@ -80,23 +82,12 @@ def load_data(n, seed):
     return X, y, "random spectra (speed only)"
 
 
-def machine_info(threads):
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),  # noqa: UP017
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torch threads": threads,
-        "load average at start": " ".join(f"{v:.1f}" for v in os.getloadavg()),
-        "versions": (f"python {platform.python_version()}, torch {torch.__version__}, "
-                     f"skorch {skorch.__version__}, scikit-learn {sklearn.__version__}, "
-                     f"numpy {np.__version__}"),
-    }
+def run_info(threads):
+    """Date, machine (with the load average at start), versions and torch threads."""
+    info = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}  # noqa: UP017
+    info.update(machine_info(("torch", "skorch", "sklearn", "numpy")))
+    info["torch threads"] = threads
+    return info
 
 
 def timed(fn):
@@ -169,7 +160,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     if args.quick:
         args.n_time, args.n_converge = 300, 0
-    info = machine_info(torch.get_num_threads())
+    info = run_info(torch.get_num_threads())
 
     n_total = max(args.n_time, args.n_converge) + (args.n_test if args.n_converge else 0)
     (X, y, source), gen_wall, _ = timed(lambda: load_data(n_total, seed=0))
@@ -234,7 +225,7 @@ def main(argv=None):
             (f"- EMCCNN predicts {pw:.0f} spectra/s wall ({pc:.0f} per CPU-second) on 3522 "
              "pixels (target >= 2000)."),
         ]
-    lines.append(f"- load average at end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    lines.append(f"- load average at end: {load_average()}")
     print("\n".join(lines))
 
 

@@ -24,42 +24,15 @@ Usage::
 
 import argparse
 import os
-import platform
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-def _machine():
-    import scipy
-    import sklearn
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            names = [ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")]
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    try:
-        n_cpu = len(os.sched_getaffinity(0))
-    except AttributeError:
-        n_cpu = os.cpu_count()
-    return {
-        "CPU": f"{cpu} ({n_cpu} usable cores)",
-        "OS": platform.platform(),
-        "Python": platform.python_version(),
-        "numpy / scipy / scikit-learn": f"{np.__version__} / {scipy.__version__} / "
-                                        f"{sklearn.__version__}",
-    }
-
-
-def _load():
-    try:
-        return ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    except OSError:
-        return "n/a"
+from _machine import load_average, machine_info  # noqa: E402
 
 
 def _synthetic(n, m, seed=0):
@@ -120,7 +93,7 @@ def _timings(n, repeats):
     resampler.transform(X[:2])  # build the cached plan (once per width and dtype)
     resampler.transform(X64[:2])
 
-    load_before = _load()
+    load_before = load_average()
     t_ref, ref = _best(lambda: _reference_loop(X, 5000), 1)
     t_batch, _ = _best(lambda: _scipy_batched(X, 5000), 1)
     t32, out32 = _best(lambda: resampler.transform(X), repeats)
@@ -150,7 +123,7 @@ def _timings(n, repeats):
         label = f"ContinuumNormalizer('{method}')" + (
             ", window=201" if method == "running_median" else "")
         rows.append((label, "float32", _best(lambda n=norm: n.transform(X), repeats)[0], None))
-    return rows, diff32, diff64, load_before, _load()
+    return rows, diff32, diff64, load_before, load_average()
 
 
 def _degrade(flux, ivar, target, rng, copies):
@@ -278,7 +251,7 @@ def main(argv=None):
         print("|---|---:|---:|---:|---:|---:|")
         print("\n".join(generated) + "\n")
     print("Machine:\n")
-    for key, value in _machine().items():
+    for key, value in machine_info(load=False).items():
         print(f"- {key}: {value}")
 
 

@@ -22,6 +22,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from _machine import cpu_name  # noqa: E402
 
 from skspec.utils import atomic_write  # noqa: E402
 
@@ -33,13 +36,9 @@ def machine_description():
     import sklearn
     import torch
 
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu = platform.processor() or "unknown"
     return (
-        f"- Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}\n"
+        f"- Machine: {cpu_name()}, {os.cpu_count()} cores, "
+        f"{platform.system()} {platform.machine()}\n"
         f"- Python {platform.python_version()}, numpy {numpy.__version__}, "
         f"scikit-learn {sklearn.__version__}, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads)\n"

@@ -472,7 +472,11 @@ def _simulate(rng, labels, snr_range, label_noise, zeta_scatter, noise):
     if noise:
         observed = observed + sigma * rng.standard_normal((n, N_PIXELS))
     ivar = 1.0 / sigma ** 2
-    bad = _bad_pixel_mask(rng, n, N_PIXELS)
+    # The SDSS pipeline's BRIGHTSKY bit (an and_mask bit skspec treats as bad):
+    # sky above the object's flux + 10 sigma and above 1.25 x the local sky
+    # level, i.e. at the bright sky lines of faint or sky-dominated spectra.
+    brightsky = (sky > flux + 10.0 * sigma) & (sky > 1.25 * sky_unit * obs.sky_continuum)
+    bad = _bad_pixel_mask(rng, n, N_PIXELS) | brightsky
     ivar[bad] = 0.0
     rows = np.flatnonzero(bad.any(axis=1))
     observed[rows] = interpolate_bad_pixels(observed[rows], bad[rows])
@@ -556,9 +560,10 @@ sky S, spectrograph throughput T and read noise r; k is set so that the
 median per-pixel S/N equals a target drawn log-uniformly in
 [{snr_range[0]:g}, {snr_range[1]:g}] (with the default 5-40: about 33% in the
 paper's 5-10 bin, 20% in 10-15 and 47% above 15). ``snr`` is then measured
-the SDSS way (SN_MEDIAN_ALL) from the returned flux and ivar. Short runs of
-bad pixels (and rarely a long one) have ivar = 0 and linearly interpolated
-flux.
+the SDSS way (SN_MEDIAN_ALL) from the returned flux and ivar. Bad pixels
+(ivar = 0, flux linearly interpolated): the SDSS BRIGHTSKY rule (sky > F +
+10 sigma and > 1.25 x the sky continuum, i.e. bright sky lines) plus short
+random runs and rarely a long one.
 
 Bunch fields: data, ivar (float32, (n, 3522)), target (str), wavelength
 (vacuum A), snr, frame (per-spectrum truth: subtype, subtype_true, teff, zeta,

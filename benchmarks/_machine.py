@@ -1,0 +1,98 @@
+"""Describe the machine a benchmark runs on; shared by the ``bench_*.py`` scripts.
+
+The scripts run as ``python benchmarks/bench_x.py`` and import this module
+by name after putting ``benchmarks/`` on ``sys.path``. Its name does not
+match ``bench_*.py``, so ``run_all.py`` does not run it as a benchmark.
+"""
+
+import importlib
+import os
+import platform
+
+#: Display names of the libraries whose module name differs.
+DISPLAY_NAMES = {"sklearn": "scikit-learn"}
+_MODULE_NAMES = {display: module for module, display in DISPLAY_NAMES.items()}
+
+
+def cpu_name():
+    """Return the CPU model name.
+
+    Returns
+    -------
+    str
+        The first ``model name`` of ``/proc/cpuinfo``, else
+        ``platform.processor()`` or ``platform.machine()``.
+    """
+    try:
+        with open("/proc/cpuinfo") as fh:
+            return next(line.split(":", 1)[1].strip() for line in fh
+                        if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
+def usable_cores():
+    """Return the number of cores this process may run on.
+
+    Returns
+    -------
+    int
+        ``len(os.sched_getaffinity(0))``, else ``os.cpu_count()``.
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no sched_getaffinity
+        return os.cpu_count()
+
+
+def load_average():
+    """Return the 1, 5 and 15 minute load averages.
+
+    Returns
+    -------
+    str
+        ``"a, b, c"`` with one decimal each, or ``"n/a"`` where the
+        system does not report them.
+    """
+    try:
+        return ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    except (AttributeError, OSError):
+        return "n/a"
+
+
+def _version(name):
+    module = _MODULE_NAMES.get(name, name)
+    try:
+        return str(getattr(importlib.import_module(module), "__version__", "unknown"))
+    except ImportError:
+        return "not installed"
+
+
+def machine_info(libraries=("numpy", "scipy", "sklearn"), load=True):
+    """Describe the machine, for the "Machine:" list of a benchmark's output.
+
+    Parameters
+    ----------
+    libraries : sequence of str, default=("numpy", "scipy", "sklearn")
+        Module names (``"sklearn"``; ``"scikit-learn"`` is accepted too) whose
+        versions make one entry. Empty: no such entry.
+    load : bool, default=True
+        Whether to include the load average (as of this call).
+
+    Returns
+    -------
+    dict
+        ``"CPU"`` (model and usable cores), optionally
+        ``"Load average (1/5/15 min)"``, ``"OS"``, ``"Python"`` and the
+        versions, keyed like ``"numpy / scipy / scikit-learn"`` with values
+        like ``"2.4.6 / 1.16.0 / 1.9.1"``; in that order.
+    """
+    info = {"CPU": f"{cpu_name()} ({usable_cores()} usable cores)"}
+    if load:
+        info["Load average (1/5/15 min)"] = load_average()
+    info["OS"] = platform.platform()
+    info["Python"] = platform.python_version()
+    if libraries:
+        key = " / ".join(DISPLAY_NAMES.get(name, name) for name in libraries)
+        info[key] = " / ".join(_version(name) for name in libraries)
+    return info
