@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import cpu_name
+from _machine import cpu_name, load_average
 
 from skspec.models import SNRBinnedClassifier, TemplateClassifier, make_svm_classifier
 from skspec.utils import N_PIXELS, snr_bin_label
@@ -97,8 +97,8 @@ def main(argv=None):
     print(f"{args.n_train} training and {args.n_test} test spectra of {X.shape[1]} pixels "
           f"({source}; training S/N bins {bins}). Best of {args.repeat} runs: wall clock, "
           "and the process CPU time (all threads) in brackets.\n")
-    print(f"Machine: {cpu_name()}, {os.cpu_count()} cores "
-          "(shared with other jobs during the run), "
+    print(f"Machine: {cpu_name()}, {os.cpu_count()} cores (load average "
+          f"{load_average()} at the end), "
           f"Python {platform.python_version()}, numpy {np.__version__}.\n")
     print("| model | fit (s) | predict (s) | predict (spectra/s, wall) | test accuracy |")
     print("|---|---:|---:|---:|---:|")

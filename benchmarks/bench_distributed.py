@@ -281,9 +281,10 @@ def main(argv=None):
           f"and the model, not the disk). Models trained on {source}. Dask: "
           f"`LocalCluster(processes=True, threads_per_worker=1)`, partitions of "
           f"{args.partition_size} files, chunks of 256 spectra.\n")
-    print("**Machine: 2 cores shared with other engineers' test runs while this ran** "
-          f"(load average {load_before} before, {load_average()} after): absolute rates are noisy "
-          "lower bounds, and 2 workers cannot show clean 2x scaling on 2 busy cores.\n")
+    print(f"Machine: {os.cpu_count()} cores; load average {load_before} before, "
+          f"{load_average()} after (this benchmark's own processes count in it; a value well "
+          "above the core count means other jobs shared the cores and the rates are lower "
+          "bounds).\n")
     print("| model | setup | spectra | best s | spectra/s | peak RSS per process (MB) | "
           "Dask busy | rows identical to plain |")
     print("|---|---|---:|---:|---:|---:|---:|---|")
@@ -321,7 +322,7 @@ def main(argv=None):
           "files. Not verified against the DR17 catalogue here (no network).")
     print(f"- Measured basis: {rate:.0f} spectra/s per worker "
           f"({basis['setup']}, one core, {1e3 / rate:.1f} ms per spectrum: reading + "
-          "model), on this shared machine; a quiet core is likely faster, so this errs high.")
+          "model), measured as above.")
     print(f"- Cost: {n:.3g} / {rate:.0f} s = **{core_hours:.0f} core-hours** "
           f"(CPU, no GPU); linear in the count: {core_hours / n * 1e6:.0f} core-hours "
           "per million spectra. With Dask's profiler left on (its default) add the "

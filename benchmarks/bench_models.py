@@ -173,7 +173,7 @@ def main(argv=None):
         variants = [("1-D 3522", X_time)] + ([("2-D 50x100", X_time_2d)] if two_d else [])
         for label, Xv in variants:
             rows.append((name, label, *bench_network(cls, Xv, y_time, Xv)))
-            print(f"  timed {name} {label}", flush=True)
+            print(f"  timed {name} {label}", file=sys.stderr, flush=True)
     svm = bench_svm(X_time, y_time, X_time)
 
     lines = ["## Network speed (benchmarks/bench_models.py)", ""]
@@ -181,9 +181,9 @@ def main(argv=None):
     lines += [
         (f"- data: {source}; {args.n_time} spectra timed ({gen_wall:.0f} s to generate "
          f"{n_total})"),
-        ("- machine: 2 CPU cores shared with other engineers' jobs during this run, so wall "
-         "times are pessimistic and noisy; CPU times (process time) count only this "
-         "process's work. Defaults of every model; batch size 64."),
+        ("- wall times include whatever else ran on the cores (see the load averages); "
+         "CPU times (process time) count only this process's work. Defaults of every "
+         "model; batch size 64."),
         "",
         ("| model | input | train s/epoch/1000 (wall) | (CPU) | predict spectra/s (wall) "
          "| (CPU) | train time / SVM fit | SVM predict speed / net |"),

@@ -214,8 +214,7 @@ def main(argv=None):
     n = args.n_spectra
     print("## Preprocessing transformers (`benchmarks/bench_preprocessing.py`)\n")
     print(f"{n:,} synthetic float32 spectra of 3522 pixels (float64 where marked); best of "
-          f"{args.repeats} runs, the reference loops one run each. The machine's cores are "
-          f"shared with other jobs, so absolute times are noisy: load average "
+          f"{args.repeats} runs, the reference loops one run each. Load average "
           f"(1/5/15 min) {load_before} before, {load_after} after.\n")
     print("| step | dtype | seconds | spectra/s | speed-up vs interp1d loop |")
     print("|---|---|---:|---:|---:|")
