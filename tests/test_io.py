@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -208,29 +209,14 @@ def test_killed_writer_leaves_no_half_file(tmp_path):
     """Kill a process in the middle of save_model: the destination never holds half a file."""
     path = tmp_path / "big.skspec"
     script = textwrap.dedent(f"""
-        import sys, time
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
         import numpy as np
         from sklearn.dummy import DummyClassifier
         import skspec.io as skio
+        from _slow_writes import stall_model_writes
 
-        real = skio.atomic_write
-
-        class Slow:
-            def __init__(self, fh):
-                self.fh = fh
-            def write(self, data):
-                n = self.fh.write(data[:1024])
-                print("writing", flush=True)
-                time.sleep(60)  # killed here, part-way through the file
-                return n
-
-        import contextlib
-        @contextlib.contextmanager
-        def slow(p, mode="wb", **kw):
-            with real(p, mode, **kw) as fh:
-                yield Slow(fh)
-
-        skio.atomic_write = slow
+        stall_model_writes("writing")
         clf = DummyClassifier().fit(np.zeros((4, 2)), ["M0", "M1", "M0", "M1"])
         clf.big_ = np.ones(2_000_000)
         skio.save_model(clf, {str(path)!r})

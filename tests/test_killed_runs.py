@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -91,25 +92,12 @@ def test_killed_train_keeps_the_old_model(model_file, tmp_path):
     out.write_bytes(model_file.read_bytes())
     before = _snapshot(tmp_path)
     _run_until(f"""
-        import sys, time
-        import skspec.io as skio
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from _slow_writes import stall_model_writes
         from skspec.cli import main
 
-        real = skio.atomic_write
-        class Slow:
-            def __init__(self, fh):
-                self.fh = fh
-            def write(self, data):
-                n = self.fh.write(data[:100])
-                print("mid-write", flush=True)
-                time.sleep(120)
-                return n
-        import contextlib
-        @contextlib.contextmanager
-        def slow(p, mode="wb", **kw):
-            with real(p, mode, **kw) as fh:
-                yield Slow(fh)
-        skio.atomic_write = slow
+        stall_model_writes("mid-write", keep_bytes=100)
         sys.exit(main(["train", "--model", "template", "--n-samples", "150", "--seed", "1",
                        "--out", {str(out)!r}, "--overwrite", "-q"]))
     """, "mid-write")
