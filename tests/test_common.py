@@ -10,7 +10,6 @@ import importlib
 import inspect
 
 import numpy as np
-import pytest
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from skspec.datasets import iter_sdss_spectra, load_sdss_spectra, read_sdss_spectrum
-from skspec.datasets import _sdss
+from skspec.datasets import _sdss, iter_sdss_spectra, load_sdss_spectra, read_sdss_spectrum
 from skspec.utils import DLOGLAM, LOGLAM0, N_PIXELS, sdss_snr, sdss_wavelength, snr_bin_label
 
 M_DWARFS = {  # file -> SUBCLASS written by the SDSS/BOSS pipeline in the file
