@@ -16,7 +16,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import der_noise, interpolate_bad_pixels
-from ..utils._validation import check_finite_spectra, check_known_labels, validate_spectra
+from ..utils._validation import (
+    check_finite_spectra,
+    check_ivar,
+    check_known_labels,
+    validate_spectra,
+)
 
 # Spectra are matched in batches of this many rows: bounds the temporaries
 # (a few arrays of batch x pixels) without a Python loop per spectrum.
@@ -52,30 +57,15 @@ def _noise_estimate(X):
     return np.where(sigma > 0, sigma, 1.0)
 
 
-def _check_ivar(ivar, X):
-    """Validate an inverse-variance array against ``X``; return it as float64."""
-    try:
-        ivar = np.asarray(ivar, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"ivar must be an array of numbers ({exc})") from exc
-    if ivar.shape != X.shape:
-        raise ValueError(f"ivar must have the shape of X {X.shape}, got {ivar.shape}")
-    if not np.all(np.isfinite(ivar)):
-        raise ValueError("ivar contains NaN or infinity; use 0 for bad pixels")
-    if np.any(ivar < 0):
-        raise ValueError("ivar must be non-negative (0 marks a bad pixel)")
-    return ivar
-
-
 def _fill_masked(X, ivar, estimator):
     """Check ``ivar``; fill NaN/inf flux where ``ivar == 0`` masks it, refuse it elsewhere."""
-    ivar = _check_ivar(ivar, X)
+    ivar = check_ivar(ivar, X)
     masked = ivar == 0
-    bad = ~np.isfinite(X)
     # Non-finite flux at a pixel ivar calls good is an error that names the rows.
     check_finite_spectra(np.where(masked, 0.0, X), estimator=estimator)
+    bad = ~np.isfinite(X)   # all of them masked now: fill just these
     if bad.any():
-        X = interpolate_bad_pixels(X, masked)
+        X = interpolate_bad_pixels(X, bad)
     return X, ivar
 
 

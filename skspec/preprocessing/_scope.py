@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..utils import der_noise
+from ..utils._validation import check_ivar
 from ._indices import _indices_from_means, index_weights
 
 #: ``subtype = c0 + c1 * TiO5 + c2 * (CaH2 + CaH3)`` (M0 = 0, M4 = 4). Least
@@ -57,11 +58,7 @@ def index_subtype(flux, ivar=None, *, wavelength=None):
     if ivar is None:
         var = np.broadcast_to(der_noise(flux)[:, None] ** 2, flux.shape)
     else:
-        ivar = np.asarray(ivar, dtype=np.float64)
-        if ivar.shape != flux.shape:
-            raise ValueError(f"ivar must have the shape of flux {flux.shape}, got {ivar.shape}")
-        if np.any(ivar < 0) or not np.all(np.isfinite(ivar)):
-            raise ValueError("ivar must be finite and non-negative (0 marks a bad pixel)")
+        ivar = check_ivar(ivar, flux, name="flux")
         good = ivar > 0
         with np.errstate(divide="ignore"):
             var = np.where(good, 1.0 / np.where(good, ivar, 1.0), np.nan)

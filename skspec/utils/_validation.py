@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import validate_data
 
-__all__ = ["check_finite_spectra", "check_known_labels", "check_spectra_input",
+__all__ = ["check_finite_spectra", "check_ivar", "check_known_labels", "check_spectra_input",
            "validate_spectra"]
 
 _MAX_ROWS_SHOWN = 10
@@ -180,3 +180,40 @@ def check_known_labels(y, classes, *, estimator=None):
                       UserWarning, stacklevel=3)
         return labels
     return np.array([], dtype=object)
+
+
+def check_ivar(ivar, X, *, name="X"):
+    """Validate inverse variances against the flux they belong to; return them as float64.
+
+    Parameters
+    ----------
+    ivar : array-like
+        Inverse variances; 0 marks a bad pixel.
+    X : ndarray
+        The flux, whose shape ``ivar`` must have.
+    name : str, default="X"
+        How the flux is called in the messages.
+
+    Returns
+    -------
+    ivar : ndarray of float64
+
+    Raises
+    ------
+    TypeError
+        If ``ivar`` holds something that is not a number.
+    ValueError
+        If its shape differs from the flux's, or it holds NaN, inf or
+        negative values.
+    """
+    try:
+        ivar = np.asarray(ivar, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"ivar must be an array of numbers ({exc})") from exc
+    if ivar.shape != X.shape:
+        raise ValueError(f"ivar must have the shape of {name} {X.shape}, got {ivar.shape}")
+    if not np.all(np.isfinite(ivar)):
+        raise ValueError("ivar contains NaN or infinity; use 0 for bad pixels")
+    if np.any(ivar < 0):
+        raise ValueError("ivar must be non-negative (0 marks a bad pixel)")
+    return ivar
