@@ -133,6 +133,19 @@ _TINY_CONV_NET = ("one epoch of a deliberately tiny convolutional net on the che
                   "tested on spectrum-like data in tests/test_networks.py")
 for _name in ["EMCCNNClassifier", "CNNClassifier", "VGG16Classifier", "ResNetClassifier"]:
     EXPECTED_FAILED_CHECKS[_name] = {"check_classifiers_train": _TINY_CONV_NET}
+# The networks compute in float32. CPU matrix kernels (oneDNN/MKL) sum in an
+# order that depends on where a row sits in its batch, so the same spectrum in
+# another batch position can come out one float32 ulp (~3e-8) apart, while the
+# check asks for rtol=1e-7 on probabilities near 0.3: it passes or fails by the
+# luck of the kernel. tests/test_networks.py checks order invariance of every
+# network at float32 precision (rtol 1e-5) instead.
+_FLOAT32_ORDER = ("float32 matrix kernels round a row differently in another batch "
+                  "position (1 ulp, ~3e-8 > the check's rtol 1e-7); checked at float32 "
+                  "precision in tests/test_networks.py")
+for _name in ["DNNClassifier", "EMCCNNClassifier", "CNNClassifier", "VGG16Classifier",
+              "ResNetClassifier", "SupervisedDenoiser"]:
+    EXPECTED_FAILED_CHECKS.setdefault(_name, {})[
+        "check_methods_sample_order_invariance"] = _FLOAT32_ORDER
 
 
 def discover_estimators():

@@ -208,6 +208,21 @@ def test_predictions_do_not_depend_on_flux_scale_or_dtype(cls, spectra, fitted):
 
 
 @pytest.mark.parametrize("cls", CLASSIFIERS)
+def test_predictions_do_not_depend_on_row_order_or_batch(cls, spectra, fitted):
+    # sklearn's check_methods_sample_order_invariance asks for rtol=1e-7, below
+    # float32's resolution (see test_common.py); the promise is float32 precision.
+    X, _ = spectra
+    clf = fitted[cls]
+    proba = clf.predict_proba(X)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        order = rng.permutation(len(X))
+        np.testing.assert_allclose(clf.predict_proba(X[order]), proba[order],
+                                   rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(clf.predict_proba(X[:5]), proba[:5], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS)
 def test_random_state_gives_identical_results(cls, spectra):
     X, y = spectra
     params = {"validation_fraction": 0.25, "max_epochs": 3}
