@@ -10,6 +10,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .utils._subtypes import normalise_subtypes
+
 #: Columns of the prediction CSV files, in order.
 PRED_COLUMNS = ["file", "plate", "mjd", "fiber", "predicted", "probability", "snr", "snr_bin",
                 "index_subtype", "out_of_scope_score", "sdss_class", "sdss_subclass", "flags"]
@@ -38,8 +40,6 @@ def prediction_flags(frame, n_pixels, out_of_scope=None):
     flags : list of str
         ``";"``-joined flag names per row, ``""`` when none applies.
     """
-    from .experiments._runner import _normalise_subtypes
-
     n = len(frame)
     false = pd.Series(np.zeros(n, dtype=bool), index=frame.index)
 
@@ -57,7 +57,7 @@ def prediction_flags(frame, n_pixels, out_of_scope=None):
     # The SDSS pipeline's own type, where the file has one: a non-star or a
     # subclass outside M0-M4 dwarfs makes the (forced M0-M4) prediction moot.
     not_m = (~cls.str.upper().isin(["", "STAR"])
-             | ((sub != "") & pd.isna(pd.Series(_normalise_subtypes(sub), index=frame.index))))
+             | ((sub != "") & pd.isna(pd.Series(normalise_subtypes(sub), index=frame.index))))
     checks = {
         "low_snr": false if snr is None else ~(snr >= LOW_SNR),   # NaN S/N counts as low
         "partial_coverage": false if coverage is None else coverage < MIN_COVERAGE,

@@ -1,4 +1,8 @@
-"""The ``skspec`` command: argument parsing only, the work is done below.
+"""The ``skspec`` command: argument parsing and printing only, the work is done below.
+
+Each command calls one library function (:func:`skspec.experiments.reproduce`,
+:func:`skspec.experiments.train`, :func:`skspec._predict.write_predictions` or
+:func:`skspec.distributed.predict_files`) and prints what it returns.
 
 Commands::
 
@@ -17,7 +21,6 @@ input files); 3 ``predict`` finished but some input files could not be read
 import argparse
 import sys
 import traceback
-import warnings
 from pathlib import Path
 
 from ._version import __version__
@@ -126,63 +129,22 @@ def _cmd_reproduce(args):
 
 # --------------------------------------------------------------------------- train
 def _cmd_train(args):
-    import numpy as np
-    from sklearn.model_selection import train_test_split
-
-    from .experiments import load_experiment_data, make_model
-    from .io import save_model
-    from .metrics import within_one_subtype_accuracy
+    from .experiments import train
 
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise UsageError(f"{out} exists; choose another --out or pass --overwrite")
     _check_device(args.device)
-    # A saved SVM should give probabilities to `skspec predict` (Platt scaling).
-    params = {"probability": True} if args.model == "svm" else None
-    model = make_model(args.model, dim=args.dim, quick=args.quick, random_state=args.seed,
-                       device=args.device, max_epochs=args.max_epochs, recipe=args.recipe,
-                       params=params)
-    with warnings.catch_warnings():  # skipped files are reported below, one line each
-        warnings.simplefilter("ignore", UserWarning)
-        ds = load_experiment_data(args.data, n_samples=args.n_samples, bins=args.bins,
-                                  random_state=args.seed)
-    for path, reason in ds.errors:
-        _err(f"skspec train: skipped unreadable file {path}: {reason}")
-    if len(np.unique(ds.target)) < 2:
-        raise ValueError(f"need spectra of at least two subtypes to train, found "
-                         f"{len(ds.target)} spectra of {len(np.unique(ds.target))}")
-    X, y, snr = ds.data, ds.target, np.asarray(ds.snr, dtype=float)
-    X_test = y_test = snr_test = None
-    if args.test_size > 0:
-        _, counts = np.unique(y, return_counts=True)
-        X, X_test, y, y_test, snr, snr_test = train_test_split(
-            X, y, snr, test_size=args.test_size, random_state=args.seed,
-            stratify=y if counts.min() >= 2 else None)
-    dim = "2d" if "fold" in model.named_steps else "1d"
-    if args.per_bin:
-        from .models import SNRBinnedClassifier
-        from .preprocessing import SNRBinner
 
-        # The paper's scheme: one model per S/N bin, spectra routed by their S/N.
-        model = SNRBinnedClassifier(model, binner=SNRBinner())
-    if not args.quiet:
-        _err(f"skspec train: fitting {args.model}{' per S/N bin' if args.per_bin else ''} "
-             f"on {len(y)} spectra")
-    model.fit(X, y, **({"snr": snr} if args.per_bin else {}))
-    metadata = {"model": args.model, "dim": dim, "per_bin": args.per_bin,
-                "quick": args.quick, "data": ds.source, "bins": list(ds.bins),
-                "seed": args.seed, "n_train": len(y), "max_epochs": args.max_epochs,
-                "recipe": args.recipe}
-    if args.per_bin:
-        labels = model.binner_.bin_labels_   # labels[0] is "<5": bin b is labels[b + 1]
-        metadata["bin_models"] = {labels[b + 1]: (labels[src + 1] if src >= 0 else "global")
-                                  for b, src in enumerate(model.bin_source_)}
-    if X_test is not None:
-        pred = np.asarray(model.predict(X_test, **({"snr": snr_test} if args.per_bin else {})),
-                          dtype=object)
-        metadata.update(n_test=len(y_test), test_accuracy=float(np.mean(pred == y_test)),
-                        test_within_one=float(within_one_subtype_accuracy(y_test, pred)))
-    save_model(model, out, metadata=metadata)
+    def say(msg):
+        _err(f"skspec train: {msg}")
+
+    result = train(args.model, out, data=args.data, dim=args.dim, n_samples=args.n_samples,
+                   bins=args.bins, test_size=args.test_size, seed=args.seed, quick=args.quick,
+                   device=args.device, max_epochs=args.max_epochs, recipe=args.recipe,
+                   per_bin=args.per_bin, overwrite=args.overwrite,
+                   log=None if args.quiet else say, warn=say)
+    metadata = result.metadata
     summary = (f"skspec train: saved {args.model} ({metadata['dim']}"
                f"{', one model per S/N bin' if args.per_bin else ''}) to {out}")
     if "test_accuracy" in metadata:
@@ -218,7 +180,7 @@ def _predict_on_dask(args, model_path, files, out):
 
 def _cmd_predict(args):
     from ._predict import write_errors, write_predictions
-    from .datasets._sdss import _expand_paths
+    from .datasets import expand_paths
     from .io import load_model, read_model_metadata
     from .utils import atomic_write
 
@@ -227,7 +189,7 @@ def _cmd_predict(args):
         return any(ch in text for ch in "*?[")
 
     missing = [Path(p) for p in args.inputs if not Path(p).exists() and not is_glob(p)]
-    files = _expand_paths([p for p in args.inputs if Path(p).exists() or is_glob(p)])
+    files = expand_paths([p for p in args.inputs if Path(p).exists() or is_glob(p)])
     if not files and not missing:
         raise UsageError("no SDSS spectrum files (*.fits, *.fit) found in "
                          + ", ".join(args.inputs))

@@ -472,7 +472,7 @@ def predict_files(model_path, paths, out_dir, *, scheduler=None, partition_size=
     distributed = _import_distributed()
 
     from ._predict import write_errors
-    from .datasets._sdss import _resolve
+    from .datasets import expand_paths
     from .io import read_model_metadata
     from .utils import atomic_write
 
@@ -487,7 +487,9 @@ def predict_files(model_path, paths, out_dir, *, scheduler=None, partition_size=
     header = read_model_metadata(model_path)  # fails early on a non-model file
     sha256 = header["payload_sha256"]
     # Absolute paths: a worker's working directory is not the caller's.
-    files = [os.path.abspath(p) for p in _resolve(paths)]
+    files = [os.path.abspath(p) for p in expand_paths(paths)]
+    if not files:
+        raise ValueError(f"no SDSS spectrum file found in {paths!r}")
     out_dir = _prepare_out_dir(out_dir, overwrite)
 
     partitions = [files[i:i + partition_size] for i in range(0, len(files), partition_size)]

@@ -1,6 +1,6 @@
 """Bad arrays get a specific message from every estimator (RELIABILITY.md, arrays).
 
-Each public estimator (found by discovery, tiny settings from test_common) is
+Each public estimator (found by discovery, tiny settings from tests/_tiny.py) is
 fed NaN/inf flux, text, ragged lists and a single class, and must answer with
 a ValueError/TypeError that names the problem: the offending rows, the dtype,
 the lengths. BadPixelInterpolator, the documented remedy for NaN, is tested
@@ -11,14 +11,14 @@ import warnings
 
 import numpy as np
 import pytest
+from _tiny import instances
 from sklearn.base import clone, is_classifier
 from sklearn.pipeline import make_pipeline
-from test_common import _instances
 
 from skspec.models import TemplateClassifier
 from skspec.preprocessing import BadPixelInterpolator
 
-ESTIMATORS = {type(e).__name__: e for e in _instances()}
+ESTIMATORS = {type(e).__name__: e for e in instances()}
 # Folding never looks at values and the interpolator exists to take NaN.
 NAN_PASSES = {"Folder2D", "BadPixelInterpolator"}
 
@@ -78,10 +78,9 @@ def test_ragged_lists_name_the_lengths(name, spectra):
 def test_a_single_class_is_refused(name, spectra):
     X, _ = spectra
     est = clone(ESTIMATORS[name])
-    with pytest.raises(ValueError, match="class"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            est.fit(X, np.full(len(X), "M2"))
+    with pytest.raises(ValueError, match="class"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, np.full(len(X), "M2"))
 
 
 def test_unknown_labels_in_score_are_named(spectra):

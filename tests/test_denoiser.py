@@ -4,16 +4,15 @@ import pickle
 
 import numpy as np
 import pytest
+from _tiny import tiny
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
 from skspec.models import EMCCNNClassifier
-from skspec.models.nn import DenoisingAutoencoder
+from skspec.nn import DenoisingAutoencoder
 from skspec.preprocessing import SupervisedDenoiser
 
 N_PIXELS = 129
-TINY = {"code_channels": 4, "max_epochs": 2, "validation_fraction": None, "random_state": 0,
-            "batch_size": 16}
 
 
 def make_noisy(n_per_class=30, noise=0.1, seed=0, n_pixels=N_PIXELS):
@@ -37,7 +36,7 @@ def data():
 @pytest.fixture(scope="module")
 def fitted(data):
     X, y, _ = data
-    return SupervisedDenoiser(**TINY).fit(X, y)
+    return tiny(SupervisedDenoiser).fit(X, y)
 
 
 def test_transform_keeps_width_dtype_and_flux_scale(data, fitted):
@@ -61,7 +60,7 @@ def test_denoises_towards_the_clean_spectrum():
 
 def test_training_target_is_the_class_mean(data):
     X, y, _ = data
-    den = SupervisedDenoiser(**TINY).fit(X, y)
+    den = tiny(SupervisedDenoiser).fit(X, y)
     Xn = X / np.median(np.abs(X), axis=1, keepdims=True)
     expected = np.stack([Xn[y == c].mean(axis=0) for c in den.classes_])
     np.testing.assert_allclose(den.denoising_targets_, expected, rtol=1e-4, atol=1e-5)
@@ -77,7 +76,7 @@ def test_shares_the_emccnn_encoder_module(data, fitted):
 def test_is_a_pure_transformer_in_a_pipeline(data, fitted):
     X, y, _ = data
     assert not hasattr(fitted, "predict") and not hasattr(fitted, "predict_proba")
-    pipe = make_pipeline(SupervisedDenoiser(**TINY), SVC()).fit(X / X.mean(1, keepdims=True), y)
+    pipe = make_pipeline(tiny(SupervisedDenoiser), SVC()).fit(X / X.mean(1, keepdims=True), y)
     assert pipe.score(X / X.mean(1, keepdims=True), y) > 0.5
     names = fitted.get_feature_names_out()
     assert len(names) == N_PIXELS and names[0] == "x0"
@@ -85,7 +84,7 @@ def test_is_a_pure_transformer_in_a_pipeline(data, fitted):
 
 def test_reproducible_and_picklable(data, fitted):
     X, y, _ = data
-    again = SupervisedDenoiser(**TINY).fit(X, y)
+    again = tiny(SupervisedDenoiser).fit(X, y)
     np.testing.assert_array_equal(again.transform(X), fitted.transform(X))
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).transform(X),
                                   fitted.transform(X))
@@ -96,11 +95,11 @@ def test_bad_input(data, fitted):
     X_nan = X.copy()
     X_nan[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        SupervisedDenoiser(**TINY).fit(X_nan, y)
+        tiny(SupervisedDenoiser).fit(X_nan, y)
     with pytest.raises(ValueError, match="requires y"):
-        SupervisedDenoiser(**TINY).fit(X)
+        tiny(SupervisedDenoiser).fit(X)
     with pytest.raises(ValueError, match="at least 2 classes"):
-        SupervisedDenoiser(**TINY).fit(X, np.full(len(y), "M0"))
+        tiny(SupervisedDenoiser).fit(X, np.full(len(y), "M0"))
     with pytest.raises(ValueError, match="is expecting 129 features"):
         fitted.transform(X[:, :-1])
     with pytest.raises(ValueError, match="Expected 2D array"):

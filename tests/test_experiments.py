@@ -29,9 +29,9 @@ from skspec.experiments import (
     table3,
     verdict,
 )
-from skspec.experiments._runner import _normalise_subtypes
 from skspec.experiments._tables import _pct
 from skspec.utils import N_PIXELS, sdss_wavelength
+from skspec.utils._subtypes import normalise_subtypes
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SUBTYPES = ["M0", "M1", "M2", "M3", "M4"]
@@ -137,8 +137,8 @@ def test_make_model_params_are_not_filtered():
 
 
 def test_normalise_subtypes():
-    got = _normalise_subtypes(["M2", "M2V", "dM3", "M1 (204445)", "M1III", "M6", "M2.5",
-                               "K7", None, "m4"])
+    got = normalise_subtypes(["M2", "M2V", "dM3", "M1 (204445)", "M1III", "M6", "M2.5",
+                              "K7", None, "m4"])
     assert list(got) == ["M2", "M2", "M3", "M1", None, None, None, None, None, "M4"]
 
 

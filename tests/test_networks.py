@@ -10,10 +10,10 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from _tiny import tiny
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skspec.models import (
     CNNClassifier,
@@ -22,7 +22,7 @@ from skspec.models import (
     ResNetClassifier,
     VGG16Classifier,
 )
-from skspec.models.nn import (
+from skspec.nn import (
     DNN,
     EMCCNN,
     VGG16,
@@ -34,23 +34,11 @@ from skspec.models.nn import (
     SupervisedDenoisingLoss,
 )
 from skspec.preprocessing import Folder2D
+from skspec.utils._sklearn_compat import InvalidParameterError
 
 N_PIXELS = 129  # odd, so numpy's median equals torch's
-TINY = {
-    EMCCNNClassifier: {"kernel_sizes": (3, 7), "code_channels": 4, "branch_channels": 4,
-                           "pool_size": 8, "hidden_units": 16},
-    DNNClassifier: {"hidden_layer_sizes": (32, 16)},
-    CNNClassifier: {"channels": (4, 8), "hidden_units": 16},
-    VGG16Classifier: {"width": 1 / 32},
-    ResNetClassifier: {"width": 1 / 16},
-}
-FIT = {"max_epochs": 2, "validation_fraction": None, "random_state": 0, "batch_size": 16}
-CLASSIFIERS = list(TINY)
+CLASSIFIERS = [EMCCNNClassifier, DNNClassifier, CNNClassifier, VGG16Classifier, ResNetClassifier]
 FOLDABLE = [CNNClassifier, VGG16Classifier, ResNetClassifier]
-
-
-def tiny(cls, **params):
-    return cls(**{**TINY[cls], **FIT, **params})
 
 
 def make_spectra(n_per_class=20, n_pixels=N_PIXELS, n_classes=3, noise=0.05, seed=0,

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from skspec.datasets import _sdss, iter_sdss_spectra, load_sdss_spectra, read_sdss_spectrum
+from skspec.datasets import (
+    _fits,
+    _sdss,
+    iter_sdss_spectra,
+    load_sdss_spectra,
+    read_sdss_spectrum,
+)
 from skspec.utils import DLOGLAM, LOGLAM0, N_PIXELS, sdss_snr, sdss_wavelength, snr_bin_label
 
 M_DWARFS = {  # file -> SUBCLASS written by the SDSS/BOSS pipeline in the file
@@ -157,9 +163,9 @@ def test_real_snr_is_sn_median_all(real):
 
 def test_fast_table_reader_matches_astropy(real, sdss_dir, monkeypatch):
     def no_fast_path(*args, **kwargs):
-        raise _sdss._Unsupported
+        raise _fits.Unsupported
 
-    monkeypatch.setattr(_sdss, "_fast_columns", no_fast_path)
+    monkeypatch.setattr(_fits, "fast_columns", no_fast_path)
     slow = load_sdss_spectra(sdss_dir)
     np.testing.assert_array_equal(slow.data, real.data)
     np.testing.assert_array_equal(slow.ivar, real.ivar)
@@ -458,7 +464,7 @@ def test_iter_chunks_equal_load(folder):
     frames = [c.frame for c in chunks]
     assert all(list(f.columns) == list(full.frame.columns) for f in frames)
     assert list(np.concatenate([f["path"] for f in frames])) == list(full.frame["path"])
-    assert sum((c.errors for c in chunks), []) == full.errors
+    assert [e for c in chunks for e in c.errors] == full.errors
     assert chunks[-1].errors == full.errors  # reported with the chunk it fell in
 
 

@@ -5,10 +5,10 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skspec.metrics import within_one_subtype_accuracy
 from skspec.models import TemplateClassifier
+from skspec.utils._sklearn_compat import InvalidParameterError
 
 N_PIX = 400
 CLASSES = np.array(["M0", "M1", "M2", "M3"])

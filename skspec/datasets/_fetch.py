@@ -8,8 +8,9 @@ Two network steps, both through astroquery's configuration
    ``astroquery.sdss.SDSS.query_sql``. Each answer is cached as CSV.
 2. The ``spec-PLATE-MJD-FIBER.fits`` files from the Science Archive Server.
    astroquery builds the URLs (it tracks the SAS layout of every release);
-   the download itself is ours, so that it can be atomic, verified, retried
-   and resumed, which astroquery's own downloader does not promise.
+   the download itself is ours (:mod:`skspec.datasets._download`), so that it
+   can be atomic, verified, retried and resumed, which astroquery's own
+   downloader does not promise.
 
 A rerun with everything cached makes no network request and does not even
 import astroquery.
@@ -17,13 +18,11 @@ import astroquery.
 
 import datetime
 import hashlib
+import itertools
 import json
 import os
 import re
-import threading
-import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -31,7 +30,10 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from ..utils import atomic_path, atomic_write
+from ..utils import atomic_write
+from ._download import BadFile, Downloader, cache_state, download_all, is_transient_status
+from ._download import sleep_before as _sleep_before
+from ._fits import FileError, read_headers, verify_checksums
 from ._sdss import load_sdss_spectra
 
 __all__ = ["fetch_sdss_mdwarfs", "get_data_home"]
@@ -67,7 +69,6 @@ _SQL = (
 _SUBTYPE = re.compile(r"^[A-Z][0-9]$")
 _INSTALL_HINT = ("fetch_sdss_mdwarfs needs astroquery to reach the SDSS archive: "
                  "pip install skspec[fetch]  (or: pip install astroquery)")
-_CHUNK = 1 << 16
 
 
 # --------------------------------------------------------------------------
@@ -132,7 +133,7 @@ def _check_params(subtypes, snr_bins, n_per_class_and_bin, data_release, n_retri
         if not np.isfinite(lo) or lo < 0 or (hi is not None and not (np.isfinite(hi) and hi > lo)):
             raise ValueError(f"S/N bin ({lo:g}, {hi}) must have 0 <= low < high")
     ordered = sorted(bins, key=lambda pair: pair[0])
-    for (lo1, hi1), (lo2, _) in zip(ordered[:-1], ordered[1:]):
+    for (lo1, hi1), (lo2, _) in itertools.pairwise(ordered):
         if hi1 is None or hi1 > lo2:
             raise ValueError(f"S/N bins overlap: {snr_bins!r}")
     for name, value, low in (("n_per_class_and_bin", n_per_class_and_bin, 1),
@@ -175,19 +176,6 @@ def _astroquery_sdss():
     return SDSS
 
 
-def _is_transient_status(status):
-    # Server-side trouble and throttling may pass; 4xx such as 404 will not.
-    return status >= 500 or status in (408, 425, 429)
-
-
-_sleep = time.sleep  # a module attribute, so that tests can record the back-off
-
-
-def _sleep_before(attempt, backoff):
-    if attempt:
-        _sleep(backoff * 2 ** (attempt - 1))
-
-
 def _empty_selection():
     return _normalise(pd.DataFrame({c: pd.Series(dtype=object) for c in QUERY_COLUMNS}))
 
@@ -225,7 +213,7 @@ def _run_query(sql, data_release, *, n_retries, backoff, timeout):
                              f"{sql}") from exc
         except requests.HTTPError as exc:
             last = exc
-            if not _is_transient_status(getattr(exc.response, "status_code", 500)):
+            if not is_transient_status(getattr(exc.response, "status_code", 500)):
                 break
         except (requests.RequestException, ValueError) as exc:
             # ValueError: an answer that is not the CSV asked for (a
@@ -303,117 +291,30 @@ def _spectrum_urls(selection, data_release):
 # Files: verification, cache, download
 # --------------------------------------------------------------------------
 
-class _BadFile(ValueError):
-    """A downloaded or cached file that is not the complete spectrum expected."""
+#: A downloaded or cached file that is not the complete spectrum expected.
+_BadFile = BadFile
 
-
-class _HTTPStatus(Exception):
-    def __init__(self, status):
-        super().__init__(f"HTTP {status}")
-        self.transient = _is_transient_status(status)
+# The header keywords _verify_fits looks at besides the data sizes.
+_HEADER_KEYS = ("TFIELDS", "EXTNAME", "PLATEID", "MJD", "FIBERID", "CHECKSUM", "DATASUM")
 
 
 def _spec_name(plate, mjd, fiber):
     return f"spec-{int(plate):04d}-{int(mjd):05d}-{int(fiber):04d}.fits"
 
 
-def _sidecar(path):
-    return path.with_name(path.name + ".sha256")
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-_BLOCK = 2880  # FITS files are made of 2880-byte blocks
-# The header keywords _verify_fits looks at; the others are not decoded.
-_WANTED = {b"SIMPLE", b"BITPIX", b"PCOUNT", b"GCOUNT", b"TFIELDS", b"EXTNAME", b"PLATEID",
-           b"MJD", b"FIBERID", b"CHECKSUM", b"DATASUM"}
-_WANTED_PREFIXES = (b"NAXIS", b"TTYPE")
-
-
-def _card_value(raw):
-    """Value of a FITS header card (bytes 10-80): str, int, float, bool or None."""
-    text = raw.decode("ascii", "replace").strip()
-    if text.startswith("'"):
-        end = text.find("'", 1)
-        while end != -1 and text[end + 1:end + 2] == "'":  # '' is an escaped quote
-            end = text.find("'", end + 2)
-        return text[1:end if end != -1 else None].replace("''", "'").rstrip()
-    text = text.split("/", 1)[0].strip()
-    if text in ("T", "F"):
-        return text == "T"
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            continue
-    return None
-
-
-def _fits_headers(path):
-    """Header keywords of every HDU, walking the file's blocks without astropy.
-
-    Raises :class:`_BadFile` when the file is not FITS or ends before the
-    data a header announces (a truncated download). About 100 times faster
-    than parsing the headers with astropy, and thread-safe: astropy reports a
-    truncated file only with a warning, and catching warnings is not
-    thread-safe (``warnings.catch_warnings`` swaps process-wide state).
-    """
-    size = os.path.getsize(path)
-    if size == 0 or size % _BLOCK:
-        raise _BadFile(f"{size} bytes is not a whole number of FITS blocks (truncated?)")
-    headers, pos = [], 0
-    with open(path, "rb") as fh:
-        if not fh.read(10).startswith(b"SIMPLE  ="):
-            raise _BadFile("not a FITS file (it does not start with SIMPLE =)")
-        fh.seek(0)
-        while pos < size:
-            raw = b""
-            while True:  # the header: blocks up to the one holding END
-                block = fh.read(_BLOCK)
-                if len(block) < _BLOCK:
-                    raise _BadFile(f"truncated inside the header of HDU {len(headers)}")
-                raw += block
-                pos += _BLOCK
-                if any(block[k:k + 8] == b"END     " for k in range(0, _BLOCK, 80)):
-                    break
-            cards = {}
-            for k in range(0, len(raw), 80):
-                key = raw[k:k + 8].rstrip()
-                if key == b"END":
-                    break
-                if (key in _WANTED or key.startswith(_WANTED_PREFIXES)) \
-                        and raw[k + 8:k + 10] == b"= ":
-                    cards[key.decode("ascii")] = _card_value(raw[k + 10:k + 80])
-            try:
-                naxis = [int(cards[f"NAXIS{i}"]) for i in range(1, int(cards["NAXIS"]) + 1)]
-                n_bytes = (abs(int(cards["BITPIX"])) // 8 * int(cards.get("GCOUNT", 1))
-                           * (int(cards.get("PCOUNT", 0)) + (int(np.prod(naxis)) if naxis else 0)))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise _BadFile(f"HDU {len(headers)} has an invalid header ({exc!r})") from None
-            headers.append(cards)
-            pos += -(-n_bytes // _BLOCK) * _BLOCK
-            if pos > size:
-                raise _BadFile(f"truncated: HDU {len(headers) - 1} ends at byte {pos}, the "
-                               f"file has {size}")
-            fh.seek(pos)
-    return headers
-
-
 def _verify_fits(path, ids=None):
     """Raise :class:`_BadFile` unless ``path`` is a complete SDSS spec file.
 
-    Every HDU present in full (:func:`_fits_headers`); the FITS
-    CHECKSUM/DATASUM keywords verified when a file has them; a COADD table
-    with flux/loglam/ivar in HDU 1; a metadata table (SPECOBJ or SPALL) in
-    HDU 2; the expected ``(plate, mjd, fiber)`` in the primary header.
+    Every HDU present in full (:func:`skspec.datasets._fits.read_headers`);
+    the FITS CHECKSUM/DATASUM keywords verified when a file has them; a COADD
+    table with flux/loglam/ivar in HDU 1; a metadata table (SPECOBJ or
+    SPALL) in HDU 2; the expected ``(plate, mjd, fiber)`` in the primary
+    header.
     """
-    headers = _fits_headers(path)
+    try:
+        headers = read_headers(path, keys=_HEADER_KEYS, prefixes=("TTYPE",))
+    except FileError as exc:
+        raise _BadFile(str(exc)) from None
     if len(headers) < 3:
         raise _BadFile(f"{len(headers)} HDUs, an SDSS spec file has at least 3")
     columns = [{str(h.get(f"TTYPE{k}", "")).lower()
@@ -427,145 +328,15 @@ def _verify_fits(path, ids=None):
     if ids is not None and all(isinstance(v, int) for v in got) and got != tuple(ids):
         raise _BadFile(f"holds spectrum {got}, expected {tuple(ids)}")
     if any("CHECKSUM" in h or "DATASUM" in h for h in headers):
-        _verify_checksums(path)
+        try:
+            verify_checksums(path)
+        except FileError as exc:
+            raise _BadFile(str(exc)) from exc.__cause__
 
 
-def _verify_checksums(path):
-    # verify_checksum/verify_datasum return 0 on a mismatch (rather than warn,
-    # as fits.open(checksum=True) does), so this is safe in a worker thread.
-    from astropy.io import fits
-
-    try:
-        with fits.open(path, memmap=False) as hdul:
-            for index, hdu in enumerate(hdul):
-                if hdu.verify_datasum() == 0 or hdu.verify_checksum() == 0:
-                    raise _BadFile(f"FITS checksum verification failed for HDU {index}")
-    except _BadFile:
-        raise
-    except Exception as exc:  # any failure to parse means a damaged file
-        raise _BadFile(f"unreadable FITS ({type(exc).__name__}: {exc})") from exc
-
-
-def _cache_state(path, ids):
-    """``"ok"``, ``"missing"`` or ``"corrupt"`` (a corrupt file is deleted).
-
-    A file downloaded by us has a ``.sha256`` sidecar and is checked against
-    it (any changed byte is caught); a file without one (copied in by hand,
-    or a run killed between the rename and the sidecar) is checked as FITS
-    and then gets its sidecar.
-    """
-    if not path.is_file():
-        return "missing"
-    side = _sidecar(path)
-    try:
-        if side.is_file():
-            recorded = side.read_text().split()[0] if side.stat().st_size else ""
-            if recorded == _sha256(path):
-                return "ok"
-            raise _BadFile("SHA-256 differs from the one recorded at download")
-        _verify_fits(path, ids)
-        _write_sidecar(path, _sha256(path))
-        return "ok"
-    except (_BadFile, OSError):
-        for p in (path, side):
-            p.unlink(missing_ok=True)
-        return "corrupt"
-
-
-def _write_sidecar(path, digest):
-    with atomic_write(_sidecar(path), "w", encoding="ascii") as fh:
-        fh.write(f"{digest}  {path.name}\n")
-
-
-def _download(session, url, path, ids, timeout):
-    """Stream ``url`` into a temporary file, verify it, rename it to ``path``."""
-    with session.get(url, stream=True, timeout=timeout) as resp:
-        if resp.status_code != 200:
-            raise _HTTPStatus(resp.status_code)
-        announced = resp.headers.get("Content-Length")
-        encoded = resp.headers.get("Content-Encoding", "identity") != "identity"
-        digest, size = hashlib.sha256(), 0
-        with atomic_path(path) as tmp:
-            with open(tmp, "wb") as fh:
-                for chunk in resp.iter_content(_CHUNK):
-                    fh.write(chunk)
-                    digest.update(chunk)
-                    size += len(chunk)
-            if announced is not None and not encoded and size != int(announced):
-                raise _BadFile(f"received {size} of {announced} bytes")
-            _verify_fits(tmp, ids)
-    _write_sidecar(path, digest.hexdigest())
-
-
-class _Downloader:
-    """Download with retries and exponential back-off; one HTTP session per thread."""
-
-    def __init__(self, n_retries, backoff, timeout):
-        import requests
-
-        from .. import __version__
-
-        self._requests = requests
-        self.n_retries, self.backoff, self.timeout = n_retries, backoff, timeout
-        self._agent = f"skspec/{__version__} (fetch_sdss_mdwarfs)"
-        self._local = threading.local()
-        self._sessions = []
-        self._lock = threading.Lock()
-
-    def _session(self):
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = self._requests.Session()
-            session.headers["User-Agent"] = self._agent
-            with self._lock:
-                self._sessions.append(session)
-        return session
-
-    def __call__(self, url, path, ids):
-        """``None`` on success, else the reason of the last failure."""
-        last = None
-        for attempt in range(self.n_retries + 1):
-            _sleep_before(attempt, self.backoff)
-            try:
-                _download(self._session(), url, path, ids, self.timeout)
-                return None
-            except _HTTPStatus as exc:
-                last = exc
-                if not exc.transient:
-                    break
-            except (self._requests.RequestException, _BadFile, OSError) as exc:
-                last = exc
-        return f"{type(last).__name__}: {last} (after {attempt + 1} attempt(s))"
-
-    def close(self):
-        for session in self._sessions:
-            session.close()
-
-
-def _download_all(todo, downloader, n_jobs):
-    """Run the downloads; return ``{index: reason}`` of those that failed."""
-    failures = {}
-    if n_jobs == 1 or len(todo) == 1:
-        for i, url, path, ids in todo:
-            reason = downloader(url, path, ids)
-            if reason is not None:
-                failures[i] = reason
-        return failures
-    pool = ThreadPoolExecutor(max_workers=min(n_jobs, len(todo)),
-                              thread_name_prefix="skspec-fetch")
-    try:
-        futures = {i: pool.submit(downloader, url, path, ids) for i, url, path, ids in todo}
-        for i, future in futures.items():
-            reason = future.result()
-            if reason is not None:
-                failures[i] = reason
-    except BaseException:
-        # Ctrl-C: let the files in flight finish (or clean up their temporary
-        # file) but start no new one.
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-    return failures
+def _verifier(ids):
+    """``verify(path)`` for the spectrum ``ids``; looks ``_verify_fits`` up when called."""
+    return lambda path: _verify_fits(path, ids)
 
 
 # --------------------------------------------------------------------------
@@ -722,7 +493,7 @@ def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
     paths = [spectra_dir / _spec_name(*i) for i in ids]
 
     # 2. The files: verify what is cached, download the rest.
-    states = [_cache_state(p, i) for p, i in zip(paths, ids)]
+    states = [cache_state(p, _verifier(i)) for p, i in zip(paths, ids)]
     todo_idx = [k for k, s in enumerate(states) if s != "ok"]
     if todo_idx and not download_if_missing:
         raise FileNotFoundError(
@@ -734,10 +505,13 @@ def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
         todo_urls = _spectrum_urls(selection.iloc[todo_idx], int(data_release))
         for k, url in zip(todo_idx, todo_urls):
             urls[k] = url
-        downloader = _Downloader(**retry)
+        from .._version import __version__
+
+        downloader = Downloader(**retry, agent=f"skspec/{__version__} (fetch_sdss_mdwarfs)")
         try:
-            failures = _download_all([(k, urls[k], paths[k], ids[k]) for k in todo_idx],
-                                     downloader, int(n_jobs))
+            failures = download_all([(k, urls[k], paths[k], _verifier(ids[k]))
+                                     for k in todo_idx], downloader, int(n_jobs),
+                                    thread_name_prefix="skspec-fetch")
         finally:
             downloader.close()
     errors = [(urls[k], reason) for k, reason in sorted(failures.items())]
@@ -778,11 +552,11 @@ def _describe(data_release, cells, n, random_state, n_cached, n_fetched, n_corru
     lines = [
         f"SDSS DR{data_release} M dwarfs (skspec.datasets.fetch_sdss_mdwarfs)",
         "-" * 60,
-        f"Data release: {data_release}. Selection: up to {n} stars per (subtype, S/N bin) "
-        f"cell, random_state={random_state!r}; SkyServer queried at {', '.join(dates)} (UTC).",
-        f"Spectra: {n_loaded} loaded; {n_cached} from the cache, {n_fetched} downloaded "
-        f"({n_corrupt} of them replacing a corrupt cached file), {n_failed} failed "
-        f"(see `errors`).",
+        (f"Data release: {data_release}. Selection: up to {n} stars per (subtype, S/N bin) "
+         f"cell, random_state={random_state!r}; SkyServer queried at {', '.join(dates)} (UTC)."),
+        (f"Spectra: {n_loaded} loaded; {n_cached} from the cache, {n_fetched} downloaded "
+         f"({n_corrupt} of them replacing a corrupt cached file), {n_failed} failed "
+         f"(see `errors`)."),
         "Cells (subtype, S/N bin: stars selected) and their SQL:",
     ]
     for subtype, label, count, meta in cells:

@@ -36,8 +36,9 @@ References
 
 # --- Spectral type scale --------------------------------------------------------------
 
-#: Numerical subtype of each spectral type: K7 = -1, M0 = 0, ..., M9 = 9.
-SUBTYPE_NUMBER = {"K7": -1.0, **{f"M{i}": float(i) for i in range(10)}}
+#: Numerical subtype of each spectral type: K7 = -1, M0 = 0, ..., M9 = 9 (its one
+#: home is skspec.utils._subtypes; re-exported here for the generator).
+from ..utils._subtypes import SUBTYPE_NUMBER  # noqa: F401
 
 #: Effective temperature of dwarfs in K [PM13].
 TEFF = {

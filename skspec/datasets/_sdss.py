@@ -18,11 +18,9 @@ mapping is pure integer indexing: no interpolation, no resampling noise.
 import gzip
 import io
 import math
-import os
 import re
 import warnings
 from collections import namedtuple
-from glob import glob
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +36,8 @@ from ..utils import (
     sdss_wavelength,
     snr_bin_label,
 )
+from ._fits import FileError, check_layout, open_fits, table_columns
+from ._paths import expand_paths, resolve_paths
 
 __all__ = ["iter_sdss_spectra", "load_sdss_spectra", "read_sdss_spectrum"]
 
@@ -62,7 +62,6 @@ _SPEC_CLN = {0: "UNKNOWN", 1: "STAR", 2: "GALAXY", 3: "QSO", 4: "HIZ_QSO", 5: "S
              6: "STAR_LATE", 7: "GAL_EM"}
 _FILE_ID = re.compile(r"(?:spec-(?P<plate>\d+)-(?P<mjd>\d+)-(?P<fiber>\d+)"
                       r"|spSpec-(?P<mjd7>\d+)-(?P<plate7>\d+)-(?P<fiber7>\d+))")
-_DIR_PATTERNS = ("*.fits", "*.fit", "*.fits.gz", "*.fit.gz", "*.fts")
 
 _FRAME_COLUMNS = ("path", "format", "instrument", "plate", "mjd", "fiber", "class",
                   "subclass", "target", "z", "zwarning", "snr", "snr_source", "snr_bin",
@@ -73,150 +72,13 @@ _FRAME_COLUMNS = ("path", "format", "instrument", "plate", "mjd", "fiber", "clas
 _Spectrum = namedtuple("_Spectrum", "flux ivar meta")
 
 
-class _FileError(Exception):
-    """A file that cannot be used; ``str()`` is the reason, without the path."""
-
-
-class _Unsupported(Exception):
-    """The fast table reader cannot decode this table; use astropy instead."""
-
-
-# --------------------------------------------------------------------------
-# Paths
-# --------------------------------------------------------------------------
-
-def _expand_paths(paths):
-    """Turn a file, directory, glob or list of those into a list of Paths.
-
-    Directories contribute their FITS files (sorted); a glob its matches
-    (sorted); a plain file name is kept even when it does not exist, so that
-    the reader reports it like any other unusable file.
-    """
-    if isinstance(paths, (str, os.PathLike)):
-        items = [paths]
-    else:
-        try:
-            items = list(paths)
-        except TypeError:
-            raise TypeError(f"paths must be a path, a glob or a list of paths, got "
-                            f"{type(paths).__name__}") from None
-    out = []
-    for item in items:
-        if not isinstance(item, (str, os.PathLike)):
-            raise TypeError(f"paths must hold str or Path items, got {type(item).__name__}")
-        path = Path(item)
-        if path.is_dir():
-            found = {q for pattern in _DIR_PATTERNS for q in path.glob(pattern) if q.is_file()}
-            out.extend(sorted(found))
-        elif not path.exists() and any(ch in str(item) for ch in "*?["):
-            out.extend(Path(q) for q in sorted(glob(str(item))) if Path(q).is_file())
-        else:
-            out.append(path)
-    return out
+#: A file that cannot be used; ``str()`` is the reason, without the path.
+_FileError = FileError
 
 
 # --------------------------------------------------------------------------
 # Reading one file
 # --------------------------------------------------------------------------
-
-_TFORM = re.compile(r"^\s*(\d*)\s*([LXBIJKAEDCMPQ])")
-_TFORM_WIDTH = {"L": 1, "B": 1, "I": 2, "J": 4, "K": 8, "A": 1, "E": 4, "D": 8, "C": 8,
-                "M": 16, "P": 8, "Q": 16}
-_TFORM_DTYPE = {"B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D": ">f8"}
-_CARD = re.compile(rb"^(TTYPE|TFORM|TSCAL|TZERO|TDIM)(\d+)\s*=\s*(.*)$")
-
-
-def _card_value(raw):
-    raw = raw.strip()
-    if raw.startswith(b"'"):
-        end = raw.find(b"'", 1)
-        return raw[1:end].decode("ascii", "replace").strip()
-    return raw.split(b"/")[0].strip().decode("ascii", "replace")
-
-
-def _fast_columns(fh, hdul, index, names):
-    """Read some columns of a binary table straight from the file bytes.
-
-    astropy builds a ``Column`` object for every field of a table when its
-    data is first touched: ~70 ms for the 126-232 fields of ``SPECOBJ`` /
-    ``SPALL``, ten times the cost of everything else in a read. Only a few
-    simple scalar columns are needed, so their bytes are sliced out of the
-    raw rows. Anything unusual (variable-length arrays, TDIM, bits, logicals,
-    complex) raises :class:`_Unsupported` and the caller falls back on astropy.
-    """
-    info = hdul[index].fileinfo()
-    header = hdul[index].header
-    nrows, rowlen = int(header["NAXIS2"]), int(header["NAXIS1"])
-    # Parse the table cards from the raw header bytes: astropy's Header
-    # lookups cost ~10 us each, and these tables have ~1000 such cards.
-    fh.seek(info["hdrLoc"])
-    raw_header = fh.read(info["datLoc"] - info["hdrLoc"])
-    cards = {}
-    for k in range(0, len(raw_header), 80):
-        m = _CARD.match(raw_header[k:k + 80])
-        if m:
-            cards[(m[1].decode(), int(m[2]))] = _card_value(m[3])
-    fields, pos = {}, 0
-    for k in range(1, int(header["TFIELDS"]) + 1):
-        m = _TFORM.match(cards.get(("TFORM", k), ""))
-        if m is None:
-            raise _Unsupported
-        repeat = int(m[1]) if m[1] else 1
-        width = (repeat + 7) // 8 if m[2] == "X" else repeat * _TFORM_WIDTH[m[2]]
-        fields[cards.get(("TTYPE", k), "").upper()] = (pos, repeat, m[2], k)
-        pos += width
-    if pos != rowlen:
-        raise _Unsupported
-    fh.seek(info["datLoc"])
-    raw = fh.read(nrows * rowlen)
-    if len(raw) < nrows * rowlen:
-        raise _FileError(f"file is truncated inside HDU {index} ({hdul[index].name})")
-    rows = np.frombuffer(raw, dtype=np.uint8).reshape(nrows, rowlen)
-    out = {}
-    for name in names:
-        if name.upper() not in fields:
-            continue
-        start, repeat, code, k = fields[name.upper()]
-        if ("TDIM", k) in cards:
-            raise _Unsupported
-        if code == "A":
-            cells = rows[:, start:start + repeat].copy().view(f"S{repeat}").ravel()
-            out[name] = np.array([c.rstrip(b"\x00 ").decode("ascii", "replace") for c in cells],
-                                 dtype=object)
-            continue
-        if code not in _TFORM_DTYPE or repeat != 1:
-            raise _Unsupported
-        dtype = np.dtype(_TFORM_DTYPE[code])
-        values = rows[:, start:start + dtype.itemsize].copy().view(dtype).ravel()
-        values = values.astype(dtype.newbyteorder("="))
-        scale, zero = cards.get(("TSCAL", k)), cards.get(("TZERO", k))
-        if scale is not None or zero is not None:
-            try:
-                values = values * float(scale or 1.0) + float(zero or 0.0)
-            except ValueError:  # e.g. a Fortran "1.0D0": let astropy parse it
-                raise _Unsupported from None
-        out[name] = values
-    return out
-
-
-def _table_columns(fh, hdul, index, names):
-    """``{name: array}`` for those of ``names`` present in table HDU ``index``."""
-    try:
-        return _fast_columns(fh, hdul, index, names)
-    except _Unsupported:
-        pass
-    data = hdul[index].data
-    present = {n.upper(): n for n in data.columns.names}
-    out = {}
-    for name in names:
-        if name.upper() in present:
-            col = data[present[name.upper()]]
-            if col.dtype.kind in "SU":
-                out[name] = np.array([str(c).strip() for c in col], dtype=object)
-            else:
-                out[name] = np.asarray(col).astype(col.dtype.newbyteorder("="))
-    return out
-
 
 def _find_table(hdul, names, index):
     """Index of the binary table named one of ``names`` (tried at ``index`` first)."""
@@ -263,12 +125,12 @@ def _id_from_name(path):
 def _read_spec(fh, hdul, path):
     """Native pixels and metadata of a DR8+ ``spec`` file."""
     coadd = _find_table(hdul, ("COADD",), 1)
-    cols = _table_columns(fh, hdul, coadd, _COADD_COLUMNS)
+    cols = table_columns(fh, hdul, coadd, _COADD_COLUMNS)
     missing = [c for c in _COADD_COLUMNS if c not in cols]
     if missing:
         raise _FileError(f"COADD table lacks column(s) {missing}")
     meta_hdu = _find_table(hdul, ("SPECOBJ", "SPALL"), 2)
-    table = _table_columns(fh, hdul, meta_hdu, _SPECOBJ_COLUMNS)
+    table = table_columns(fh, hdul, meta_hdu, _SPECOBJ_COLUMNS)
     header = hdul[0].header
     ids = _id_from_name(path)
     meta = {
@@ -407,29 +269,6 @@ def _to_rest_frame(index, flux, ivar, z):
     return out_flux, out_ivar, inside
 
 
-def _open_fits(fh):
-    from astropy.io import fits
-
-    return fits.open(fh, memmap=False, lazy_load_hdus=True)
-
-
-def _check_fits_layout(fh):
-    """Refuse non-FITS and truncated files before astropy half-reads them.
-
-    A FITS file starts with ``SIMPLE  =`` and is made of whole 2880-byte
-    blocks; a file cut short almost never ends on a block boundary.
-    """
-    fh.seek(0)
-    start = fh.read(9)
-    size = fh.seek(0, io.SEEK_END)
-    fh.seek(0)
-    if start != b"SIMPLE  =":
-        raise _FileError("not a FITS file (it does not start with a SIMPLE card)")
-    if size % 2880:
-        raise _FileError(f"file is truncated: its size ({size} bytes) is not a whole number "
-                         f"of 2880-byte FITS blocks")
-
-
 def _read_native(path):
     """Native pixels ``(loglam, flux, ivar, and_mask, meta)`` of one file."""
     from astropy.io import fits
@@ -437,7 +276,7 @@ def _read_native(path):
     if not path.is_file():
         raise _FileError("no such file" if not path.exists() else "not a regular file")
     try:
-        fh = open(path, "rb")
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the `with` below
     except OSError as exc:
         raise _FileError(f"cannot open ({exc})") from exc
     # astropy only warns on a truncated data unit and may then return short
@@ -451,9 +290,9 @@ def _read_native(path):
                 source = io.BytesIO(gzip.decompress(fh.read()))
             except (OSError, EOFError) as exc:
                 raise _FileError(f"corrupted gzip file ({exc})") from exc
-        _check_fits_layout(source)
+        check_layout(source)
         try:
-            with _open_fits(source) as hdul:
+            with open_fits(source) as hdul:
                 if int(hdul[0].header.get("NAXIS", 0)) >= 2:
                     native = _read_spspec(hdul, path)
                 else:
@@ -656,11 +495,9 @@ def _read_all(paths, on_error, rest_frame):
             yield None, (str(path), str(exc))
 
 
-def _resolve(paths):
-    found = _expand_paths(paths)
-    if not found:
-        raise ValueError(f"no SDSS spectrum file found in {paths!r}")
-    return found
+# The private names of skspec 0.1, kept for one release: use expand_paths.
+_expand_paths = expand_paths
+_resolve = resolve_paths
 
 
 def iter_sdss_spectra(paths, chunk_size=256, *, on_error="skip", rest_frame=False):
@@ -710,7 +547,7 @@ def iter_sdss_spectra(paths, chunk_size=256, *, on_error="skip", rest_frame=Fals
             or chunk_size < 1):
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     _check_on_error(on_error)
-    found = _resolve(paths)
+    found = resolve_paths(paths)
     return _iter_chunks(found, int(chunk_size), on_error, bool(rest_frame))
 
 
@@ -822,7 +659,7 @@ def load_sdss_spectra(paths, *, on_error="raise", rest_frame=False):
     ((1, 3522), array(['M1'], dtype=object))
     """
     _check_on_error(on_error)
-    found = _resolve(paths)
+    found = resolve_paths(paths)
     spectra, errors = [], []
     for spectrum, error in _read_all(found, on_error, bool(rest_frame)):
         if error is None:

@@ -1,6 +1,7 @@
 """The EMCCNN paper's experiments: its tables as data, the runner, tables and figures.
 
-``skspec reproduce`` is :func:`reproduce`; the pieces are usable alone:
+``skspec reproduce`` is :func:`reproduce` and ``skspec train`` is
+:func:`train`; the pieces are usable alone:
 
 - :data:`PAPER_TABLES` / :func:`paper_results`: the published numbers.
 - :func:`make_model`: the paper's pipelines by name ("emccnn", "dnn", "cnn",
@@ -33,6 +34,7 @@ from ._runner import (
     run_experiments,
 )
 from ._tables import format_tables, make_report, table1, table2, table3, verdict
+from ._train import train
 
 __all__ = [
     "DEFAULT_N_SAMPLES",
@@ -66,5 +68,6 @@ __all__ = [
     "table1",
     "table2",
     "table3",
+    "train",
     "verdict",
 ]

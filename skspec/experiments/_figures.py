@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from ..utils import atomic_path
+from ..utils._subtypes import PAPER_BINS, PAPER_SUBTYPES
 from ._registry import FOLD_SHAPE, MODELS, N_RESAMPLED
 
 __all__ = [
@@ -24,9 +25,6 @@ __all__ = [
     "plot_snr_examples",
     "plot_training_curves",
 ]
-
-_SUBTYPES = ("M0", "M1", "M2", "M3", "M4")
-_BIN_ORDER = ("5-10", "10-15", ">15")
 
 
 def _figure(width, height):
@@ -44,7 +42,7 @@ def _save(fig, path):
 
 def _ordered_bins(values):
     present = list(dict.fromkeys(values))
-    return [b for b in _BIN_ORDER if b in present] + [b for b in present if b not in _BIN_ORDER]
+    return [b for b in PAPER_BINS if b in present] + [b for b in present if b not in PAPER_BINS]
 
 
 def _median_normalised(flux):
@@ -98,7 +96,7 @@ def plot_distribution(target, snr_bin, path):
     target = np.asarray(target, dtype=object)
     snr_bin = np.asarray(snr_bin, dtype=object)
     bins = _ordered_bins(snr_bin)
-    subtypes = [s for s in _SUBTYPES if s in set(target)] or sorted(set(target))
+    subtypes = [s for s in PAPER_SUBTYPES if s in set(target)] or sorted(set(target))
     fig = _figure(7, 4)
     ax = fig.subplots()
     width = 0.8 / max(len(bins), 1)
@@ -120,7 +118,7 @@ def plot_snr_examples(wavelength, data, target, snr_bin, path):
     target = np.asarray(target, dtype=object)
     snr_bin = np.asarray(snr_bin, dtype=object)
     bins = _ordered_bins(snr_bin)
-    common = [s for s in _SUBTYPES if all(np.any((target == s) & (snr_bin == b)) for b in bins)]
+    common = [s for s in PAPER_SUBTYPES if all(np.any((target == s) & (snr_bin == b)) for b in bins)]
     fig = _figure(10, 5)
     ax = fig.subplots()
     subtype = common[len(common) // 2] if common else None
@@ -144,7 +142,7 @@ def plot_folded_images(data, target, path):
     from ..preprocessing import Folder2D, QuadraticResampler
 
     target = np.asarray(target, dtype=object)
-    subtypes = [s for s in _SUBTYPES if s in set(target)]
+    subtypes = [s for s in PAPER_SUBTYPES if s in set(target)]
     rows = np.array([np.flatnonzero(target == s)[0] for s in subtypes])
     flux = _median_normalised(np.asarray(data, dtype=float)[rows])
     images = Folder2D(shape=FOLD_SHAPE).fit_transform(
@@ -200,7 +198,7 @@ def plot_confusion_matrices(predictions, path, *, keys=None):
         present = list(dict.fromkeys(zip(predictions["model"], predictions["dim"])))
         keys = [k for k in present if k[1] == MODELS[k[0]].default_dim] or present
     bins = _ordered_bins(predictions["bin"])
-    labels = [s for s in _SUBTYPES
+    labels = [s for s in PAPER_SUBTYPES
               if s in set(predictions["y_true"]) | set(predictions["y_pred"])]
     fig = _figure(2.4 * len(bins) + 0.8, 2.2 * len(keys) + 0.6)
     axes = np.array(fig.subplots(len(keys), len(bins), squeeze=False))

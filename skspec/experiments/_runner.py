@@ -23,21 +23,19 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
 
-from ..datasets._sdss import _expand_paths
+from ..datasets import expand_paths
 from ..metrics import within_one_subtype_accuracy
 from ..utils import SNR_EDGES, snr_bin_labels
-from ._paper import PAPER_BINS
+from ..utils._subtypes import PAPER_BINS, PAPER_SUBTYPES, normalise_subtypes
 from ._registry import FIT_COST, MODELS, make_model, resolve_models
 
 __all__ = ["DEFAULT_N_SAMPLES", "SUBTYPES", "ExperimentResult", "check_out_dir",
            "load_experiment_data", "reproduce", "resolve_bins", "run_experiments"]
 
 #: The paper's classes.
-SUBTYPES = ("M0", "M1", "M2", "M3", "M4")
+SUBTYPES = PAPER_SUBTYPES
 SCORE_COLUMNS = ["model", "label", "dim", "bin", "split", "accuracy", "within_one",
                  "fit_seconds", "n"]
-# "M2", "M2V", "dM2", "M1 (204445)"; not giants ("M1III") nor half types ("M2.5").
-_SUBTYPE = re.compile(r"^\s*(?:e?sd|d)?M\s*([0-4])(?:\.0+)?\s*V?(?![\w.])", re.IGNORECASE)
 
 
 def resolve_bins(bins):
@@ -53,16 +51,6 @@ def resolve_bins(bins):
         raise ValueError(f"unknown S/N bin(s) {', '.join(unknown) or '(none)'}; "
                          f"choose from {', '.join(valid)}")
     return bins
-
-
-def _normalise_subtypes(labels):
-    """'M2', 'M2V', 'dM2', 'M1 (204445)' -> 'M2'/'M1'; anything outside M0-M4 -> None."""
-    labels = pd.Series(np.asarray(labels, dtype=object).reshape(-1), dtype=object)
-    digit = labels.where(labels.notna(), "").astype(str).str.extract(_SUBTYPE, expand=False)
-    found = digit.notna().to_numpy()
-    out = np.full(len(labels), None, dtype=object)
-    out[found] = ("M" + digit[found]).to_numpy(dtype=object)
-    return out
 
 
 def _bin_edges(label):
@@ -129,7 +117,7 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
             subtypes=SUBTYPES, data_release=int(data[len("sdss-dr"):]),
             n_per_class_and_bin=max(1, int(n_samples) // (len(SUBTYPES) * len(bins))),
             random_state=random_state)
-        bunch = Bunch(data=loaded.data, target=_normalise_subtypes(loaded.target),
+        bunch = Bunch(data=loaded.data, target=normalise_subtypes(loaded.target),
                       snr=np.asarray(loaded.snr, dtype=float), wavelength=loaded.wavelength,
                       frame=loaded.frame.reset_index(drop=True),
                       errors=list(getattr(loaded, "errors", []) or []), source=data)
@@ -138,12 +126,12 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
         if not directory.is_dir():
             raise ValueError("--data must be 'synthetic', 'sdss-dr14' or a directory of SDSS "
                              f"files, got {str(data)!r}")
-        files = _expand_paths(directory)
+        files = expand_paths(directory)
         if not files:
             raise ValueError(f"no SDSS spectrum files (*.fits, *.fit) found in {directory}")
         loaded = datasets.load_sdss_spectra(files, on_error="skip")
         target = loaded.target if "target" in loaded else loaded.frame.get("subclass")
-        bunch = Bunch(data=loaded.data, target=_normalise_subtypes(target),
+        bunch = Bunch(data=loaded.data, target=normalise_subtypes(target),
                       snr=np.asarray(loaded.snr, dtype=float), wavelength=loaded.wavelength,
                       frame=loaded.frame.reset_index(drop=True),
                       errors=list(getattr(loaded, "errors", []) or []), source=str(directory))
@@ -462,7 +450,7 @@ def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None,
     import json
     import platform
 
-    from .. import __version__
+    from .._version import __version__
     from ..utils import atomic_write
     from ._figures import make_figures
     from ._tables import format_tables, make_report, verdict

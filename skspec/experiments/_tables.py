@@ -11,6 +11,7 @@ holds on this run.
 
 import numpy as np
 
+from ..utils._subtypes import PAPER_BINS
 from ._paper import PAPER, PAPER_CLAIMS, PAPER_TABLES
 from ._registry import MODELS
 
@@ -33,7 +34,7 @@ def _lookup(scores, model, dim, b, split, column="accuracy"):
 
 
 def _bins(scores):
-    order = ["5-10", "10-15", ">15"]
+    order = list(PAPER_BINS)
     present = list(dict.fromkeys(scores["bin"]))
     return [b for b in order if b in present] + [b for b in present if b not in order]
 

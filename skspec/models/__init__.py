@@ -1,8 +1,11 @@
-"""Classifiers of spectra: networks, the SVM baseline, template matching, per-S/N-bin models."""
+"""Classifiers of spectra: networks, the SVM baseline, template matching, per-S/N-bin models.
 
-from ._baselines import CNNClassifier, DNNClassifier, ResNetClassifier, VGG16Classifier
+The network classifiers are imported on first use, so that the classical
+models (``make_svm_classifier``, ``TemplateClassifier``,
+``SNRBinnedClassifier``) do not load torch and skorch.
+"""
+
 from ._binned import SNRBinnedClassifier
-from ._emccnn import EMCCNNClassifier
 from ._svm import make_svm_classifier
 from ._template import TemplateClassifier
 
@@ -16,3 +19,23 @@ __all__ = [
     "VGG16Classifier",
     "make_svm_classifier",
 ]
+
+_BASELINES = frozenset({"CNNClassifier", "DNNClassifier", "ResNetClassifier", "VGG16Classifier"})
+
+
+def __getattr__(name):
+    # PEP 562: the torch-backed classifiers are loaded on first access.
+    if name in _BASELINES:
+        from . import _baselines
+
+        value = getattr(_baselines, name)
+    elif name == "EMCCNNClassifier":
+        from ._emccnn import EMCCNNClassifier as value
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -2,16 +2,15 @@
 
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
-from ._net import (
+from ..nn import DNN, VGG16, PlainCNN, ResNet18
+from ..nn._net import (
     NET_ATTRIBUTES_DOC,
     NET_PARAMETERS_DOC,
     SpectrumNetClassifier,
     check_positive_ints,
-    fill_doc,
 )
-from .nn import DNN, VGG16, PlainCNN, ResNet18
+from ..utils._docstring import fill_doc
+from ..utils._sklearn_compat import Interval, StrOptions
 
 _POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
 _FRACTION = [Interval(Real, 0, 1, closed="left")]
@@ -72,14 +71,14 @@ class DNNClassifier(SpectrumNetClassifier):
     def __init__(self, *, hidden_layer_sizes=(512, 256, 128, 64), dropout=0.2,
                  normalization="median", recipe="default", lr=None, max_epochs=100,
                  batch_size=64, validation_fraction=0.1, patience=10, callbacks=None,
-                 device="cpu", verbose=0, random_state=None, **kwargs):
+                 device="cpu", verbose=0, random_state=None, augment=False, **kwargs):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
         self.normalization = normalization
         super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
                          validation_fraction=validation_fraction, patience=patience,
                          callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, **kwargs)
+                         random_state=random_state, augment=augment, **kwargs)
 
     def _check_params(self):
         super()._check_params()
@@ -137,7 +136,7 @@ class CNNClassifier(SpectrumNetClassifier):
     def __init__(self, *, channels=(16, 32, 64), kernel_size=5, hidden_units=128, dropout=0.3,
                  normalization="median", recipe="default", lr=None, max_epochs=100,
                  batch_size=64, validation_fraction=0.1, patience=10, callbacks=None,
-                 device="cpu", verbose=0, random_state=None, **kwargs):
+                 device="cpu", verbose=0, random_state=None, augment=False, **kwargs):
         self.channels = channels
         self.kernel_size = kernel_size
         self.hidden_units = hidden_units
@@ -146,7 +145,7 @@ class CNNClassifier(SpectrumNetClassifier):
         super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
                          validation_fraction=validation_fraction, patience=patience,
                          callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, **kwargs)
+                         random_state=random_state, augment=augment, **kwargs)
 
     def _check_params(self):
         super()._check_params()
@@ -203,7 +202,7 @@ class VGG16Classifier(SpectrumNetClassifier):
     def __init__(self, *, width=0.125, dropout=0.5, batch_norm=True, normalization="median",
                  recipe="default", lr=None, max_epochs=100, batch_size=64,
                  validation_fraction=0.1, patience=10, callbacks=None, device="cpu", verbose=0,
-                 random_state=None, **kwargs):
+                 random_state=None, augment=False, **kwargs):
         self.width = width
         self.dropout = dropout
         self.batch_norm = batch_norm
@@ -211,7 +210,7 @@ class VGG16Classifier(SpectrumNetClassifier):
         super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
                          validation_fraction=validation_fraction, patience=patience,
                          callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, **kwargs)
+                         random_state=random_state, augment=augment, **kwargs)
 
     def _module_params(self):
         return {"in_shape": self.input_shape_, "n_classes": len(self.classes_), "width": self.width,
@@ -253,13 +252,13 @@ class ResNetClassifier(SpectrumNetClassifier):
 
     def __init__(self, *, width=0.25, normalization="median", recipe="default", lr=None,
                  max_epochs=100, batch_size=64, validation_fraction=0.1, patience=10,
-                 callbacks=None, device="cpu", verbose=0, random_state=None, **kwargs):
+                 callbacks=None, device="cpu", verbose=0, random_state=None, augment=False, **kwargs):
         self.width = width
         self.normalization = normalization
         super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
                          validation_fraction=validation_fraction, patience=patience,
                          callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, **kwargs)
+                         random_state=random_state, augment=augment, **kwargs)
 
     def _module_params(self):
         return {"in_shape": self.input_shape_, "n_classes": len(self.classes_), "width": self.width,

@@ -4,16 +4,15 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.metrics import accuracy_score
-from sklearn.utils import _safe_indexing
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import per_bin_scores, subtype_to_number
 from ..preprocessing import SNRBinner
+from ..utils._sklearn_compat import HasMethods, Interval, fit_context, safe_indexing
 from ..utils._validation import check_known_labels, validate_spectra
 
 
@@ -34,7 +33,7 @@ def _slice_params(params, n_samples, rows):
     for key, value in params.items():
         if value is not None and hasattr(value, "__len__") and not isinstance(value, str) \
                 and len(value) == n_samples:
-            out[key] = _safe_indexing(value, rows)
+            out[key] = safe_indexing(value, rows)
         else:
             out[key] = value
     return out
@@ -91,10 +90,10 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     SDSS ``SN_MEDIAN_ALL``) as ``snr=`` to :meth:`fit`, :meth:`predict`,
     :meth:`predict_proba` and :meth:`score_per_bin` to bin exactly as the
     paper; without it the S/N is estimated from the flux by the binner
-    (DER_SNR, which needs at least 5 pixels per spectrum and reads somewhat
-    low on clean M dwarf spectra). ``GridSearchCV.fit(X, y, snr=snr)`` routes
-    ``snr`` to :meth:`fit`, but scoring inside the search calls
-    :meth:`predict` without it, i.e. with estimated S/N.
+    (DER_SNR, which reads somewhat low on clean M dwarf spectra; rows of
+    fewer than 5 pixels use an RMS noise). ``GridSearchCV.fit(X, y,
+    snr=snr)`` routes ``snr`` to :meth:`fit`, but scoring inside the search
+    calls :meth:`predict` without it, i.e. with estimated S/N.
 
     Routing rules:
 
@@ -140,7 +139,7 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.binner = binner
         self.min_samples_bin = min_samples_bin
 
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, snr=None, **fit_params):
         """Fit one model per populated S/N bin.
 

@@ -2,17 +2,16 @@
 
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
-from ._net import (
+from ..nn import EMCCNN, SupervisedDenoisingLoss
+from ..nn._net import (
     NET_ATTRIBUTES_DOC,
     NET_PARAMETERS_DOC,
     DenoisingTargetsMixin,
     SpectrumNetClassifier,
     check_positive_ints,
-    fill_doc,
 )
-from .nn import EMCCNN, SupervisedDenoisingLoss
+from ..utils._docstring import fill_doc
+from ..utils._sklearn_compat import Interval, StrOptions
 
 
 @fill_doc(net_parameters=NET_PARAMETERS_DOC, net_attributes=NET_ATTRIBUTES_DOC)
@@ -128,7 +127,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
                  pool_size=32, hidden_units=128, dropout=0.3, denoising_weight=1.0,
                  normalization="median", recipe="default", lr=None, max_epochs=100,
                  batch_size=64, validation_fraction=0.1, patience=10, callbacks=None,
-                 device="cpu", verbose=0, random_state=None, **kwargs):
+                 device="cpu", verbose=0, random_state=None, augment=False, **kwargs):
         self.kernel_sizes = kernel_sizes
         self.code_channels = code_channels
         self.branch_channels = branch_channels
@@ -140,7 +139,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
                          validation_fraction=validation_fraction, patience=patience,
                          callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, **kwargs)
+                         random_state=random_state, augment=augment, **kwargs)
 
     def _check_params(self):
         super()._check_params()

@@ -8,14 +8,16 @@ from numpy.polynomial import legendre
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, logsumexp
 from scipy.stats import trim_mean
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.utils import check_array, column_or_1d
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import der_noise, interpolate_bad_pixels
+from ..utils import interpolate_bad_pixels
+from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._sklearn_compat import fit_context as _fit_context
+from ..utils._snr import noise_estimate
 from ..utils._validation import (
     check_finite_spectra,
     check_ivar,
@@ -49,11 +51,7 @@ def _noise_estimate(X):
     all-zero row, so that chi-squares stay finite.
     """
     rms = np.sqrt(np.mean(X * X, axis=1))
-    if X.shape[1] >= 5:
-        sigma = der_noise(X)
-    else:
-        sigma = rms.copy()
-    sigma = np.maximum(sigma, 1e-6 * rms)
+    sigma = np.maximum(noise_estimate(X), 1e-6 * rms)
     return np.where(sigma > 0, sigma, 1.0)
 
 

@@ -1,4 +1,8 @@
-"""Transformers of the EMCCNN paper and of everyday spectroscopy."""
+"""Transformers of the EMCCNN paper and of everyday spectroscopy.
+
+:class:`SupervisedDenoiser` is a torch network: it is imported on first use,
+so that ``import skspec.preprocessing`` does not load torch and skorch.
+"""
 
 from ._bad_pixels import BadPixelInterpolator
 from ._continuum import ContinuumNormalizer
@@ -7,12 +11,6 @@ from ._indices import SpectralIndices, measure_indices
 from ._resample import QuadraticResampler
 from ._scope import index_subtype, out_of_scope_score
 from ._snr import SNRBinner
-
-# isort: off
-# Keep last: _denoiser imports skspec.models, whose modules import the names
-# above from this package.
-from ._denoiser import SupervisedDenoiser  # noqa: E402
-# isort: on
 
 __all__ = [
     "BadPixelInterpolator",
@@ -26,3 +24,17 @@ __all__ = [
     "measure_indices",
     "out_of_scope_score",
 ]
+
+
+def __getattr__(name):
+    # PEP 562: the torch-backed transformer is loaded on first access.
+    if name != "SupervisedDenoiser":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ._denoiser import SupervisedDenoiser
+
+    globals()[name] = SupervisedDenoiser  # later look-ups skip this function
+    return SupervisedDenoiser
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -4,9 +4,9 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval
 
 from ..utils._masking import interpolate_bad_pixels
+from ..utils._sklearn_compat import Interval, validate_params
 from ..utils._validation import validate_spectra
 
 
@@ -77,7 +77,7 @@ class BadPixelInterpolator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         -------
         self : BadPixelInterpolator
         """
-        self._validate_params()
+        validate_params(self)
         validate_spectra(self, X, dtype=[np.float64, np.float32], ensure_all_finite=False)
         return self
 
@@ -100,7 +100,7 @@ class BadPixelInterpolator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
             If a spectrum has more than ``max_bad_fraction`` bad pixels or
             none good, naming the rows.
         """
-        self._validate_params()
+        validate_params(self)
         X = validate_spectra(self, X, reset=False, dtype=[np.float64, np.float32],
                              ensure_all_finite=False)
         bad = ~np.isfinite(X)

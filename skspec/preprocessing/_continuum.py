@@ -6,8 +6,8 @@ import numpy as np
 from numpy.polynomial import legendre
 from scipy import ndimage
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from ..utils._validation import validate_spectra
 
 
@@ -168,7 +168,7 @@ class ContinuumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         return tags
 
     def _check_params(self):
-        self._validate_params()
+        validate_params(self)
         if self.window % 2 == 0:
             raise ValueError(
                 f"{type(self).__name__} window must be odd (a centred running median), "

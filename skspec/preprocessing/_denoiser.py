@@ -5,19 +5,19 @@ from numbers import Integral
 import numpy as np
 import torch
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from skorch import NeuralNet
 from skorch.utils import to_numpy
 
-from ..models._net import (
+from ..nn import DenoisingAutoencoder, SupervisedDenoisingLoss
+from ..nn._net import (
     NET_ATTRIBUTES_DOC,
     NET_PARAMETERS_DOC,
     DenoisingTargetsMixin,
     SpectrumNetMixin,
-    fill_doc,
 )
-from ..models.nn import DenoisingAutoencoder, SupervisedDenoisingLoss
+from ..utils._docstring import fill_doc
+from ..utils._sklearn_compat import Interval, StrOptions
 
 
 def _never(self):
@@ -104,14 +104,14 @@ class SupervisedDenoiser(DenoisingTargetsMixin, OneToOneFeatureMixin, Transforme
     def __init__(self, *, code_channels=8, kernel_size=9, normalization="median",
                  recipe="default", lr=None, max_epochs=50, batch_size=64,
                  validation_fraction=0.1, patience=10, callbacks=None, device="cpu", verbose=0,
-                 random_state=None, **kwargs):
+                 random_state=None, augment=False, **kwargs):
         self.code_channels = code_channels
         self.kernel_size = kernel_size
         self.normalization = normalization
         super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
                          validation_fraction=validation_fraction, patience=patience,
                          callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, **kwargs)
+                         random_state=random_state, augment=augment, **kwargs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from ..utils._sklearn_compat import validate_params
 from ..utils._validation import validate_spectra
 
 
@@ -82,7 +83,7 @@ class Folder2D(TransformerMixin, BaseEstimator):
         -------
         self : Folder2D
         """
-        self._validate_params()
+        validate_params(self)
         X = self._validate_flat(X, reset=True)
         self.shape_ = self._resolve(X.shape[1])
         return self
@@ -100,7 +101,7 @@ class Folder2D(TransformerMixin, BaseEstimator):
         images : ndarray of shape (n_spectra, H, W)
             Same dtype as ``X`` (a view of it when possible).
         """
-        self._validate_params()
+        validate_params(self)
         X = self._validate_flat(X, reset=False)
         return X.reshape((X.shape[0],) + self._resolve(X.shape[1]))
 
@@ -116,7 +117,7 @@ class Folder2D(TransformerMixin, BaseEstimator):
         -------
         X_flat : ndarray of shape (n_spectra, H * W)
         """
-        self._validate_params()
+        validate_params(self)
         images = np.asarray(X)
         if images.ndim != 3:
             raise ValueError(

@@ -3,11 +3,11 @@
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..datasets._physics import INDEX_WINDOWS, TIO5_SOLAR_POLY
 from ..utils import DLOGLAM, LOGLAM0, N_PIXELS, air_to_vacuum, sdss_wavelength
+from ..utils._sklearn_compat import StrOptions, validate_params
 from ..utils._validation import validate_spectra
 
 #: Names accepted in ``indices``.
@@ -300,7 +300,7 @@ class SpectralIndices(TransformerMixin, BaseEstimator):
         -------
         self : SpectralIndices
         """
-        self._validate_params()
+        validate_params(self)
         self.indices_ = _check_indices(self.indices)
         X = validate_spectra(self, X, dtype=[np.float64, np.float32])
         self.wavelength_, _ = _check_wavelength(self.wavelength, X.shape[1])

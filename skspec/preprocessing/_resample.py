@@ -8,8 +8,8 @@ from scipy import ndimage
 from scipy.interpolate import BSpline, make_interp_spline
 from scipy.linalg import solve_banded
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval
 
+from ..utils._sklearn_compat import Interval, validate_params
 from ..utils._validation import validate_spectra
 
 # Rows processed at once, as a number of array elements: about 1 MB of float32
@@ -112,7 +112,7 @@ class QuadraticResampler(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         -------
         self : QuadraticResampler
         """
-        self._validate_params()
+        validate_params(self)
         self._validate_flux(X, reset=True)
         return self
 
@@ -129,7 +129,7 @@ class QuadraticResampler(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         X_new : ndarray of shape (n_spectra, n_points)
             float32 for float32 input, float64 otherwise.
         """
-        self._validate_params()
+        validate_params(self)
         X = self._validate_flux(X, reset=False)
         n, m = X.shape
         if self.n_points == m:
@@ -156,7 +156,7 @@ class QuadraticResampler(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         new_grid : ndarray of shape (n_points,)
             ``n_points`` evenly spaced values from ``grid[0]`` to ``grid[-1]``.
         """
-        self._validate_params()
+        validate_params(self)
         grid = np.asarray(grid, dtype=float)
         if grid.ndim != 1 or grid.size < 3:
             raise ValueError(f"grid must be 1-D with at least 3 values, got shape {grid.shape}")

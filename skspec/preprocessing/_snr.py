@@ -3,11 +3,10 @@
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ..utils import SNR_EDGES, der_snr, snr_bin_index, snr_bin_labels
+from ..utils import SNR_EDGES, snr_bin_index, snr_bin_labels
+from ..utils._sklearn_compat import validate_params
+from ..utils._snr import snr_estimate
 from ..utils._validation import validate_spectra
-
-# DER_SNR compares each pixel with its neighbours two pixels away.
-_MIN_PIXELS = 5
 
 
 class SNRBinner(TransformerMixin, BaseEstimator):
@@ -109,7 +108,7 @@ class SNRBinner(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_spectra, n_pixels)
-            Flux, at least 5 pixels per spectrum.
+            Flux.
         y : None
             Ignored.
 
@@ -117,7 +116,7 @@ class SNRBinner(TransformerMixin, BaseEstimator):
         -------
         self : SNRBinner
         """
-        self._validate_params()
+        validate_params(self)
         self._validate_flux(X, reset=True)
         self.bin_labels_ = self._labels()
         return self
@@ -141,6 +140,10 @@ class SNRBinner(TransformerMixin, BaseEstimator):
     def estimate_snr(self, X):
         """Estimate the S/N of each spectrum from its flux (DER_SNR).
 
+        Rows of fewer than 5 pixels, too narrow for DER_SNR, use the RMS of
+        their flux as the noise (as :class:`~skspec.models.TemplateClassifier`
+        does).
+
         Parameters
         ----------
         X : array-like of shape (n_spectra, n_pixels)
@@ -151,7 +154,7 @@ class SNRBinner(TransformerMixin, BaseEstimator):
         snr : ndarray of shape (n_spectra,)
             Independent of the flux scale.
         """
-        return der_snr(self._validate_flux(X, reset=False))
+        return snr_estimate(self._validate_flux(X, reset=False))
 
     def assign(self, snr):
         """Bin known S/N values (e.g. the SDSS ``SN_MEDIAN_ALL``).
@@ -268,10 +271,4 @@ class SNRBinner(TransformerMixin, BaseEstimator):
         return snr_bin_labels(self._edges())
 
     def _validate_flux(self, X, reset):
-        X = validate_spectra(self, X, reset=reset, dtype=[np.float64, np.float32])
-        if X.shape[1] < _MIN_PIXELS:
-            raise ValueError(
-                f"{type(self).__name__} estimates the S/N with DER_SNR, which needs at "
-                f"least {_MIN_PIXELS} pixels per spectrum; got {X.shape[1]} feature(s)"
-            )
-        return X
+        return validate_spectra(self, X, reset=reset, dtype=[np.float64, np.float32])

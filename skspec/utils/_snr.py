@@ -1,5 +1,8 @@
 """Signal-to-noise measures and the paper's S/N bins, shared by every layer."""
 
+import itertools
+import warnings
+
 import numpy as np
 
 #: Edges of the EMCCNN paper's S/N bins: 5-10, 10-15 and >15.
@@ -76,12 +79,55 @@ def der_snr(flux):
         0 for a spectrum whose noise estimate is zero and signal is zero;
         ``inf`` when only the noise estimate is zero.
     """
-    noise = der_noise(flux)
+    return _snr_from_noise(flux, der_noise(flux))
+
+
+def _snr_from_noise(flux, noise):
     flux, median = _finite_median(np.asarray(flux, dtype=float))
     signal = median(flux, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         snr = np.where(noise > 0, signal / noise, np.where(signal == 0, 0.0, np.inf))
     return snr
+
+
+# DER_SNR compares each pixel with its neighbours two pixels away.
+_MIN_DER_PIXELS = 5
+
+
+def noise_estimate(flux):
+    """Per-spectrum noise from the flux alone, for spectra of any width.
+
+    The DER_SNR noise (:func:`der_noise`) for spectra of at least 5 pixels;
+    narrower rows (not spectra, e.g. scikit-learn's generic test data) use
+    the RMS of their finite flux. The one fallback shared by
+    :class:`~skspec.preprocessing.SNRBinner` and
+    :class:`~skspec.models.TemplateClassifier`.
+
+    Parameters
+    ----------
+    flux : ndarray of shape (n_spectra, n_pixels)
+
+    Returns
+    -------
+    noise : ndarray of shape (n_spectra,)
+    """
+    flux = np.asarray(flux, dtype=float)
+    if flux.ndim == 2 and flux.shape[1] >= _MIN_DER_PIXELS:
+        return der_noise(flux)
+    if flux.ndim != 2:
+        raise ValueError(f"flux must be a 2-D array, got {flux.ndim} dimension(s)")
+    if np.isfinite(flux).all():
+        return np.sqrt(np.mean(flux * flux, axis=1))
+    squares = np.where(np.isfinite(flux), flux * flux, np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a row without a finite pixel
+        return np.sqrt(np.nanmean(squares, axis=1))
+
+
+def snr_estimate(flux):
+    """S/N from the flux alone for spectra of any width: :func:`der_snr`'s
+    ``median(flux) / noise`` with the noise of :func:`noise_estimate`."""
+    return _snr_from_noise(flux, noise_estimate(flux))
 
 
 def snr_bin_labels(edges=SNR_EDGES):
@@ -91,9 +137,9 @@ def snr_bin_labels(edges=SNR_EDGES):
     :func:`snr_bin_index`; index 0 names the spectra below the first edge.
     """
     edges = [float(e) for e in edges]
-    fmt = lambda v: f"{v:g}"  # noqa: E731
+    fmt = lambda v: f"{v:g}"
     labels = [f"<{fmt(edges[0])}"]
-    labels += [f"{fmt(a)}-{fmt(b)}" for a, b in zip(edges[:-1], edges[1:])]
+    labels += [f"{fmt(a)}-{fmt(b)}" for a, b in itertools.pairwise(edges)]
     labels.append(f">{fmt(edges[-1])}")
     return labels
 

@@ -23,7 +23,7 @@ class DenoisingAutoencoder(nn.Module):
     What "denoised" means is set by the training target, not by this module:
     EMCCNN and :class:`~skspec.preprocessing.SupervisedDenoiser` train it
     towards the class mean of the normalised training spectra (see
-    :class:`~skspec.models.nn.SupervisedDenoisingLoss`).
+    :class:`~skspec.nn.SupervisedDenoisingLoss`).
 
     Parameters
     ----------

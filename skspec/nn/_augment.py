@@ -1,0 +1,145 @@
+"""Training-time re-observation of spectra: what changes between two observations of a star.
+
+Every epoch a network sees each training spectrum anew: a different
+flux-calibration wobble (a smooth multiplicative curve, what separates two
+instruments or two calibrations of one), a sub-pixel wavelength shift (radial
+velocity, wavelength solution), extra noise at a random S/N and a run of bad
+pixels filled linearly (what a loader hands over). None of these carries
+type information, so a network that has to see through them cannot learn
+them as features. Applied to the batch tensors inside the training loop,
+never at prediction; the draws come from torch's RNG, which the networks
+seed from ``random_state``.
+"""
+
+import math
+from numbers import Integral, Real
+
+import torch
+
+
+class SpectrumAugmenter:
+    """Random re-observation of a batch of spectra (torch, vectorised).
+
+    Parameters
+    ----------
+    wobble : float, default=0.1
+        Standard deviation of the coefficients ``c_j`` of the calibration
+        curve ``exp(sum_j c_j P_j(x))``, Legendre polynomials ``P_1 ..
+        P_degree`` of the pixel position scaled to [-1, 1]. 0.1 tilts the
+        blue end against the red by about +-20 %.
+    degree : int, default=3
+        Highest Legendre degree of the calibration curve.
+    shift : float, default=1.0
+        Standard deviation (pixels) of the wavelength shift, applied by
+        linear interpolation (1 pixel of the SDSS grid is 69 km/s).
+    snr : (float, float) or None, default=(5.0, 60.0)
+        Range of the S/N (log-uniform) of the Gaussian noise added on top of
+        the spectrum's own, with a variance proportional to the flux (photon
+        noise); None adds none.
+    bad_run : int, default=20
+        Longest run of bad pixels (one run per spectrum, length uniform in
+        0 .. ``bad_run``), filled by linear interpolation.
+    probability : float, default=0.8
+        Probability that a spectrum is re-observed at all in a given batch
+        (the others pass unchanged, so the network also sees the data as
+        they are).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skspec.nn import SpectrumAugmenter
+    >>> x = torch.ones(4, 100)
+    >>> y = SpectrumAugmenter(snr=None, bad_run=0, shift=0.0)(x)
+    >>> y.shape, bool((y > 0).all())
+    (torch.Size([4, 100]), True)
+    """
+
+    def __init__(self, *, wobble=0.1, degree=3, shift=1.0, snr=(5.0, 60.0), bad_run=20,
+                 probability=0.8):
+        self.wobble = wobble
+        self.degree = degree
+        self.shift = shift
+        self.snr = snr
+        self.bad_run = bad_run
+        self.probability = probability
+
+    def check(self):
+        """Validate the settings; raises ValueError naming the bad one."""
+        for name, value, ok in (
+                ("wobble", self.wobble, isinstance(self.wobble, Real) and self.wobble >= 0),
+                ("degree", self.degree, isinstance(self.degree, Integral) and self.degree >= 0),
+                ("shift", self.shift, isinstance(self.shift, Real) and self.shift >= 0),
+                ("bad_run", self.bad_run, isinstance(self.bad_run, Integral)
+                 and self.bad_run >= 0),
+                ("probability", self.probability, isinstance(self.probability, Real)
+                 and 0 <= self.probability <= 1)):
+            if not ok:
+                raise ValueError(f"SpectrumAugmenter: invalid {name}={value!r}")
+        if self.snr is not None:
+            try:
+                lo, hi = (float(v) for v in self.snr)
+            except (TypeError, ValueError):
+                raise ValueError(f"SpectrumAugmenter: snr must be None or (low, high), "
+                                 f"got {self.snr!r}") from None
+            if not 0 < lo <= hi:
+                raise ValueError(f"SpectrumAugmenter: snr must satisfy 0 < low <= high, "
+                                 f"got {self.snr!r}")
+        return self
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"SpectrumAugmenter({args})"
+
+    def __eq__(self, other):
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __call__(self, x):
+        """Return re-observed copies of the spectra ``x`` of shape (B, L) or (B, H, W).
+
+        Folded spectra are unfolded row by row (the order of
+        :class:`skspec.preprocessing.Folder2D`), re-observed and folded back.
+        """
+        shape = x.shape
+        x = x.reshape(shape[0], -1)
+        n, m = x.shape
+        dtype, device = x.dtype, x.device
+        keep = torch.rand(n, 1, device=device) >= self.probability
+        out = x
+        pos = torch.linspace(-1.0, 1.0, m, device=device, dtype=dtype)
+        if self.shift > 0:
+            delta = torch.randn(n, 1, device=device, dtype=dtype) * self.shift
+            src = (torch.arange(m, device=device, dtype=dtype)[None, :] - delta).clamp(0, m - 1)
+            lo = src.floor().long().clamp(max=m - 2) if m > 1 else src.floor().long()
+            w = src - lo
+            hi = (lo + 1).clamp(max=m - 1)
+            out = (1 - w) * out.gather(1, lo) + w * out.gather(1, hi)
+        if self.wobble > 0 and self.degree > 0:
+            coef = torch.randn(n, self.degree, device=device, dtype=dtype) * self.wobble
+            out = out * torch.exp(coef @ _legendre(pos, self.degree))
+        if self.snr is not None:
+            lo_snr, hi_snr = (math.log(float(v)) for v in self.snr)
+            snr = torch.exp(lo_snr + (hi_snr - lo_snr) * torch.rand(n, 1, device=device,
+                                                                    dtype=dtype))
+            level = out.abs().median(dim=1, keepdim=True).values.clamp_min(1e-30)
+            sigma = torch.sqrt(out.abs() * level) / snr
+            out = out + sigma * torch.randn_like(out)
+        if self.bad_run > 0 and m > 2:
+            length = torch.randint(0, self.bad_run + 1, (n, 1), device=device)
+            start = torch.randint(1, m - 1, (n, 1), device=device)
+            stop = (start + length).clamp(max=m - 1)
+            idx = torch.arange(m, device=device)[None, :]
+            bad = (idx >= start) & (idx < stop)
+            left = out.gather(1, start - 1)
+            right = out.gather(1, stop)
+            frac = ((idx - start + 1) / (stop - start + 1).clamp_min(1)).to(dtype)
+            out = torch.where(bad, left + (right - left) * frac, out)
+        out = torch.where(keep, x, out)
+        return out.reshape(shape)
+
+
+def _legendre(x, degree):
+    """Legendre polynomials P_1 .. P_degree at x, shape (degree, len(x))."""
+    rows = [torch.ones_like(x), x]
+    for k in range(1, degree):
+        rows.append(((2 * k + 1) * x * rows[k] - k * rows[k - 1]) / (k + 1))
+    return torch.stack(rows[1:degree + 1])

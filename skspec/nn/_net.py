@@ -1,0 +1,715 @@
+"""The one skorch base wrapper shared by every skspec network.
+
+skorch does the training (``NeuralNet.fit_loop``, callbacks, pickling); this
+module adds what a scikit-learn user of spectra expects on top of it:
+
+- constructor parameters are plain and explicit (``get_params`` lists the
+  class signature, so ``clone`` and ``GridSearchCV`` work); the skorch
+  components that a network fixes (its module, dataset, iterators) are class
+  attributes, not parameters; skorch's ``component__param`` convention is
+  still accepted as extra keyword arguments;
+- input validation before torch ever sees the data: float64 or float32 to
+  float32, NaN/inf, 1-D or wrong-width input, string dtype, a single class,
+  unseen labels, a CUDA device without CUDA;
+- labels of any type: encoded to indices for torch, ``classes_`` are the
+  original labels;
+- 1-D spectra ``(n, L)`` or, for the convolutional baselines, folded
+  spectra ``(n, H, W)`` (see ``Folder2D``);
+- seeding: ``random_state`` seeds torch (inside a forked RNG, so the global
+  state is untouched), the training DataLoader's generator and the
+  stratified validation split, giving bit-identical CPU results;
+- training recipes: ``recipe="default"`` (Adam, cross-entropy, early
+  stopping, ReduceLROnPlateau) and ``recipe="paper"`` (the EMCCNN paper as
+  written: SGD, learning rate 1e-4, MSE on one-hot targets);
+- batches are sliced from in-memory tensors (no per-sample Python work) and
+  no callback writes a file, so parallel fits never collide.
+"""
+
+import contextlib
+import math
+from numbers import Integral, Real
+from types import MappingProxyType
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
+from skorch import NeuralNetClassifier
+from skorch.callbacks import (
+    EarlyStopping,
+    EpochScoring,
+    EpochTimer,
+    LRScheduler,
+    PassthroughScoring,
+    PrintLog,
+    ProgressBar,
+)
+from skorch.utils import is_dataset, to_numpy
+from torch.utils.data import DataLoader, Dataset
+
+from ..utils._docstring import fill_doc
+from ..utils._sklearn_compat import (
+    Interval,
+    SkorchStateDefaults,
+    StrOptions,
+    reinitialize_callbacks,
+    set_skorch_extra_params,
+    signature_param_names,
+    skorch_extra_params,
+    validate_parameter_constraints,
+)
+from ..utils._validation import (
+    check_finite_spectra,
+    check_known_labels,
+    check_spectra_input,
+    validate_spectra,
+)
+from ._augment import SpectrumAugmenter
+from ._losses import ClassificationLoss
+
+__all__ = [
+    "NET_ATTRIBUTES_DOC",
+    "NET_PARAMETERS_DOC",
+    "RECIPES",
+    "DenoisingTargetsMixin",
+    "SpectrumNetClassifier",
+    "SpectrumNetMixin",
+    "check_positive_ints",
+    "fill_doc",
+]
+
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+#: Training recipes: the library default and the EMCCNN paper as written.
+RECIPES = MappingProxyType({
+    "default": MappingProxyType({"optimizer": torch.optim.Adam, "lr": 1e-3,
+                                 "loss": "cross_entropy", "lr_schedule": True}),
+    "paper": MappingProxyType({"optimizer": torch.optim.SGD, "lr": 1e-4,
+                               "loss": "mse", "lr_schedule": False}),
+})
+
+NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
+        Training recipe. ``"default"``: Adam, cross-entropy on logits and,
+        with a validation split, early stopping on the validation loss and a
+        learning rate halved when the monitored loss stalls
+        (ReduceLROnPlateau). ``"paper"``: the EMCCNN paper as written: plain
+        SGD with learning rate 1e-4 and mean squared error between softmax
+        outputs and one-hot targets, no learning-rate schedule (early
+        stopping still applies when ``validation_fraction`` is set). Both
+        use ReLU activations.
+
+    lr : float, default=None
+        Learning rate; None takes the recipe's (1e-3 for ``"default"``,
+        1e-4 for ``"paper"``).
+
+    max_epochs : int, default=100
+        Maximum number of passes over the training data (50 for
+        SupervisedDenoiser).
+
+    batch_size : int, default=64
+        Spectra per mini-batch (training and prediction).
+
+    validation_fraction : float or None, default=0.1
+        Fraction of the training spectra held out, stratified by class, to
+        monitor the validation loss for early stopping. None or 0 trains on
+        all spectra for ``max_epochs`` epochs: use that inside
+        ``GridSearchCV`` or ``cross_val_score`` to avoid splitting twice.
+
+    patience : int, default=10
+        Epochs without improvement of the validation loss before training
+        stops (the best weights are then restored). The learning-rate
+        schedule waits ``max(1, patience // 3)`` epochs.
+
+    callbacks : list of skorch callbacks or None, default=None
+        Extra callbacks, run after the defaults (timer, losses, validation
+        accuracy, early stopping, learning-rate schedule, progress bar and
+        log). Replace or disable a default with skorch's syntax, e.g.
+        ``callbacks__early_stopping=None``. No default callback writes files.
+
+    device : str, default="cpu"
+        Torch device, ``"cpu"`` or ``"cuda"`` (``"cuda:1"`` ...); asking for
+        CUDA where it is unavailable raises a ValueError.
+
+    verbose : int, default=0
+        0 is silent; 1 prints a table of losses per epoch and shows a
+        progress bar.
+
+    augment : bool or SpectrumAugmenter, default=False
+        Training-time re-observation of the spectra: each epoch every
+        training spectrum gets a new flux-calibration curve, wavelength
+        shift, extra noise and bad-pixel run (see
+        :class:`skspec.nn.SpectrumAugmenter`; True takes its defaults). Off
+        at prediction and for the validation split; drawn from the seeded
+        torch RNG, so ``random_state`` still fixes the result.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, batch shuffling and the
+        validation split. An int gives bit-identical results on CPU.
+
+    **kwargs
+        skorch-style component parameters with a double underscore, e.g.
+        ``optimizer__weight_decay=1e-4`` or ``iterator_train__num_workers=2``;
+        any other name raises a ValueError when training starts."""
+
+NET_ATTRIBUTES_DOC = """n_features_in_ : int
+        Pixels per spectrum seen in fit (``H * W`` for folded input).
+
+    input_shape_ : tuple of int
+        Shape of one spectrum seen in fit: ``(L,)`` or ``(H, W)``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names, when fit on a DataFrame.
+
+    module_ : torch.nn.Module
+        The trained network.
+
+    history_ : skorch.History
+        Per-epoch losses, scores and durations."""
+
+
+class _ArrayDataset(Dataset):
+    """In-memory spectra served a whole batch at a time.
+
+    ``DataLoader`` calls ``__getitems__`` with the batch's indices, so a batch
+    is one tensor slice instead of a Python loop over spectra.
+    """
+
+    def __init__(self, X, y=None):
+        self.X = torch.from_numpy(X)
+        self.y = None if y is None else torch.from_numpy(np.asarray(y))
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], (self.y[i] if self.y is not None else torch.zeros(()))
+
+    def __getitems__(self, indices):
+        idx = torch.as_tensor(indices, dtype=torch.long)
+        yb = self.y[idx] if self.y is not None else torch.zeros(len(idx))
+        return self.X[idx], yb
+
+
+def _collate_batch(batch):
+    """The batch is already a tuple of tensors (see ``_ArrayDataset``)."""
+    return batch
+
+
+def _softmax(logits):
+    return torch.softmax(logits, dim=-1)
+
+
+def _encoded_accuracy(net, X, y):
+    """Validation accuracy on the encoded labels skorch sees during training."""
+    return float(np.mean(net.predict_proba(X).argmax(axis=1) == to_numpy(y)))
+
+
+class SpectrumNetMixin(SkorchStateDefaults):
+    """skorch plumbing shared by every skspec network; see the module docstring.
+
+    Combine with a skorch net class (``NeuralNetClassifier`` or
+    ``NeuralNet``), mixin first. A subclass sets ``module`` (a torch module
+    class) and implements ``_module_params()`` (constructor arguments beyond
+    the data-dependent ones) and ``_build_criterion()``.
+    """
+
+    # skorch components fixed by each network: class attributes, so that
+    # get_params/clone only see the constructor parameters.
+    module = None
+    criterion = None
+    dataset = _ArrayDataset
+    iterator_train = DataLoader
+    iterator_valid = DataLoader
+    train_split = None  # the split is made in get_split_datasets
+    warm_start = False
+    compile = False
+    use_caching = "auto"
+    torch_load_kwargs = None
+    # skorch's state before the first fit comes from SkorchStateDefaults.
+
+    #: Whether folded (n, H, W) input is accepted (building 2D layers).
+    _accepts_folded = False
+
+    _parameter_constraints = {
+        "recipe": [StrOptions(set(RECIPES))],
+        "lr": [Interval(Real, 0, None, closed="neither"), None],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left"), None],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "callbacks": [list, StrOptions({"disable"}), None],
+        "device": [str, torch.device, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+        "augment": ["boolean", SpectrumAugmenter, None],
+    }
+
+    def __init__(self, *, recipe, lr, max_epochs, batch_size, validation_fraction, patience,
+                 callbacks, device, verbose, random_state, augment=False, **kwargs):
+        self.augment = augment
+        self.recipe = recipe
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.callbacks = callbacks
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+        # skorch-style "component__param" arguments; skorch's own check
+        # (_validate_params, at the start of training) rejects anything else.
+        if kwargs:
+            set_skorch_extra_params(self, kwargs)
+            vars(self).update(kwargs)
+
+    # ------------------------------------------------------------------
+    # scikit-learn parameter protocol on top of skorch's
+    # ------------------------------------------------------------------
+    def _get_param_names(self):
+        # The class signature (scikit-learn's rule) plus skorch-style
+        # "component__param" attributes set through kwargs or set_params.
+        names = signature_param_names(type(self))
+        extra = sorted(k for k in skorch_extra_params(self) if k in vars(self))
+        return list(names) + extra
+
+    def set_params(self, **params):
+        if not isinstance(skorch_extra_params(self), set):
+            set_skorch_extra_params(self, ())
+        # skorch initialises callbacks as soon as ``callbacks`` is set; store
+        # it like any parameter instead (fit initialises it), unless the net
+        # is already initialised (skorch's behaviour, for partial_fit).
+        if "callbacks" in params:
+            BaseEstimator.set_params(self, callbacks=params.pop("callbacks"))
+            if self.initialized_:
+                reinitialize_callbacks(self)
+        return super().set_params(**params)
+
+    __repr__ = BaseEstimator.__repr__
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = self._accepts_folded
+        tags.input_tags.allow_nan = False
+        tags.target_tags.required = True
+        return tags
+
+    def _check_params(self):
+        validate_parameter_constraints(
+            {**SpectrumNetMixin._parameter_constraints, **self._parameter_constraints},
+            self.get_params(deep=False), caller_name=type(self).__name__)
+        if isinstance(self.augment, SpectrumAugmenter):
+            self.augment.check()
+        if self.device is not None:
+            try:
+                device = torch.device(self.device)
+            except (RuntimeError, ValueError) as exc:
+                raise ValueError(f"device={self.device!r} is not a torch device: {exc}") from None
+            if device.type == "cuda" and not torch.cuda.is_available():
+                raise ValueError(
+                    f"device={self.device!r} was requested but CUDA is not available "
+                    "(torch.cuda.is_available() is False); use device='cpu'")
+
+    # ------------------------------------------------------------------
+    # Input validation
+    # ------------------------------------------------------------------
+    def _validate_X(self, X, *, reset):
+        name = type(self).__name__
+        X = check_spectra_input(X, estimator=self)  # text, objects, ragged lists
+        if not (sp.issparse(X) or hasattr(X, "iloc") or hasattr(X, "ndim")):
+            X = np.asarray(X)  # other array-likes
+        n_dim = 2 if sp.issparse(X) else X.ndim
+        if n_dim == 3 and self._accepts_folded:
+            Xc = check_array(X, allow_nd=True, dtype=_FLOAT_DTYPES, estimator=self,
+                             input_name="X", ensure_all_finite=False)
+            check_finite_spectra(Xc, estimator=self)
+            shape = tuple(int(s) for s in Xc.shape[1:])
+            if reset:
+                self.input_shape_ = shape
+                self.n_features_in_ = int(np.prod(shape))
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+            elif len(self.input_shape_) != 2:
+                raise ValueError(f"{name} was fitted on 1-D spectra of {self.n_features_in_} "
+                                 f"pixels; got folded X of shape {Xc.shape}")
+            elif shape != self.input_shape_:
+                raise ValueError(f"X has spectra of shape {shape}, but {name} was fitted on "
+                                 f"spectra of shape {self.input_shape_}")
+        else:
+            if not reset and len(getattr(self, "input_shape_", ())) == 2:
+                raise ValueError(f"{name} was fitted on folded spectra of shape "
+                                 f"{self.input_shape_} (3-D X); got X with {n_dim} dimension(s)")
+            Xc = validate_spectra(self, X, reset=reset, dtype=_FLOAT_DTYPES,
+                                  accept_sparse=False)
+            if reset:
+                self.input_shape_ = (int(Xc.shape[1]),)
+        with np.errstate(over="ignore"):
+            Xc = Xc.astype(np.float32, copy=False)
+        if not np.isfinite(Xc).all():
+            raise ValueError(f"X has values beyond the float32 range (|x| > 3.4e38), which {name} "
+                             "computes in; rescale the flux")
+        return np.require(Xc, requirements=["C", "W"])
+
+    def _validate_training_data(self, X, y, *, reset, classes=None):
+        name = type(self).__name__
+        self._check_params()
+        if y is None:
+            raise ValueError(f"{name} requires y to be passed, but the target y is None")
+        X = self._validate_X(X, reset=reset)
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        if reset:
+            try:
+                labels = np.unique(y if classes is None else column_or_1d(classes))
+            except TypeError as exc:
+                raise TypeError(f"labels must be of one comparable type: {exc}") from None
+            if len(labels) < 2:
+                raise ValueError(f"{name} needs spectra of at least 2 classes to learn; got 1 "
+                                 f"class ({str(labels[0])!r})")
+            self.classes_ = labels
+        y = self._encode_labels(y)
+        if self._uses_validation():
+            self._check_validation_split(y)
+        return X, y
+
+    def _encode_labels(self, y):
+        classes = self.classes_
+        try:
+            idx = np.searchsorted(classes, y)
+        except TypeError as exc:
+            raise TypeError(f"labels must be of one comparable type: {exc}") from None
+        known = classes[np.clip(idx, 0, len(classes) - 1)] == y
+        if not np.all(known):
+            unseen = np.unique(np.asarray(y)[~known]).tolist()
+            raise ValueError(f"y contains labels not seen when the classes were set (first "
+                             f"fit/partial_fit or its `classes`): {unseen[:10]}; known classes "
+                             f"are {classes.tolist()}")
+        return idx.astype(np.int64)
+
+    def _uses_validation(self):
+        v = self.validation_fraction
+        return isinstance(v, Real) and v > 0
+
+    def _check_validation_split(self, y):
+        counts = np.bincount(y)
+        counts = counts[counts > 0]
+        n_valid = math.ceil(self.validation_fraction * len(y))
+        if counts.min() < 2 or n_valid < len(counts) or len(y) - n_valid < len(counts):
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} cannot hold out a stratified "
+                f"validation set from {len(y)} spectra of {len(counts)} classes (smallest class: "
+                f"{counts.min()} spectra, {n_valid} held out); pass more spectra, a larger "
+                "fraction, or validation_fraction=None")
+
+    def _validate_predict_X(self, X):
+        check_is_fitted(self)
+        return self._validate_X(X, reset=False)
+
+    def _get_classes(self):
+        try:
+            return self.__dict__["classes_"]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no attribute 'classes_' before "
+                                 "fit") from None
+
+    def _set_classes(self, value):
+        self.__dict__["classes_"] = value
+
+    #: Original labels, sorted (a plain fitted attribute; a property only to
+    #: override skorch's).
+    classes_ = property(_get_classes, _set_classes)
+
+    # ------------------------------------------------------------------
+    # Training
+    # ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _seeded(self):
+        """Draw this fit's seeds from random_state and seed torch in a forked RNG."""
+        rng = check_random_state(self.random_state)
+        # (torch, validation split, DataLoader shuffling)
+        self._seeds = tuple(int(s) for s in rng.randint(np.iinfo(np.int32).max, size=3))
+        devices = []
+        if self.device is not None and torch.device(self.device).type == "cuda":
+            devices = [torch.device(self.device).index or 0]
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self._seeds[0])
+            yield
+
+    def fit(self, X, y=None, **fit_params):
+        """Train the network from scratch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_pixels) or (n_spectra, H, W)
+            Flux, float64 or float32 (computed in float32). Folded input is
+            accepted by the convolutional baselines only.
+        y : array-like of shape (n_spectra,)
+            Labels of any type (e.g. "M0" ... "M4").
+        **fit_params : dict
+            Passed to skorch (forward arguments of the module).
+
+        Returns
+        -------
+        self
+        """
+        X, y = self._validate_training_data(X, y, reset=True)
+        with self._seeded():
+            self.initialize()
+            super().partial_fit(X, y, **fit_params)
+        return self
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Continue training for ``max_epochs`` more epochs (or start, if unfitted).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_pixels) or (n_spectra, H, W)
+        y : array-like of shape (n_spectra,)
+        classes : array-like of shape (n_classes,), default=None
+            All labels, required on the first call when ``y`` lacks some of
+            them; ignored afterwards. Later calls raise a ValueError on
+            labels outside them.
+        **fit_params : dict
+
+        Returns
+        -------
+        self
+        """
+        first = not self.initialized_
+        X, y = self._validate_training_data(X, y, reset=first, classes=classes)
+        with self._seeded():
+            if first:
+                self.initialize()
+            super().partial_fit(X, y, **fit_params)
+        return self
+
+    def _augmenter(self):
+        """The training-time augmenter, or None when ``augment`` is off."""
+        if isinstance(self.augment, SpectrumAugmenter):
+            return self.augment
+        return SpectrumAugmenter() if self.augment is True else None
+
+    def train_step_single(self, batch, **fit_params):
+        # Re-observe the training batch (never the validation data or the
+        # prediction input: skorch calls this step for training only).
+        augmenter = self._augmenter()
+        if augmenter is not None:
+            Xi, yi = batch
+            with torch.no_grad():
+                batch = (augmenter(torch.as_tensor(Xi)), yi)
+        return super().train_step_single(batch, **fit_params)
+
+    def check_data(self, X, y=None):
+        # Labels were validated and encoded in fit; skorch's version would
+        # overwrite the classes with the encoded ones.
+        pass
+
+    def initialize_module(self):
+        kwargs = {**self._module_params(), **self.get_params_for("module")}
+        self.module_ = self.module(**kwargs)
+        return self
+
+    def initialize_criterion(self):
+        self.criterion_ = self._build_criterion()
+        return self
+
+    @property
+    def _recipe(self):
+        return RECIPES[self.recipe]
+
+    @property
+    def optimizer(self):
+        """Optimizer class of the recipe (read by skorch's initialize_optimizer)."""
+        return self._recipe["optimizer"]
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if kwargs.get("lr") is None:
+            kwargs["lr"] = self._recipe["lr"]
+        return args, kwargs
+
+    def _validation_scores(self):
+        """Extra per-epoch validation scores (callbacks)."""
+        return []
+
+    @property
+    def _default_callbacks(self):
+        # Also read by get_params(deep=True), which must not fail on values
+        # that fit would reject: fall back to the defaults for those.
+        validate = self._uses_validation()
+        monitor = "valid_loss" if validate else "train_loss"
+        recipe = RECIPES.get(self.recipe, RECIPES["default"]) if isinstance(
+            self.recipe, str) else RECIPES["default"]
+        lr_patience = (max(1, self.patience // 3) if isinstance(self.patience, Integral)
+                       else self.patience)
+        callbacks = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+        ]
+        if validate:
+            callbacks.append(("valid_loss", PassthroughScoring(name="valid_loss")))
+            callbacks += self._validation_scores()
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor="valid_loss", patience=self.patience, load_best=True)))
+        if recipe["lr_schedule"]:
+            callbacks.append(("lr_scheduler", LRScheduler(
+                policy=torch.optim.lr_scheduler.ReduceLROnPlateau, monitor=monitor,
+                factor=0.5, patience=lr_patience)))
+        if isinstance(self.verbose, Real) and self.verbose > 0:
+            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.append(("print_log", PrintLog()))
+        return callbacks
+
+    def get_dataset(self, X, y=None):
+        if is_dataset(X):
+            return X
+        X = np.require(np.asarray(X, dtype=np.float32), requirements=["C", "W"])
+        return _ArrayDataset(X, y)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        if is_dataset(X) or y is None:
+            return super().get_split_datasets(X, y, **fit_params)
+        train, valid = (X, y), None
+        if self._uses_validation():
+            splitter = StratifiedShuffleSplit(n_splits=1, test_size=self.validation_fraction,
+                                              random_state=self._seeds[1])
+            i_train, i_valid = next(splitter.split(np.zeros(len(y)), y))
+            train, valid = (X[i_train], y[i_train]), (X[i_valid], y[i_valid])
+        self._prepare_training(*train)
+        return self.get_dataset(*train), None if valid is None else self.get_dataset(*valid)
+
+    def _prepare_training(self, X_train, y_train):
+        """Hook run on the training part of each fit before the first epoch."""
+
+    def get_iterator(self, dataset, training=False):
+        kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
+        batch_size = kwargs.pop("batch_size", self.batch_size)
+        if batch_size == -1:
+            batch_size = len(dataset)
+        kwargs.setdefault("collate_fn", _collate_batch)
+        if training:
+            kwargs.setdefault("shuffle", True)
+            if kwargs["shuffle"]:
+                seed = getattr(self, "_seeds", (0, 0, 0))[2]
+                kwargs.setdefault("generator", torch.Generator().manual_seed(seed))
+            # A last batch of a single spectrum breaks batch normalisation.
+            kwargs.setdefault("drop_last", len(dataset) > batch_size
+                              and len(dataset) % batch_size == 1)
+        iterator = self.iterator_train if training else self.iterator_valid
+        return iterator(dataset, batch_size=batch_size, **kwargs)
+
+
+class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
+    """Base of the network classifiers: a thin layer on skorch's NeuralNetClassifier.
+
+    Subclasses name their torch ``module``, list its hyper-parameters as
+    plain constructor parameters and return them from ``_module_params``.
+    ``predict_proba`` is the softmax of the module's logits.
+    """
+
+    classes = None  # skorch's fixed-classes option; see partial_fit(classes=...)
+    predict_nonlinearity = staticmethod(_softmax)
+
+    def _build_criterion(self):
+        return ClassificationLoss(len(self.classes_), self._recipe["loss"])
+
+    def _validation_scores(self):
+        return [("valid_acc", EpochScoring(_encoded_accuracy, name="valid_acc",
+                                           lower_is_better=False))]
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_pixels) or (n_spectra, H, W)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_spectra, n_classes)
+            Columns follow ``classes_``.
+        """
+        if not is_dataset(X):
+            X = self._validate_predict_X(X)
+        return super().predict_proba(X).astype(np.float64)
+
+    def predict(self, X):
+        """Most probable class of each spectrum.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_pixels) or (n_spectra, H, W)
+
+        Returns
+        -------
+        y : ndarray of shape (n_spectra,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of :meth:`predict` on ``X`` against ``y``.
+
+        Labels in ``y`` that the model was not trained on count as wrong and
+        are named in a warning.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_pixels) or (n_spectra, H, W)
+        y : array-like of shape (n_spectra,)
+            True labels.
+        sample_weight : array-like of shape (n_spectra,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import accuracy_score
+
+        y_pred = self.predict(X)
+        check_known_labels(y, self.classes_, estimator=self)
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
+
+
+class DenoisingTargetsMixin:
+    """Class-mean denoising targets for networks trained with SupervisedDenoisingLoss.
+
+    Before the first epoch of each fit, the training part of the data (the
+    validation split excluded) is normalised with the module's own
+    normaliser and folded into the per-class means held by the criterion.
+    The owner implements ``_normalizer()`` returning that normaliser.
+    """
+
+    def _prepare_training(self, X_train, y_train):
+        with torch.no_grad():
+            x = self._normalizer()(torch.from_numpy(X_train))
+        self.criterion_.update_templates(x, torch.from_numpy(y_train))
+
+    @property
+    def denoising_targets_(self):
+        """ndarray of shape (n_classes, ``n_features_in_``): the clean target of each
+        class (mean normalised training spectrum), rows in ``classes_`` order."""
+        try:
+            return to_numpy(self.criterion_.templates)
+        except AttributeError:
+            raise AttributeError(f"{type(self).__name__} has no attribute 'denoising_targets_' "
+                                 "before fit") from None
+
+
+def check_positive_ints(name, value):
+    """Raise a ValueError unless ``value`` is a non-empty sequence of positive ints."""
+    ok = (isinstance(value, (tuple, list)) and len(value) > 0
+          and all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in value))
+    if not ok:
+        raise ValueError(f"{name} must be a non-empty tuple of positive ints, got {value!r}")

@@ -1,0 +1,145 @@
+"""Spectral types: one scale, one parser, the paper's classes and S/N bins.
+
+Every module that speaks of spectral types imports them from here: the
+generator's type scale, the metrics' subtype arithmetic, the experiments'
+classes and bins, the prediction flags.
+"""
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ._snr import SNR_EDGES, snr_bin_labels
+
+__all__ = [
+    "PAPER_BINS",
+    "PAPER_SUBTYPES",
+    "SUBTYPE_NUMBER",
+    "normalise_subtypes",
+    "subtype_to_number",
+]
+
+#: Numerical subtype of each spectral type the generator draws: K7 = -1,
+#: M0 = 0, ..., M9 = 9 (the scale of :func:`subtype_to_number`).
+SUBTYPE_NUMBER = {"K7": -1.0, **{f"M{i}": float(i) for i in range(10)}}
+
+#: The EMCCNN paper's classes.
+PAPER_SUBTYPES = ("M0", "M1", "M2", "M3", "M4")
+
+#: The paper's S/N bins, named as :func:`skspec.utils.snr_bin_labels` names
+#: them: ``("5-10", "10-15", ">15")``.
+PAPER_BINS = tuple(snr_bin_labels(SNR_EDGES)[1:])
+
+# Numeric position of subtype 0 of each class on one continuous scale with M0 = 0.
+# K has the eight subtypes K0-K7 (K7 directly precedes M0, as in Kesseli et al.
+# 2017 and PyHammer); every other class has ten.
+_CLASS_OFFSET = {"O": -58.0, "B": -48.0, "A": -38.0, "F": -28.0, "G": -18.0,
+                 "K": -8.0, "M": 0.0, "L": 10.0, "T": 20.0, "Y": 30.0}
+_N_SUBTYPES = {"K": 8.0}
+# A class letter, optionally prefixed by "d"/"sd"/"esd" (dwarf, subdwarf), then
+# the subtype number; a luminosity class or any note may follow ("M2V", "M1 (204445)").
+_SPT = re.compile(r"^\s*(?:e?sd|d)?([OBAFGKMLTY])\s*(\d+(?:\.\d+)?)(?![\d.])")
+# One of the paper's classes: "M2", "M2V", "dM2", "M1 (204445)"; not giants
+# ("M1III") nor half types ("M2.5").
+_PAPER_SUBTYPE = re.compile(r"^\s*(?:e?sd|d)?M\s*([0-4])(?:\.0+)?\s*V?(?![\w.])", re.IGNORECASE)
+
+
+def _parse_one(label):
+    m = _SPT.match(str(label))
+    if m is None:
+        return None
+    letter, sub = m.group(1), float(m.group(2))
+    if sub >= _N_SUBTYPES.get(letter, 10.0):
+        return None
+    return _CLASS_OFFSET[letter] + sub
+
+
+def subtype_to_number(labels):
+    """Map spectral types to numbers on one scale with M0 = 0.
+
+    ``"K7"`` maps to -1, ``"M0"`` to 0, ``"M4.5"`` to 4.5, ``"M9"`` to 9 and
+    ``"L0"`` to 10, so that the difference of two numbers counts subtypes.
+    K has the eight subtypes K0-K7 (K7 directly precedes M0, as in PyHammer);
+    the other classes have ten (``"G9"`` is -9, one below ``"K0"`` = -8).
+
+    Parameters
+    ----------
+    labels : str or array-like of str or numbers
+        Spectral types such as ``"M2"``, ``"M2V"``, ``"dM2"``, ``"M4.5"`` or
+        ``"M1 (204445)"`` (the BOSS pipeline's form). An array of numbers is
+        taken to be on this scale already and returned as float.
+
+    Returns
+    -------
+    numbers : float or ndarray of float
+        A float for a single label, else an array of the input's shape.
+
+    Raises
+    ------
+    ValueError
+        If a label is not a spectral type (the offending labels are named).
+
+    See Also
+    --------
+    skspec.metrics.within_one_subtype_accuracy : Accuracy up to one subtype.
+
+    Examples
+    --------
+    >>> from skspec.metrics import subtype_to_number
+    >>> subtype_to_number(["K7", "M0", "M4.5", "L0"])
+    array([-1. ,  0. ,  4.5, 10. ])
+    >>> subtype_to_number("M2V")
+    2.0
+    """
+    scalar = isinstance(labels, (str, bytes)) or np.ndim(labels) == 0
+    arr = np.asarray(labels, dtype=object if scalar else None)
+    if arr.dtype.kind in "biuf":
+        out = arr.astype(float)
+        if not np.all(np.isfinite(out)):
+            raise ValueError("numeric subtypes must be finite")
+        return float(out) if scalar else out
+    flat = arr.reshape(-1)
+    values = [_parse_one(v) for v in flat]
+    bad = [v for v, num in zip(flat, values) if num is None]
+    if bad:
+        shown = ", ".join(repr(b) for b in list(dict.fromkeys(bad))[:5])
+        raise ValueError(
+            f"cannot parse {len(bad)} label(s) as spectral types, e.g. {shown}; "
+            "expected a class letter (OBAFGKMLTY) and a subtype such as 'M2' or 'M4.5'"
+        )
+    out = np.asarray(values, dtype=float).reshape(arr.shape)
+    return float(out) if scalar else out
+
+
+def normalise_subtypes(labels):
+    """Map labels onto the paper's classes: ``"M0"`` ... ``"M4"``, anything else None.
+
+    ``"M2"``, ``"M2V"``, ``"dM2"`` and ``"M1 (204445)"`` (the BOSS form) are
+    dwarfs of the paper's classes; giants (``"M1III"``), half types
+    (``"M2.5"``), other subtypes (``"M6"``, ``"K7"``) and missing values
+    are not.
+
+    Parameters
+    ----------
+    labels : array-like
+        Spectral types, e.g. the SDSS ``SUBCLASS``.
+
+    Returns
+    -------
+    classes : ndarray of object of shape (n_labels,)
+        ``"M0"`` ... ``"M4"`` or None.
+
+    Examples
+    --------
+    >>> from skspec.utils._subtypes import normalise_subtypes
+    >>> normalise_subtypes(["M2V", "dM3", "M1 (204445)", "M1III", "M2.5", None]).tolist()
+    ['M2', 'M3', 'M1', None, None, None]
+    """
+    labels = pd.Series(np.asarray(labels, dtype=object).reshape(-1), dtype=object)
+    digit = labels.where(labels.notna(), "").astype(str).str.extract(_PAPER_SUBTYPE,
+                                                                      expand=False)
+    found = digit.notna().to_numpy()
+    out = np.full(len(labels), None, dtype=object)
+    out[found] = ("M" + digit[found]).to_numpy(dtype=object)
+    return out
