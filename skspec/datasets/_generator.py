@@ -144,7 +144,7 @@ def model_basis(pad=PAD):
         add(row, "colour", f"P{j}", sign=1.0)
     for centre in np.arange(3950.0, 9051.0, BLANKET_SPACING):
         add(np.exp(-0.5 * ((lam - centre) / BLANKET_SIGMA) ** 2), "blanket", f"B{centre:.0f}")
-    for system, heads in phys.TIO_HEADS.items():
+    for heads in phys.TIO_HEADS.values():
         for h in heads:
             for length in TAILS:
                 add(_head(lam, air_to_vacuum(h), length), "tio", f"TiO{h:.0f}/{length:.0f}")
@@ -380,7 +380,7 @@ def _planck_table(teff):
 def _forest(rng, tau_mol, lam):
     """Optical depth of random faint lines, stronger where the molecular opacity is."""
     n, m = tau_mol.shape
-    per_row = int(round(_FOREST_DENSITY * m))
+    per_row = round(_FOREST_DENSITY * m)
     pos = rng.uniform(0.0, m - 1.0, (n, per_row))
     left = pos.astype(np.int64)
     frac = pos - left
@@ -416,16 +416,11 @@ def _emission(flux, ew, rng, lam):
     return out
 
 
-def _simulate(rng, labels, snr_range, label_noise, zeta_scatter, noise):
-    """Simulate one chunk of spectra of the numeric labels ``labels``."""
+def _physical_star(rng, s, zeta_scatter):
+    """The physical photosphere of stars of true subtypes ``s`` (model grid, rest frame)."""
     from . import _generator_coefs as coefs
 
-    n = labels.size
-    obs = _observation_templates()
-    lam = obs.wavelength
-    # Star.
-    s = labels + np.clip(rng.normal(0.0, label_noise, n), -0.95, 0.95)
-    s = np.clip(s, -1.0, 9.5)
+    n = s.size
     teff = teff_of_subtype(s) + rng.normal(0.0, _TEFF_SCATTER, n)
     zeta = np.clip(rng.normal(1.0, zeta_scatter, n), 0.5, 1.5)
     feh = np.log(zeta) / coefs.FEH_SLOPE_TIO
@@ -433,12 +428,141 @@ def _simulate(rng, labels, snr_range, label_noise, zeta_scatter, noise):
     eta = np.clip(rng.normal(1.0, 0.05, n), 0.7, 1.3)
     dlogg = rng.normal(0.0, 0.1, n)
     gravity = 10.0 ** (0.5 * dlogg)
+    active, ew = _activity(rng, s)
+    flux = _photosphere(rng, s, teff, zeta, eta, metal, gravity, active, ew)
+    star = {"teff": teff, "zeta": zeta, "feh": feh, "dlogg": dlogg, "active": active,
+            "halpha_ew": ew}
+    return flux, star
+
+
+def _activity(rng, s):
+    """Which stars are active (West et al. 2011 fractions) and their H-alpha EW."""
     names = ["K7"] + [f"M{i}" for i in range(10)]
     frac = np.interp(s, [phys.SUBTYPE_NUMBER[k] for k in names],
                      [phys.ACTIVE_FRACTION[k] for k in names])
-    active = rng.random(n) < frac
-    ew = np.where(active, np.exp(rng.uniform(*np.log(phys.HALPHA_EW_RANGE), n)), 0.0)
-    flux = _photosphere(rng, s, teff, zeta, eta, metal, gravity, active, ew)
+    active = rng.random(s.size) < frac
+    ew = np.where(active, np.exp(rng.uniform(*np.log(phys.HALPHA_EW_RANGE), s.size)), 0.0)
+    return active, ew
+
+
+@functools.lru_cache(maxsize=4)
+def _library_grid(name):
+    """Log flux of a template library on a regular (subtype, [Fe/H]) grid.
+
+    Each subtype's [Fe/H] bins are interpolated linearly in log flux onto the
+    union of the library's bins; a bin outside a subtype's own range takes
+    its nearest bin (the library says nothing beyond it). Returns the
+    subtypes (consecutive integers), the [Fe/H] grid and the table of shape
+    (n_subtypes, n_feh, n_model_pixels).
+    """
+    from ._templates import bundled_library
+
+    lib = bundled_library(name)
+    if lib.flux.shape[1] != model_loglam().size or lib.pad != PAD:
+        raise RuntimeError("the shipped templates do not match the model grid; "
+                           "rerun benchmarks/build_template_data.py")
+    log_flux = np.log(lib.flux)
+    subtypes = np.unique(lib.subtype)
+    if not np.array_equal(subtypes, np.arange(subtypes[0], subtypes[-1] + 1)):
+        raise RuntimeError(f"the {name} library has gaps in its subtypes: {subtypes}")
+    feh = lib.feh
+    grid = np.unique(feh[np.isfinite(feh)]) if np.isfinite(feh).any() else np.zeros(1)
+    table = np.empty((subtypes.size, grid.size, log_flux.shape[1]))
+    for i, k in enumerate(subtypes):  # a handful of subtypes
+        rows = np.flatnonzero(lib.subtype == k)
+        if grid.size == 1:
+            table[i, 0] = log_flux[rows].mean(axis=0)
+            continue
+        order = rows[np.argsort(feh[rows])]
+        x = feh[order]
+        pos = np.interp(grid, x, np.arange(x.size))   # clipped at the ends
+        lo = np.minimum(pos.astype(int), x.size - 1)
+        hi = np.minimum(lo + 1, x.size - 1)
+        w = (pos - lo)[:, None]
+        table[i] = (1.0 - w) * log_flux[order[lo]] + w * log_flux[order[hi]]
+    return subtypes, grid, table
+
+
+def _library_photospheres(rng, s, library):
+    """Log flux interpolated in subtype and [Fe/H] in one library, and the [Fe/H] drawn."""
+    subtypes, grid, table = _library_grid(library)
+    n = s.size
+    pos = np.clip(s - subtypes[0], -1.0, subtypes.size - 1.0)
+    lo = np.clip(np.floor(pos).astype(int), 0, max(subtypes.size - 2, 0))
+    w = (pos - lo)[:, None]
+    hi = np.minimum(lo + 1, subtypes.size - 1)
+    feh = rng.uniform(grid[0], grid[-1], n) if grid.size > 1 else np.full(n, np.nan)
+    fpos = (np.interp(feh, grid, np.arange(grid.size)) if grid.size > 1
+            else np.zeros(n))
+    flo = np.minimum(fpos.astype(int), max(grid.size - 2, 0))
+    fw = (fpos - flo)[:, None]
+    fhi = np.minimum(flo + 1, grid.size - 1)
+
+    def at(k):
+        return (1.0 - fw) * table[k, flo] + fw * table[k, fhi]
+
+    return (1.0 - w) * at(lo) + w * at(hi), feh
+
+
+def _empirical_star(rng, s, libraries):
+    """Photospheres interpolated between real template spectra (model grid, rest frame).
+
+    The log flux is interpolated bilinearly in subtype and [Fe/H] between a
+    library's templates; [Fe/H] is drawn uniformly over the library's bins so
+    the population spans the band-strength diversity of real stars at every
+    subtype. Below the first subtype the log flux is extrapolated linearly
+    (by at most one subtype, e.g. K7 from M0-M1); above the last it is held.
+    With several libraries each star takes one at random, so the population
+    carries both type scales (each library's labels are its own).
+    """
+    if isinstance(libraries, str):
+        libraries = (libraries,)
+    n = s.size
+    which = (rng.integers(0, len(libraries), n) if len(libraries) > 1
+             else np.zeros(n, dtype=int))
+    log_flux = np.empty((n, model_loglam().size))
+    feh = np.full(n, np.nan)
+    for j, library in enumerate(libraries):  # one or two libraries
+        rows = np.flatnonzero(which == j)
+        log_flux[rows], feh[rows] = _library_photospheres(rng, s[rows], library)
+    log_flux -= np.median(log_flux, axis=1, keepdims=True)
+    flux = np.exp(log_flux)
+    active, ew = _activity(rng, s)
+    if np.any(active):
+        flux[active] += _emission(flux[active], ew[active], rng, model_basis().wavelength)
+    star = {"teff": teff_of_subtype(s), "zeta": np.full(n, np.nan), "feh": feh,
+            "dlogg": np.full(n, np.nan), "active": active, "halpha_ew": ew,
+            "library": np.asarray(libraries, dtype=object)[which]}
+    return flux, star
+
+
+def _simulate(rng, labels, snr_range, label_noise, zeta_scatter, noise, library=None):
+    """Simulate one chunk of spectra of the numeric labels ``labels``.
+
+    ``library`` None draws physical photospheres, a library name empirical ones.
+    """
+    n = labels.size
+    # Star.
+    s = labels + np.clip(rng.normal(0.0, label_noise, n), -0.95, 0.95)
+    s = np.clip(s, -1.0, 9.5)
+    if library is None:
+        flux, star = _physical_star(rng, s, zeta_scatter)
+        ebv_offset = 0.0
+    else:
+        flux, star = _empirical_star(rng, s, library)
+        # The templates are co-adds of observed, reddened stars: their mean
+        # reddening is already in them, the draw scatters around it.
+        ebv_offset = -0.5 * (EBV_RANGE[0] + EBV_RANGE[1])
+    observed, ivar, obs = _observe(rng, flux, snr_range, noise, ebv_offset)
+    frame = pd.DataFrame({"subtype_true": s, **star, **obs})
+    return observed, ivar, frame
+
+
+def _observe(rng, flux, snr_range, noise, ebv_offset=0.0):
+    """Observe rest-frame model-grid spectra through RV, instrument, sky and noise."""
+    n = flux.shape[0]
+    obs = _observation_templates()
+    lam = obs.wavelength
     # Doppler shift and instrument.
     rv = rng.normal(0.0, 40.0, n)
     shift = np.log10(1.0 + rv / 299792.458) / DLOGLAM
@@ -447,7 +571,7 @@ def _simulate(rng, labels, snr_range, label_noise, zeta_scatter, noise):
     flux = _shift_and_broaden(flux, shift, extra)[:, PAD:PAD + N_PIXELS]
     # Interstellar reddening, telluric residuals, flux-calibration wobble.
     ebv = rng.uniform(*EBV_RANGE, n)
-    log_mult = -0.4 * np.log(10.0) * ebv[:, None] * obs.extinction[None, :]
+    log_mult = -0.4 * np.log(10.0) * (ebv + ebv_offset)[:, None] * obs.extinction[None, :]
     log_mult += (rng.normal(0.0, 1.0, (n, len(_TELLURIC_SD))) * _TELLURIC_SD) @ obs.telluric
     log_mult += rng.normal(0.0, _WOBBLE_SD, (n, obs.wobble.shape[0])) @ obs.wobble
     flux = flux * np.exp(log_mult)
@@ -480,12 +604,8 @@ def _simulate(rng, labels, snr_range, label_noise, zeta_scatter, noise):
     ivar[bad] = 0.0
     rows = np.flatnonzero(bad.any(axis=1))
     observed[rows] = interpolate_bad_pixels(observed[rows], bad[rows])
-    frame = pd.DataFrame({
-        "subtype_true": s, "teff": teff, "zeta": zeta, "feh": feh, "dlogg": dlogg,
-        "rv": rv, "ebv": ebv, "lsf_sigma": lsf, "active": active, "halpha_ew": ew,
-        "flux_scale": scale, "sky_ratio": sky_ratio, "snr_target": snr_target,
-        "n_bad_pixels": bad.sum(axis=1),
-    })
+    frame = {"rv": rv, "ebv": ebv, "lsf_sigma": lsf, "flux_scale": scale,
+             "sky_ratio": sky_ratio, "snr_target": snr_target, "n_bad_pixels": bad.sum(axis=1)}
     return observed, ivar, frame
 
 
@@ -515,11 +635,33 @@ def _check_snr(snr):
     return lo, hi
 
 
-def _describe(subtypes, snr_range, label_noise, zeta_scatter):
-    return f"""Synthetic SDSS-like M dwarf spectra (skspec.datasets.make_mdwarf_spectra)
+def _describe(subtypes, snr_range, label_noise, zeta_scatter, library=None):
+    subtypes_text = ", ".join(subtypes)
+    text = _DESCR_TEMPLATE.format(**locals(), _TEFF_SCATTER=_TEFF_SCATTER, _LSF_RANGE=_LSF_RANGE,
+                                  _WOBBLE_SD=_WOBBLE_SD)
+    if library is None:
+        return text
+    from ._templates import LIBRARIES
+
+    head, _, rest = text.partition("\nPhotosphere.")
+    rest = rest[rest.index("\nObservation."):]
+    return head + f"""
+Photosphere (empirical, templates: {'+'.join(library)}). The rest-frame spectrum is
+interpolated linearly in log flux between real template spectra of
+{'; '.join(LIBRARIES[name] for name in library)}: in subtype between the two neighbouring subtypes, and
+in [Fe/H] between the library's bins, with [Fe/H] drawn uniformly over the
+bins (a subtype's own range bounds it; zeta and Teff in ``frame`` are then
+informational). Below the first subtype the log flux is extrapolated
+linearly. With several libraries each star takes one at random
+(``frame.library``) and carries that library's own type scale. The templates carry their own mean reddening: the E(B-V) drawn
+below is applied relative to the middle of its range.
+""" + rest
+
+
+_DESCR_TEMPLATE = """Synthetic SDSS-like M dwarf spectra (skspec.datasets.make_mdwarf_spectra)
 =========================================================================
 
-Spectra of {', '.join(subtypes)} dwarfs on the SDSS grid log10(lambda) =
+Spectra of {subtypes_text} dwarfs on the SDSS grid log10(lambda) =
 3.6021 + 1e-4 i (3522 pixels, 4000-9000 A vacuum), flux in arbitrary
 multiples of 1e-17 erg/s/cm^2/A, with inverse variances, balanced classes.
 
@@ -580,7 +722,8 @@ al. 1989 ApJ 345 245; O'Donnell 1994 ApJ 422 158; Osterbrock et al. 1996 PASP
 
 def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4"),
                         snr=(5.0, 40.0), random_state=None, return_X_y=False,
-                        label_noise=0.28, zeta_scatter=0.07, noise=True):
+                        label_noise=0.28, zeta_scatter=0.07, noise=True,
+                        photosphere="physical", templates="kesseli2017"):
     """Generate realistic synthetic SDSS spectra of M dwarfs.
 
     A physical model of the photosphere (Planck continuum with a colour term,
@@ -612,6 +755,21 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
         Add the random noise. With False the flux is the noiseless
         observation (all other effects kept) and ``ivar`` still describes the
         noise that would have been added.
+    photosphere : {"physical", "empirical"}, default="physical"
+        Source of the rest-frame stellar spectra. ``"physical"``: the
+        parametric model above (bands, lines, colour term), which extends
+        to K7 and M9. ``"empirical"``: real template spectra of
+        ``templates``, interpolated in subtype and [Fe/H] (drawn uniformly
+        over the library's bins), then observed through the same layers
+        (activity, RV, LSF, reddening around the templates' own, tellurics,
+        calibration wobble, sky, noise, bad pixels). ``zeta_scatter`` does
+        not apply to it.
+    templates : {"kesseli2017", "bochanski2007"}, default="kesseli2017"
+        Template library of the empirical photosphere (shipped with skspec,
+        see :func:`load_kesseli_templates` and
+        :func:`load_bochanski_templates`). Kesseli et al. (2017) covers
+        M0-M5 in four or five [Fe/H] bins each, Bochanski et al. (2007)
+        M0-M9 with one template per subtype.
 
     Returns
     -------
@@ -676,6 +834,23 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
     for name, value in (("label_noise", label_noise), ("zeta_scatter", zeta_scatter)):
         if not isinstance(value, numbers.Real) or not 0 <= value <= 1:
             raise ValueError(f"`{name}` must be a number in [0, 1], got {value!r}")
+    if photosphere not in ("physical", "empirical"):
+        raise ValueError(f"`photosphere` must be 'physical' or 'empirical', got {photosphere!r}")
+    library = None
+    if photosphere == "empirical":
+        from ._templates import LIBRARIES
+
+        names = (templates,) if isinstance(templates, str) else tuple(templates)
+        if not names or any(not isinstance(t, str) or t not in LIBRARIES for t in names):
+            raise ValueError(f"`templates` must be one of {sorted(LIBRARIES)} or a list of "
+                             f"them, got {templates!r}")
+        library = tuple(dict.fromkeys(names))
+        for name in library:
+            covered = _library_grid(name)[0]
+            outside = [t for t in subtypes if phys.SUBTYPE_NUMBER[t] > covered[-1]]
+            if outside:
+                raise ValueError(f"the {name} templates stop at M{covered[-1]:g}; subtype(s) "
+                                 f"{outside} need photosphere='physical' or another library")
     rng = _as_generator(random_state)
 
     per_class = np.full(len(subtypes), n_samples // len(subtypes))
@@ -690,7 +865,7 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
     for start in range(0, n_samples, _CHUNK):
         stop = min(start + _CHUNK, n_samples)
         flux, iv, frame = _simulate(rng, numeric[start:stop], snr_range, float(label_noise),
-                                    float(zeta_scatter), bool(noise))
+                                    float(zeta_scatter), bool(noise), library)
         data[start:stop] = flux
         ivar[start:stop] = iv
         # Per chunk: sdss_snr works in float64, the whole batch would need
@@ -705,4 +880,4 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
         return data, target
     return Bunch(data=data, target=target, ivar=ivar, wavelength=10.0 ** sdss_loglam(),
                  snr=snr_measured, frame=frame,
-                 DESCR=_describe(subtypes, snr_range, label_noise, zeta_scatter))
+                 DESCR=_describe(subtypes, snr_range, label_noise, zeta_scatter, library))

@@ -1,0 +1,176 @@
+"""Real M dwarf spectra degraded to the paper's S/N bins: the sim-to-real test sets.
+
+Shared by ``bench_sim2real.py`` and the slow test ``tests/test_sim2real.py``.
+The degradation is written here, independently of the generator's
+observation model, so that the check does not score the generator with its
+own noise:
+
+* radial velocity ~ N(0, 40) km/s, applied to the finely sampled template
+  before it is averaged into the SDSS pixels;
+* flux-calibration wobble exp(sum c_j P_j(x)), c_j ~ N(0, 0.05), j = 1..3;
+* an arbitrary flux scale, log-uniform over three decades;
+* noise shaped like SDSS's: the variance per pixel follows flux x g(lambda),
+  g taken from the ivar and flux of a real SDSS M dwarf file (its
+  spectrograph throughput and sky), plus a floor, scaled so the median S/N
+  per pixel hits a target drawn log-uniformly in the bin (5-10, 10-15,
+  15-30);
+* bad pixels: a few runs with ivar = 0, flux linearly interpolated (what the
+  SDSS loader hands a model).
+
+Real SDSS files are already observed: only noise is added (down to the
+target S/N, never below their own noise) with a new flux scale.
+"""
+
+import os
+from pathlib import Path
+
+import numpy as np
+from numpy.polynomial import legendre
+from scipy.ndimage import median_filter
+
+from skspec.datasets import load_sdss_spectra
+from skspec.utils import interpolate_bad_pixels, rebin_to_grid, sdss_loglam
+
+#: The paper's S/N bins, with the upper end of the open bin used here.
+SNR_BINS = {"5-10": (5.0, 10.0), "10-15": (10.0, 15.0), ">15": (15.0, 30.0)}
+IN_SCOPE = ("M0", "M1", "M2", "M3", "M4")
+#: Real SDSS files of the reference data whose type is in scope, with the
+#: label used (PyHammer's by-eye type; see ../shared/data/labels.csv).
+SDSS_M_DWARFS = {"spec-0618-52049-0372.fits": "M1", "spec-1079-52621-0509.fits": "M2",
+                 "spec-5047-55833-0936.fits": "M2"}
+#: The SDSS file whose ivar/flux shapes the noise (M1, S/N 50, legacy).
+NOISE_SHAPE_FILE = "spec-0618-52049-0372.fits"
+
+
+def shared_data_dir():
+    """The reference data folder: $SKSPEC_SHARED_DATA or ../shared/data beside the checkout."""
+    env = os.environ.get("SKSPEC_SHARED_DATA")
+    path = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    return path if path.is_dir() else None
+
+
+def read_fine_templates(data_dir):
+    """Both real libraries at their native sampling, M0-M4 only.
+
+    Returns a dict library -> list of (label, feh, loglam, flux).
+    """
+    from astropy.io import fits
+
+    out = {"kesseli2017": [], "bochanski2007": []}
+    for path in sorted((data_dir / "pyhammer_templates").glob("M*_Dwarf.fits")):
+        label, feh = path.name.split("_")[:2]
+        if label not in IN_SCOPE:
+            continue
+        with fits.open(path, memmap=False) as hdul:
+            t = hdul[1].data
+            out["kesseli2017"].append((label, float(feh), t["LogLam"].astype(float),
+                                       t["Flux"].astype(float)))
+    for path in sorted((data_dir / "bochanski2007_templates").glob("M*_SDSS_bochanski2007.txt.gz")):
+        label = "M" + path.name[1]
+        if label not in IN_SCOPE:
+            continue
+        wave, flux = np.loadtxt(path, usecols=(0, 1), unpack=True)
+        out["bochanski2007"].append((label, np.nan, np.log10(wave), flux))
+    return out
+
+
+def noise_shape(data_dir):
+    """g(lambda) on the SDSS grid: variance per unit flux of a real SDSS M dwarf."""
+    ds = load_sdss_spectra(data_dir / "pyhammer_sdss_spec" / NOISE_SHAPE_FILE)
+    flux, ivar = ds.data[0].astype(float), ds.ivar[0].astype(float)
+    good = (ivar > 0) & (flux > 0)
+    g = np.full(flux.size, np.nan)
+    g[good] = 1.0 / (ivar[good] * flux[good])
+    g = np.interp(np.arange(g.size), np.flatnonzero(good), g[good])
+    g = median_filter(g, 31, mode="nearest")
+    return g / np.median(g)
+
+
+def _wobble(rng, n):
+    x = np.linspace(-1.0, 1.0, sdss_loglam().size)
+    rows = np.array([legendre.legval(x, np.eye(4)[j]) for j in range(1, 4)])
+    return np.exp(rng.normal(0.0, 0.05, (n, 3)) @ rows)
+
+
+def _bad_runs(rng, n, m):
+    bad = np.zeros((n, m), bool)
+    for i in range(n):  # a few runs per spectrum; n is small (test copies)
+        for _ in range(rng.poisson(1.0)):
+            start = rng.integers(0, m)
+            bad[i, start:start + rng.geometric(0.2)] = True
+    return bad
+
+
+def _add_noise(rng, clean, g, snr_lo, snr_hi, own_var=None):
+    """Noise with variance k^2 (F g + floor), median S/N log-uniform in [lo, hi]."""
+    n, m = clean.shape
+    target = np.exp(rng.uniform(np.log(snr_lo), np.log(snr_hi), n))
+    flux = np.clip(clean, 0.0, None)
+    shape = flux * g[None, :] + 0.05 * np.median(flux, axis=1, keepdims=True)
+    k2 = (np.median(flux / np.sqrt(shape), axis=1) / target) ** 2
+    var = k2[:, None] * shape
+    extra = var if own_var is None else np.clip(var - own_var, 0.0, None)
+    noisy = clean + np.sqrt(extra) * rng.standard_normal((n, m))
+    ivar = 1.0 / np.maximum(var, extra if own_var is None else own_var + extra)
+    bad = _bad_runs(rng, n, m)
+    ivar[bad] = 0.0
+    noisy = interpolate_bad_pixels(noisy, bad)
+    return noisy, ivar
+
+
+def degrade_templates(rng, templates, g, snr_bin, copies):
+    """``copies`` degraded observations of each template in one S/N bin."""
+    grid = sdss_loglam()
+    clean, labels, feh = [], [], []
+    for label, fe, loglam, flux in templates:
+        rv = rng.normal(0.0, 40.0, copies)
+        for v in rv:  # one rebin per copy: tens of templates x tens of copies
+            clean.append(rebin_to_grid(loglam + np.log10(1.0 + v / 299792.458), flux,
+                                       grid_loglam=grid))
+        labels += [label] * copies
+        feh += [fe] * copies
+    clean = np.array(clean)
+    clean = clean * _wobble(rng, len(clean)) * 10.0 ** rng.uniform(-1, 2, (len(clean), 1))
+    noisy, ivar = _add_noise(rng, clean, g, *SNR_BINS[snr_bin])
+    return noisy.astype(np.float32), ivar.astype(np.float32), np.array(labels, dtype=object)
+
+
+def degrade_sdss(rng, data_dir, g, snr_bin, copies):
+    """``copies`` noisier versions of each in-scope real SDSS M dwarf file."""
+    paths = [data_dir / "pyhammer_sdss_spec" / name for name in SDSS_M_DWARFS]
+    ds = load_sdss_spectra(paths)
+    flux = np.repeat(ds.data.astype(float), copies, axis=0)
+    own_ivar = np.repeat(ds.ivar.astype(float), copies, axis=0)
+    with np.errstate(divide="ignore"):
+        own_var = np.where(own_ivar > 0, 1.0 / own_ivar, 0.0)
+    noisy, ivar = _add_noise(rng, flux, g, *SNR_BINS[snr_bin], own_var=own_var)
+    scale = 10.0 ** rng.uniform(-1, 2, (len(noisy), 1))
+    labels = np.repeat(np.array(list(SDSS_M_DWARFS.values()), dtype=object), copies)
+    return (noisy * scale).astype(np.float32), (ivar / scale ** 2).astype(np.float32), labels
+
+
+def test_sets(data_dir, *, copies=12, sdss_copies=40, seed=0):
+    """Every real test set: {(source, bin): (X, ivar, y)}.
+
+    Sources: ``kesseli2017`` and ``bochanski2007`` (M0-M4 templates) and
+    ``sdss`` (the in-scope real SDSS files).
+    """
+    rng = np.random.default_rng(seed)
+    g = noise_shape(data_dir)
+    fine = read_fine_templates(data_dir)
+    out = {}
+    for snr_bin in SNR_BINS:
+        for lib in ("kesseli2017", "bochanski2007"):
+            n_copies = copies if lib == "kesseli2017" else 4 * copies
+            out[lib, snr_bin] = degrade_templates(rng, fine[lib], g, snr_bin, n_copies)
+        out["sdss", snr_bin] = degrade_sdss(rng, data_dir, g, snr_bin, sdss_copies)
+    return out
+
+
+def score(y_true, y_pred):
+    """Exact, within-one, mean signed subtype error (predicted - true), n."""
+    t = np.array([float(str(v)[1:]) for v in y_true])
+    p = np.array([float(str(v)[1:]) if str(v).startswith("M") else np.nan for v in y_pred])
+    d = p - t
+    return {"exact": float(np.mean(d == 0)), "within1": float(np.mean(np.abs(d) <= 1)),
+            "bias": float(np.nanmean(d)), "n": int(t.size)}
