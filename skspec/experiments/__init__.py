@@ -3,7 +3,8 @@
 ``skspec reproduce`` is :func:`reproduce` and ``skspec train`` is
 :func:`train`; the pieces are usable alone:
 
-- :data:`PAPER_TABLES` / :func:`paper_results`: the published numbers.
+- :data:`PAPER_TABLES` / :func:`paper_results` / :func:`paper_accuracy`: the
+  accuracies printed in the paper's Tables 1-3.
 - :func:`make_model`: the paper's pipelines by name ("emccnn", "dnn", "cnn",
   "vgg16", "resnet", "svm", "template"), 1D or folded 2D, quick or full.
 - :func:`load_experiment_data`, :func:`run_experiments`: per-S/N-bin fits and
@@ -21,7 +22,14 @@ from ._figures import (
     plot_snr_examples,
     plot_training_curves,
 )
-from ._paper import PAPER, PAPER_BINS, PAPER_CLAIMS, PAPER_TABLES, paper_results
+from ._paper import (
+    PAPER,
+    PAPER_BINS,
+    PAPER_CLAIMS,
+    PAPER_TABLES,
+    paper_accuracy,
+    paper_results,
+)
 from ._registry import MODELS, ModelSpec, available_models, make_model, resolve_models
 from ._runner import (
     DEFAULT_N_SAMPLES,
@@ -53,6 +61,7 @@ __all__ = [
     "make_figures",
     "make_model",
     "make_report",
+    "paper_accuracy",
     "paper_results",
     "plot_accuracy",
     "plot_confusion_matrices",

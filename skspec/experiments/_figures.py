@@ -13,6 +13,7 @@ from sklearn.metrics import confusion_matrix
 
 from ..utils import atomic_path
 from ..utils._subtypes import PAPER_BINS, PAPER_SUBTYPES
+from ._paper import paper_accuracy
 from ._registry import FOLD_SHAPE, MODELS, N_RESAMPLED
 
 __all__ = [
@@ -159,14 +160,15 @@ def plot_folded_images(data, target, path):
     return _save(fig, path)
 
 
-def plot_accuracy(scores, path):
-    """Test accuracy of every model and input form per S/N bin (train as open markers)."""
+def _accuracy_figure(scores):
+    """The accuracy figure (see :func:`plot_accuracy`), not yet written."""
     bins = _ordered_bins(scores["bin"])
     keys = list(dict.fromkeys(zip(scores["model"], scores["dim"])))
-    fig = _figure(max(7, 0.9 * len(keys) + 3), 4.5)
+    fig = _figure(max(8, 0.9 * len(keys) + 4), 4.8)
     ax = fig.subplots()
     width = 0.8 / max(len(keys), 1)
     x = np.arange(len(bins))
+    paper_drawn = False
     for i, (model, dim) in enumerate(keys):
         offs = x + (i - (len(keys) - 1) / 2) * width
         sub = scores[(scores["model"] == model) & (scores["dim"] == dim)]
@@ -175,12 +177,37 @@ def plot_accuracy(scores, path):
         bars = ax.bar(offs, test.to_numpy(), width, label=f"{MODELS[model].label} {dim.upper()}")
         ax.plot(offs, train.to_numpy(), "o", mfc="none", color=bars.patches[0].get_facecolor(),
                 ms=4)
+        # The paper's published accuracies of the same model, input and bin.
+        label = MODELS[model].label
+        paper_test = np.array([paper_accuracy(label, dim, b) for b in bins], dtype=float)
+        paper_train = np.array([paper_accuracy(label, dim, b, "train") for b in bins],
+                               dtype=float)
+        if np.isfinite(paper_test).any():
+            ax.plot(offs, paper_test, "D", color="black", mfc="black", ms=5, zorder=4,
+                    label=None if paper_drawn else "paper, test (Tables 1-3)")
+            ax.plot(offs, paper_train, "x", color="black", ms=5, mew=1.2, zorder=4,
+                    label=None if paper_drawn else "paper, train")
+            paper_drawn = True
     ax.set_xticks(x, [f"S/N {b}" for b in bins])
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("accuracy (bars: test, circles: train)")
-    ax.set_title("Accuracy per model and S/N bin")
-    ax.legend(fontsize=7, ncol=2, loc="lower right")
-    return _save(fig, path)
+    ax.set_title("Accuracy per model and S/N bin, beside the paper's")
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda k: labels[k].startswith("paper"))
+    ax.legend([handles[k] for k in order], [labels[k] for k in order], fontsize=7,
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    return fig
+
+
+def plot_accuracy(scores, path):
+    """Test accuracy of every model and input form per S/N bin, beside the paper's.
+
+    Bars are this run's test accuracies and open circles its training
+    accuracies; black diamonds (test) and crosses (train) on a bar are the
+    values the paper's Tables 1-3 print for the same model, input and bin
+    (none for models the paper does not have, such as the template matcher).
+    """
+    return _save(_accuracy_figure(scores), path)
 
 
 def plot_confusion_matrices(predictions, path, *, keys=None):

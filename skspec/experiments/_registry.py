@@ -41,7 +41,9 @@ class ModelSpec:
         Input forms run by ``skspec reproduce``: "1d" (5000-point spectrum)
         and/or "2d" (folded 50 x 100 image).
     default_dim : str
-        The form shown in Tables 1 and 2 and used by ``skspec train``.
+        The form used by ``skspec train`` and, in the verdict, to represent
+        the model against the others. (Tables 1-3 show the forms the paper
+        printed: every network in 1D in Table 1, both forms in Table 3.)
     network : bool
         True for the torch networks (epochs, device and width apply).
     quick : dict

@@ -10,6 +10,7 @@ joblib worker processes, one torch thread each.
 """
 
 import contextlib
+import logging
 import os
 import re
 import time
@@ -31,6 +32,8 @@ from ._registry import FIT_COST, MODELS, make_model, resolve_models
 
 __all__ = ["DEFAULT_N_SAMPLES", "SUBTYPES", "ExperimentResult", "check_out_dir",
            "load_experiment_data", "reproduce", "resolve_bins", "run_experiments"]
+
+logger = logging.getLogger("skspec.experiments")
 
 #: The paper's classes.
 SUBTYPES = PAPER_SUBTYPES
@@ -60,7 +63,8 @@ def _bin_edges(label):
     return float(lo), float(hi)
 
 
-def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_state=0):
+def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_state=0,
+                         progress=None):
     """Load the spectra of an experiment: the synthetic set or a directory of SDSS files.
 
     Parameters
@@ -80,6 +84,9 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
     bins : list of str, default=None
         S/N bins to keep; default the paper's three.
     random_state : int, default=0
+    progress : bool or None, default=None
+        Progress bar of the downloads for ``"sdss-drN"`` (see
+        :func:`~skspec.datasets.fetch_sdss_mdwarfs`).
 
     Returns
     -------
@@ -116,7 +123,7 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
         loaded = datasets.fetch_sdss_mdwarfs(
             subtypes=SUBTYPES, data_release=int(data[len("sdss-dr"):]),
             n_per_class_and_bin=max(1, int(n_samples) // (len(SUBTYPES) * len(bins))),
-            random_state=random_state)
+            random_state=random_state, progress=progress)
         bunch = Bunch(data=loaded.data, target=normalise_subtypes(loaded.target),
                       snr=np.asarray(loaded.snr, dtype=float), wavelength=loaded.wavelength,
                       frame=loaded.frame.reset_index(drop=True),
@@ -430,9 +437,12 @@ def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None,
         Training recipe of every network.
     overwrite : bool, default=False
     progress : bool, default=False
-        Show a progress bar.
+        Show progress bars (on stderr): of the fits, and of the downloads
+        for ``data="sdss-dr14"``.
     log : callable, default=None
-        Called with one-line status messages (the CLI prints them).
+        Called with one-line status messages (the CLI prints them); by
+        default they go to the ``skspec.experiments`` :mod:`logging` logger
+        at INFO level.
     scheduler : str, Client, cluster or None, default=None
         Run the per-bin, per-model fits on a Dask cluster: a scheduler address
         (``"tcp://host:8786"``), a scheduler file, a ``Client``, a cluster
@@ -455,7 +465,7 @@ def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None,
     from ._figures import make_figures
     from ._tables import format_tables, make_report, verdict
 
-    say = log or (lambda msg: None)
+    say = log or logger.info
     out_dir = check_out_dir(out_dir, overwrite)
     models = resolve_models(models if models is not None else list(MODELS))
     bins = resolve_bins(bins)
@@ -466,7 +476,8 @@ def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None,
     say(f"loading data ({f'synthetic, {n_samples} spectra' if data == 'synthetic' else data})")
     with warnings.catch_warnings():  # unreadable files are reported through `log`
         warnings.simplefilter("ignore", UserWarning)
-        ds = load_experiment_data(data, n_samples=n_samples, bins=bins, random_state=seed)
+        ds = load_experiment_data(data, n_samples=n_samples, bins=bins, random_state=seed,
+                                  progress=progress)
     for path, reason in ds.errors:
         say(f"skipped unreadable file {path}: {reason}")
     if len(ds.data) == 0:
@@ -521,5 +532,5 @@ def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None,
     with atomic_write(paths["run"], "w", encoding="utf-8") as fh:
         json.dump(run_info, fh, indent=2, default=str)
     return Bunch(result=result, tables=format_tables(result.scores),
-                 verdict=verdict(result.scores), markdown=markdown, paths=paths,
+                 verdict=verdict(result.scores, data=ds.source), markdown=markdown, paths=paths,
                  data_errors=ds.errors, seconds=run_info["seconds"])
