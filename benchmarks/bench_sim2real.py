@@ -67,6 +67,22 @@ def _rows(model, label, photosphere, seed, sets, fit_s, in_library):
     return rows, confusion
 
 
+def _augment(text):
+    """The networks' ``augment`` value from the command line."""
+    if text in ("off", "on"):
+        return text == "on"
+    from skspec.nn import SpectrumAugmenter
+
+    settings = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        settings[key.strip()] = None if value.strip() == "None" else float(value)
+    for key in ("degree", "bad_run"):
+        if settings.get(key) is not None:
+            settings[key] = int(settings[key])
+    return SpectrumAugmenter(**settings)
+
+
 def reference_rows(sets):
     """Chi-square matching against each real library, scored on the other sources."""
     from skspec.datasets import load_bochanski_templates, load_kesseli_templates
@@ -118,6 +134,11 @@ def main(argv=None):
     parser.add_argument("--copies", type=int, default=12,
                         help="degraded copies per Kesseli template and bin (x4 for Bochanski)")
     parser.add_argument("--max-epochs", type=int, default=None)
+    parser.add_argument("--type-offset", default="auto",
+                        help="make_mdwarf_spectra's type_offset (empirical photosphere)")
+    parser.add_argument("--augment", default="off",
+                        help="networks' augment: off, on (SpectrumAugmenter defaults) or "
+                             "keyword settings, e.g. 'wobble=0.1,shift=0,snr=None,bad_run=0'")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "sim2real.csv"))
     args = parser.parse_args(argv)
 
@@ -135,7 +156,9 @@ def main(argv=None):
     for photo in args.photosphere.split(","):
         defaults = {k: p.default for k, p in
                     inspect.signature(make_mdwarf_spectra).parameters.items()}
-        kwargs = {"photosphere": defaults["photosphere"], "templates": defaults["templates"]}
+        kwargs = {"photosphere": defaults["photosphere"], "templates": defaults["templates"],
+                  "type_offset": (args.type_offset if args.type_offset == "auto"
+                                  else float(args.type_offset))}
         if photo != "default":
             source, _, lib = photo.partition(":")
             kwargs["photosphere"] = source
@@ -146,13 +169,21 @@ def main(argv=None):
             ds = make_mdwarf_spectra(args.n_train, random_state=seed, **kwargs)
             for name in args.models.split(","):
                 label, spec = MODELS[name]
-                model = make_model(**spec, random_state=seed, max_epochs=args.max_epochs)
+                net = MODELS[name][0] in ("EMCCNN", "CNN-2D")
+                params = {"augment": _augment(args.augment)} if net else None
+                model = make_model(**spec, random_state=seed, max_epochs=args.max_epochs,
+                                   params=params)
                 t = time.perf_counter()
                 model.fit(ds.data, ds.target)
                 fit_s = time.perf_counter() - t
-                new, confusion = _rows(model, label, photo, seed, sets, fit_s, in_library)
+                tag = photo
+                if args.type_offset != "auto" and kwargs["photosphere"] == "empirical":
+                    tag += f" (type_offset {args.type_offset})"
+                if net and args.augment != "off":
+                    tag += f" (augment {args.augment})"
+                new, confusion = _rows(model, label, tag, seed, sets, fit_s, in_library)
                 rows += new
-                confusions[label, photo] = confusion
+                confusions[label, tag] = confusion
                 print(f"[{time.perf_counter() - t0:6.0f} s] {photo} seed {seed} {label}: "
                       f"fit {fit_s:.0f} s", file=sys.stderr, flush=True)
     frame = pd.DataFrame(rows)

@@ -15,7 +15,7 @@ FRAME_COLUMNS = ["subtype", "subtype_true", "teff", "zeta", "feh", "rv", "ebv", 
 @pytest.fixture(scope="module")
 def default_set():
     """The default call, as a user makes it."""
-    return make_mdwarf_spectra(1000, random_state=0)
+    return make_mdwarf_spectra(1000, random_state=0, photosphere="physical")
 
 
 def test_shapes_dtypes_and_fields(default_set):
@@ -54,7 +54,7 @@ def test_snr_is_measured_the_sdss_way_and_hits_its_target(default_set):
     ratio = d.snr / d.frame["snr_target"].to_numpy()
     assert abs(np.median(ratio) - 1) < 0.03
     assert np.percentile(np.abs(ratio - 1), 90) < 0.1
-    fixed = make_mdwarf_spectra(100, snr=20.0, random_state=1)
+    fixed = make_mdwarf_spectra(100, snr=20.0, random_state=1, photosphere="physical")
     assert np.allclose(fixed.frame["snr_target"], 20.0)
     assert abs(np.median(fixed.snr) - 20) < 1
 
@@ -67,8 +67,8 @@ def test_default_snr_populates_the_papers_bins(default_set):
 
 
 def test_noise_matches_ivar():
-    clean = make_mdwarf_spectra(300, random_state=5, noise=False)
-    noisy = make_mdwarf_spectra(300, random_state=5)
+    clean = make_mdwarf_spectra(300, random_state=5, noise=False, photosphere="physical")
+    noisy = make_mdwarf_spectra(300, random_state=5, photosphere="physical")
     assert np.array_equal(clean.target, noisy.target)
     good = (clean.ivar > 0) & (noisy.ivar > 0)
     z = ((noisy.data.astype(float) - clean.data) * np.sqrt(noisy.ivar))[good]
@@ -77,33 +77,33 @@ def test_noise_matches_ivar():
 
 
 def test_classes_are_balanced():
-    d = make_mdwarf_spectra(103, random_state=2)
+    d = make_mdwarf_spectra(103, random_state=2, photosphere="physical")
     counts = pd.Series(d.target).value_counts()
     assert sorted(counts.index) == ["M0", "M1", "M2", "M3", "M4"]
     assert counts.max() - counts.min() <= 1 and counts.sum() == 103
-    one = make_mdwarf_spectra(7, subtypes=("M3",), random_state=0)
+    one = make_mdwarf_spectra(7, subtypes=("M3",), random_state=0, photosphere="physical")
     assert set(one.target) == {"M3"}
 
 
 def test_deterministic_for_fixed_seed_and_different_otherwise():
-    a = make_mdwarf_spectra(30, random_state=42)
-    b = make_mdwarf_spectra(30, random_state=42)
+    a = make_mdwarf_spectra(30, random_state=42, photosphere="physical")
+    b = make_mdwarf_spectra(30, random_state=42, photosphere="physical")
     assert np.array_equal(a.data, b.data) and np.array_equal(a.ivar, b.ivar)
     assert a.frame.equals(b.frame)
-    c = make_mdwarf_spectra(30, random_state=43)
+    c = make_mdwarf_spectra(30, random_state=43, photosphere="physical")
     assert not np.array_equal(a.data, c.data)
     # RandomState and Generator instances are accepted and reproducible too.
-    r1 = make_mdwarf_spectra(10, random_state=np.random.RandomState(3))
-    r2 = make_mdwarf_spectra(10, random_state=np.random.RandomState(3))
+    r1 = make_mdwarf_spectra(10, random_state=np.random.RandomState(3), photosphere="physical")
+    r2 = make_mdwarf_spectra(10, random_state=np.random.RandomState(3), photosphere="physical")
     assert np.array_equal(r1.data, r2.data)
-    g1 = make_mdwarf_spectra(10, random_state=np.random.default_rng(3))
-    g2 = make_mdwarf_spectra(10, random_state=np.random.default_rng(3))
+    g1 = make_mdwarf_spectra(10, random_state=np.random.default_rng(3), photosphere="physical")
+    g2 = make_mdwarf_spectra(10, random_state=np.random.default_rng(3), photosphere="physical")
     assert np.array_equal(g1.data, g2.data)
 
 
 def test_return_X_y():
-    X, y = make_mdwarf_spectra(12, random_state=0, return_X_y=True)
-    d = make_mdwarf_spectra(12, random_state=0)
+    X, y = make_mdwarf_spectra(12, random_state=0, return_X_y=True, photosphere="physical")
+    d = make_mdwarf_spectra(12, random_state=0, photosphere="physical")
     assert np.array_equal(X, d.data) and np.array_equal(y, d.target)
 
 
@@ -130,7 +130,7 @@ def test_population_distributions(default_set):
 
 
 def test_indices_follow_the_subtype_sequence():
-    d = make_mdwarf_spectra(500, snr=100.0, random_state=3, noise=False)
+    d = make_mdwarf_spectra(500, snr=100.0, random_state=3, noise=False, photosphere="physical")
     idx = measure_indices(d.data).groupby(d.target).median()
     for name in ("TiO5", "CaH2", "CaH3"):
         assert idx[name].is_monotonic_decreasing, idx[name]
@@ -139,7 +139,7 @@ def test_indices_follow_the_subtype_sequence():
 
 def test_late_subtypes_work():
     late = ("M5", "M6", "M7", "M8", "M9")
-    d = make_mdwarf_spectra(250, subtypes=late, snr=100.0, random_state=4, noise=False)
+    d = make_mdwarf_spectra(250, subtypes=late, snr=100.0, random_state=4, noise=False, photosphere="physical")
     assert set(d.target) == set(late)
     assert np.isfinite(d.data).all()
     assert d.frame.groupby("subtype")["teff"].median().is_monotonic_decreasing
@@ -168,4 +168,4 @@ def test_late_subtypes_work():
 def test_bad_arguments_raise(kwargs, match):
     kwargs = {"n_samples": 10, **kwargs}
     with pytest.raises(ValueError, match=match):
-        make_mdwarf_spectra(**kwargs)
+        make_mdwarf_spectra(**kwargs, photosphere="physical")

@@ -35,13 +35,13 @@ def templates(templates_dir):
 @pytest.fixture(scope="module")
 def bright():
     """High-S/N generated spectra: 200 per subtype, noise negligible."""
-    return make_mdwarf_spectra(1000, subtypes=SUBTYPES, snr=(150.0, 200.0), random_state=7)
+    return make_mdwarf_spectra(1000, subtypes=SUBTYPES, snr=(150.0, 200.0), random_state=7, photosphere="physical")
 
 
 @pytest.fixture(scope="module")
 def training_set():
     """Default-S/N generated spectra, as a user would train on them."""
-    return make_mdwarf_spectra(2000, subtypes=SUBTYPES, random_state=11)
+    return make_mdwarf_spectra(2000, subtypes=SUBTYPES, random_state=11, photosphere="physical")
 
 
 def _log_median_normalised(X, bin_pixels=12):
@@ -101,7 +101,7 @@ def _high_pass_rms(X, wavelength, ranges):
 def test_fine_structure_amplitude_matches_templates(templates):
     """The pseudo line forest has the templates' amount of fine structure."""
     ranges = ((4500, 5500), (5500, 6500), (6500, 7500), (7500, 8700))
-    gen = make_mdwarf_spectra(300, subtypes=SUBTYPES, snr=100.0, random_state=8, noise=False)
+    gen = make_mdwarf_spectra(300, subtypes=SUBTYPES, snr=100.0, random_state=8, noise=False, photosphere="physical")
     g = _high_pass_rms(gen.data, gen.wavelength, ranges)
     r = _high_pass_rms(templates.data, templates.wavelength, ranges)
     assert np.all((g / r > 0.6) & (g / r < 1.6)), (g.round(4), r.round(4))

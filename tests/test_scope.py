@@ -13,7 +13,7 @@ from skspec.preprocessing._scope import INDEX_SUBTYPE_COEF, INTRINSIC_SCATTER
 
 def test_relation_refits_from_the_generator():
     """The constants are what the documented least-squares fit gives."""
-    ds = make_mdwarf_spectra(3000, snr=(30, 60), random_state=5)
+    ds = make_mdwarf_spectra(3000, snr=(30, 60), random_state=5, photosphere="physical")
     m = measure_indices(ds.data)
     A = np.c_[np.ones(len(m)), m["TiO5"], m["CaH2"] + m["CaH3"]]
     truth = ds.frame["subtype_true"].to_numpy(dtype=float)
@@ -24,7 +24,7 @@ def test_relation_refits_from_the_generator():
 
 @pytest.mark.parametrize("snr", [(5, 10), (10, 15), (15, 40)])
 def test_generated_m_dwarfs_are_rarely_flagged(snr):
-    ds = make_mdwarf_spectra(1000, snr=snr, random_state=2)
+    ds = make_mdwarf_spectra(1000, snr=snr, random_state=2, photosphere="physical")
     scope = out_of_scope_score(ds.data, ds.ivar)
     assert scope["out_of_scope"].mean() < 0.02
     truth = ds.frame["subtype_true"].to_numpy(dtype=float)
@@ -34,8 +34,8 @@ def test_generated_m_dwarfs_are_rarely_flagged(snr):
 
 
 def test_error_shrinks_with_snr_and_scale_does_not_matter():
-    low = make_mdwarf_spectra(200, snr=(5, 6), random_state=3)
-    high = make_mdwarf_spectra(200, snr=(40, 45), random_state=3)
+    low = make_mdwarf_spectra(200, snr=(5, 6), random_state=3, photosphere="physical")
+    high = make_mdwarf_spectra(200, snr=(40, 45), random_state=3, photosphere="physical")
     err_low = index_subtype(low.data, low.ivar)[1]
     err_high = index_subtype(high.data, high.ivar)[1]
     assert np.median(err_low) > 4 * np.median(err_high)
@@ -49,7 +49,7 @@ def test_error_shrinks_with_snr_and_scale_does_not_matter():
 
 
 def test_featureless_star_is_flagged_and_noise_only_is_not():
-    ds = make_mdwarf_spectra(2, snr=(40, 41), random_state=0)
+    ds = make_mdwarf_spectra(2, snr=(40, 41), random_state=0, photosphere="physical")
     flat = np.ones_like(ds.data) * 10   # no molecular bands: an early-type star
     scope = out_of_scope_score(flat, np.full_like(flat, 100.0))
     assert scope["out_of_scope"].all()
@@ -60,7 +60,7 @@ def test_featureless_star_is_flagged_and_noise_only_is_not():
 
 
 def test_bad_ivar_is_refused():
-    ds = make_mdwarf_spectra(3, random_state=0)
+    ds = make_mdwarf_spectra(3, random_state=0, photosphere="physical")
     with pytest.raises(ValueError, match="non-negative"):
         out_of_scope_score(ds.data, -ds.ivar)
     with pytest.raises(ValueError, match="shape of flux"):
