@@ -138,5 +138,27 @@ def test_empirical_generator_rejects_what_it_cannot_make():
         make_mdwarf_spectra(10, photosphere="synthetic")
     with pytest.raises(ValueError, match="templates"):
         make_mdwarf_spectra(10, photosphere="empirical", templates="pickles")
-    with pytest.raises(ValueError, match="stop at M5"):
+    with pytest.raises(ValueError, match="cover M0-M5"):
         make_mdwarf_spectra(10, photosphere="empirical", subtypes=("M4", "M7"))
+
+
+def test_user_templates_feed_the_empirical_photosphere():
+    # The shipped Bochanski copy handed over as a user's Bunch (SDSS grid, no
+    # margin) gives the same spectra as the named library, except where the
+    # repeated edge pixels reach in through the RV shift and the LSF.
+    own = load_bochanski_templates(subtypes=["M0", "M1", "M2", "M3", "M4", "M5"])
+    a = make_mdwarf_spectra(40, random_state=0, templates=own, noise=False)
+    b = make_mdwarf_spectra(40, random_state=0, templates="bochanski2007", noise=False)
+    assert set(a.frame.library) == {"user"}
+    # (A rare pixel flips across the BRIGHTSKY threshold and is interpolated.)
+    ratio = np.abs(a.data / b.data - 1)[:, 60:N_PIXELS - 60]
+    assert np.median(ratio) < 1e-5 and np.quantile(ratio, 0.999) < 1e-3
+    with pytest.raises(ValueError, match="consecutive"):
+        make_mdwarf_spectra(10, templates=load_bochanski_templates(subtypes=["M0", "M2"]),
+                            subtypes=("M0", "M2"))
+    with pytest.raises(ValueError, match="unknown subtype"):
+        make_mdwarf_spectra(10, templates={"data": own.data[:1], "target": ["G2"]})
+    with pytest.raises(ValueError, match=r"\(n, 3522\)"):
+        make_mdwarf_spectra(10, templates={"data": own.data[:, :100], "target": own.target})
+    with pytest.raises(ValueError, match="positive"):
+        make_mdwarf_spectra(10, templates={"data": -own.data, "target": own.target})

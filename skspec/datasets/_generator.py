@@ -447,6 +447,17 @@ def _activity(rng, s):
 
 @functools.lru_cache(maxsize=4)
 def _library_grid(name):
+    """The (subtype, [Fe/H]) grid of a shipped library (see :func:`_grid_from_templates`)."""
+    from ._templates import bundled_library
+
+    lib = bundled_library(name)
+    if lib.flux.shape[1] != model_loglam().size or lib.pad != PAD:
+        raise RuntimeError("the shipped templates do not match the model grid; "
+                           "rerun benchmarks/build_template_data.py")
+    return _grid_from_templates(lib.flux, lib.subtype, lib.feh, name)
+
+
+def _grid_from_templates(flux, subtype, feh, name):
     """Log flux of a template library on a regular (subtype, [Fe/H]) grid.
 
     Each subtype's [Fe/H] bins are interpolated linearly in log flux onto the
@@ -455,23 +466,17 @@ def _library_grid(name):
     subtypes (consecutive integers), the [Fe/H] grid and the table of shape
     (n_subtypes, n_feh, n_model_pixels).
     """
-    from ._templates import bundled_library
-
-    lib = bundled_library(name)
-    if lib.flux.shape[1] != model_loglam().size or lib.pad != PAD:
-        raise RuntimeError("the shipped templates do not match the model grid; "
-                           "rerun benchmarks/build_template_data.py")
-    log_flux = np.log(lib.flux)
-    subtypes = np.unique(lib.subtype)
+    log_flux = np.log(flux)
+    subtypes = np.unique(subtype)
     if not np.array_equal(subtypes, np.arange(subtypes[0], subtypes[-1] + 1)):
-        raise RuntimeError(f"the {name} library has gaps in its subtypes: {subtypes}")
-    feh = lib.feh
+        raise ValueError(f"the {name} templates must cover consecutive integer subtypes; "
+                         f"got {subtypes}")
     grid = np.unique(feh[np.isfinite(feh)]) if np.isfinite(feh).any() else np.zeros(1)
     table = np.empty((subtypes.size, grid.size, log_flux.shape[1]))
     for i, k in enumerate(subtypes):  # a handful of subtypes
-        rows = np.flatnonzero(lib.subtype == k)
-        if grid.size == 1:
-            table[i, 0] = log_flux[rows].mean(axis=0)
+        rows = np.flatnonzero(subtype == k)
+        if grid.size == 1 or not np.isfinite(feh[rows]).all():
+            table[i] = log_flux[rows].mean(axis=0)
             continue
         order = rows[np.argsort(feh[rows])]
         x = feh[order]
@@ -483,9 +488,39 @@ def _library_grid(name):
     return subtypes, grid, table
 
 
+def _user_library(bunch):
+    """A user's templates (a loader's Bunch on the SDSS grid) as a library grid.
+
+    The 3522 pixels are extended by ``PAD`` copies of their end pixels on
+    each side: room for the RV shift and the LSF, a few pixels at most.
+    """
+    try:
+        data = np.asarray(bunch["data"], dtype=float)
+        target = np.asarray(bunch["target"], dtype=object)
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("`templates` given as data must be a Bunch/dict with 'data' "
+                         "(n, 3522) and 'target' (e.g. load_kesseli_templates(path))") from None
+    if data.ndim != 2 or data.shape[1] != N_PIXELS or len(target) != len(data):
+        raise ValueError(f"templates: 'data' must be (n, {N_PIXELS}) on the SDSS grid with "
+                         f"one 'target' per row; got {data.shape} and {len(target)} targets")
+    if not np.isfinite(data).all() or (data <= 0).any():
+        raise ValueError("templates: flux must be finite and positive everywhere")
+    try:
+        subtype = np.array([phys.SUBTYPE_NUMBER[str(t)] for t in target])
+    except KeyError as exc:
+        raise ValueError(f"templates: unknown subtype {exc.args[0]!r}; use K7, M0 ... M9") from None
+    feh = np.asarray(bunch.get("feh", np.full(len(data), np.nan)), dtype=float)
+    flux = np.pad(data / np.median(data, axis=1, keepdims=True), ((0, 0), (PAD, PAD)),
+                  mode="edge")
+    return _grid_from_templates(flux, subtype, feh, "user")
+
+
 def _library_photospheres(rng, s, library):
-    """Log flux interpolated in subtype and [Fe/H] in one library, and the [Fe/H] drawn."""
-    subtypes, grid, table = _library_grid(library)
+    """Log flux interpolated in subtype and [Fe/H] in one library, and the [Fe/H] drawn.
+
+    ``library`` is a shipped library's name or the grid of a user's templates.
+    """
+    subtypes, grid, table = _library_grid(library) if isinstance(library, str) else library
     n = s.size
     pos = np.clip(s - subtypes[0], -1.0, subtypes.size - 1.0)
     lo = np.clip(np.floor(pos).astype(int), 0, max(subtypes.size - 2, 0))
@@ -516,17 +551,19 @@ def _empirical_star(rng, s, libraries, offsets=None):
     carries both type scales (each library's labels are its own).
     """
     if isinstance(libraries, str):
-        libraries = (libraries,)
+        libraries = {libraries: libraries}
+    names = list(libraries)
     n = s.size
-    which = (rng.integers(0, len(libraries), n) if len(libraries) > 1
+    which = (rng.integers(0, len(names), n) if len(names) > 1
              else np.zeros(n, dtype=int))
     log_flux = np.empty((n, model_loglam().size))
     feh = np.full(n, np.nan)
     s_library = np.array(s, dtype=float)
-    for j, library in enumerate(libraries):  # one or two libraries
+    for j, name in enumerate(names):  # one or two libraries
         rows = np.flatnonzero(which == j)
-        s_library[rows] += 0.0 if offsets is None else offsets[library]
-        log_flux[rows], feh[rows] = _library_photospheres(rng, s_library[rows], library)
+        s_library[rows] += 0.0 if offsets is None else offsets[name]
+        log_flux[rows], feh[rows] = _library_photospheres(rng, s_library[rows],
+                                                          libraries[name])
     log_flux -= np.median(log_flux, axis=1, keepdims=True)
     flux = np.exp(log_flux)
     active, ew = _activity(rng, s)
@@ -534,7 +571,7 @@ def _empirical_star(rng, s, libraries, offsets=None):
         flux[active] += _emission(flux[active], ew[active], rng, model_basis().wavelength)
     star = {"teff": teff_of_subtype(s), "zeta": np.full(n, np.nan), "feh": feh,
             "dlogg": np.full(n, np.nan), "active": active, "halpha_ew": ew,
-            "library": np.asarray(libraries, dtype=object)[which],
+            "library": np.asarray(names, dtype=object)[which],
             "subtype_library": s_library}
     return flux, star
 
@@ -653,7 +690,7 @@ def _describe(subtypes, snr_range, label_noise, zeta_scatter, library=None, offs
     return head + f"""
 Photosphere (empirical, templates: {'+'.join(library)}). The rest-frame spectrum is
 interpolated linearly in log flux between real template spectra of
-{'; '.join(LIBRARIES[name] for name in library)}: in subtype between the two neighbouring subtypes, and
+{'; '.join(LIBRARIES.get(name, "the user's templates") for name in library)}: in subtype between the two neighbouring subtypes, and
 in [Fe/H] between the library's bins, with [Fe/H] drawn uniformly over the
 bins (a subtype's own range bounds it; zeta and Teff in ``frame`` are then
 informational). Below the first subtype the log flux is extrapolated
@@ -777,10 +814,15 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
         spectra"): models trained on the physical photosphere type the
         Bochanski et al. (2007) templates 0.80-0.82 exact, on the empirical
         one 1.00.
-    templates : {"kesseli2017", "bochanski2007"}, default="kesseli2017"
+    templates : {"kesseli2017", "bochanski2007"}, list of them or Bunch, \
+            default="kesseli2017"
         Template library of the empirical photosphere (shipped with skspec,
         see :func:`load_kesseli_templates` and
-        :func:`load_bochanski_templates`). Kesseli et al. (2017) covers
+        :func:`load_bochanski_templates`), or a user's own templates as a
+        Bunch/dict with ``data`` (n, 3522) on the SDSS grid, ``target``
+        (integer subtypes "M0" ... covering consecutive subtypes) and
+        optionally ``feh``, e.g. ``load_kesseli_templates("my_dir/")``; their
+        edge pixels are repeated to give the model grid its margin. Kesseli et al. (2017) covers
         M0-M5 in four or five [Fe/H] bins each, Bochanski et al. (2007)
         M0-M9 with one template per subtype. A list of both gives each
         star one of them at random.
@@ -862,27 +904,32 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
     if photosphere == "empirical":
         from ._templates import LIBRARIES
 
-        names = (templates,) if isinstance(templates, str) else tuple(templates)
-        if not names or any(not isinstance(t, str) or t not in LIBRARIES for t in names):
-            raise ValueError(f"`templates` must be one of {sorted(LIBRARIES)} or a list of "
-                             f"them, got {templates!r}")
-        library = tuple(dict.fromkeys(names))
         from ._templates import TYPE_OFFSET
 
+        if isinstance(templates, dict):   # a user's templates, e.g. a loader's Bunch
+            library = {"user": _user_library(templates)}
+        else:
+            names = (templates,) if isinstance(templates, str) else tuple(templates)
+            if not names or any(not isinstance(t, str) or t not in LIBRARIES for t in names):
+                raise ValueError(f"`templates` must be one of {sorted(LIBRARIES)}, a list of "
+                                 f"them or a Bunch of templates, got {templates!r}")
+            library = {name: name for name in names}
         if isinstance(type_offset, str) and type_offset == "auto":
-            offsets = {name: TYPE_OFFSET[name] for name in library}
+            offsets = {name: TYPE_OFFSET.get(name, 0.0) for name in library}
         elif (isinstance(type_offset, numbers.Real) and not isinstance(type_offset, bool)
               and abs(type_offset) <= 1):
             offsets = dict.fromkeys(library, float(type_offset))
         else:
             raise ValueError(f"`type_offset` must be 'auto' or a number in [-1, 1], got "
                              f"{type_offset!r}")
-        for name in library:
-            covered = _library_grid(name)[0]
-            outside = [t for t in subtypes if phys.SUBTYPE_NUMBER[t] > covered[-1]]
+        for name, spec in library.items():
+            covered = (_library_grid(spec) if isinstance(spec, str) else spec)[0]
+            outside = [t for t in subtypes
+                       if not covered[0] <= phys.SUBTYPE_NUMBER[t] <= covered[-1]]
             if outside:
-                raise ValueError(f"the {name} templates stop at M{covered[-1]:g}; subtype(s) "
-                                 f"{outside} need photosphere='physical' or another library")
+                raise ValueError(f"the {name} templates cover M{covered[0]:g}-M{covered[-1]:g}; "
+                                 f"subtype(s) {outside} need photosphere='physical' or "
+                                 "another library")
     rng = _as_generator(random_state)
 
     per_class = np.full(len(subtypes), n_samples // len(subtypes))
