@@ -902,9 +902,7 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
         raise ValueError(f"`photosphere` must be 'physical' or 'empirical', got {photosphere!r}")
     library = offsets = None
     if photosphere == "empirical":
-        from ._templates import LIBRARIES
-
-        from ._templates import TYPE_OFFSET
+        from ._templates import LIBRARIES, TYPE_OFFSET
 
         if isinstance(templates, dict):   # a user's templates, e.g. a loader's Bunch
             library = {"user": _user_library(templates)}
