@@ -26,7 +26,7 @@ per-fit rows go to ``benchmarks/results/sim2real.csv``.
 
 Usage::
 
-    python benchmarks/bench_sim2real.py                       # defaults, ~10 min on 2 cores
+    python benchmarks/bench_sim2real.py                       # defaults, ~8 min on 2 cores
     python benchmarks/bench_sim2real.py --photosphere physical,empirical --seeds 0,1,2
     python benchmarks/bench_sim2real.py --models svm,template --n-train 1000   # smoke run
 """
@@ -125,7 +125,9 @@ def markdown(frame):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default="emccnn,svm,template,cnn2d")
+    parser.add_argument("--models", default="emccnn,svm,template",
+                        help="comma-separated from emccnn, svm, template, cnn2d (the best "
+                             "2-D network; slow on a CPU)")
     parser.add_argument("--photosphere", default="default",
                         help="comma-separated: default (make_mdwarf_spectra's own), physical, "
                              "empirical, empirical:bochanski2007")
@@ -133,7 +135,8 @@ def main(argv=None):
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--copies", type=int, default=12,
                         help="degraded copies per Kesseli template and bin (x4 for Bochanski)")
-    parser.add_argument("--max-epochs", type=int, default=None)
+    parser.add_argument("--max-epochs", type=int, default=40,
+                        help="cap on the networks' epochs (early stopping may end sooner)")
     parser.add_argument("--type-offset", default="auto",
                         help="make_mdwarf_spectra's type_offset (empirical photosphere)")
     parser.add_argument("--augment", default="off",

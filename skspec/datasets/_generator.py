@@ -812,8 +812,8 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
         templates, which extends to K7 and M9. The default is the one that
         types real spectra from another library best (BENCHMARKS.md, "Real
         spectra"): models trained on the physical photosphere type the
-        Bochanski et al. (2007) templates 0.80-0.82 exact, on the empirical
-        one 1.00.
+        Bochanski et al. (2007) templates 0.72-0.78 exactly (a quarter
+        subtype late), on the empirical one 0.95-1.00.
     templates : {"kesseli2017", "bochanski2007"}, list of them or Bunch, \
             default="kesseli2017"
         Template library of the empirical photosphere (shipped with skspec,
