@@ -50,7 +50,28 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"skspec {release}"
 html_theme_options = {"show_toc_level": 2}
 
-intersphinx_mapping = {}  # offline builds: no inventories fetched
+# Links to the documentation of the libraries skspec builds on. Each inventory
+# is fetched from the project's site; when that fails (an offline build, a
+# site down) Sphinx falls back to the empty stand-in _intersphinx/empty.inv
+# and logs it at INFO level, so that the -W build still passes (its links to
+# those projects are then plain text). Sphinx reports a failure without a
+# fallback as a warning of no type, which suppress_warnings cannot silence.
+_NO_INVENTORY = "_intersphinx/empty.inv"
+intersphinx_mapping = {
+    name: (url, (None, _NO_INVENTORY))
+    for name, url in {
+        "python": "https://docs.python.org/3",
+        "numpy": "https://numpy.org/doc/stable",
+        "scipy": "https://docs.scipy.org/doc/scipy",
+        "scikit-learn": "https://scikit-learn.org/stable",
+        "astropy": "https://docs.astropy.org/en/stable",
+        "skorch": "https://skorch.readthedocs.io/en/stable",
+        "torch": "https://docs.pytorch.org/docs/stable",
+        "pandas": "https://pandas.pydata.org/docs",
+        "matplotlib": "https://matplotlib.org/stable",
+    }.items()
+}
+intersphinx_timeout = 10  # seconds per inventory
 
 os.environ.setdefault("SKSPEC_DOC_FAST", "0")
 sphinx_gallery_conf = {

@@ -9,16 +9,20 @@ Commands::
     skspec --version
     skspec reproduce [--quick] [--data synthetic|sdss-dr14|DIR] [--out DIR]
                      [--scheduler ADDRESS] ...
-    skspec train --model emccnn --out model.skspec [--data synthetic|DIR] ...
+    skspec train --model emccnn --out model.skspec [--data synthetic|sdss-dr14|DIR] ...
     skspec predict model.skspec FILES_OR_DIR... --out predictions.csv [--scheduler ADDRESS]
 
 Exit codes: 0 success; 1 error (one line on stderr, ``--debug`` for the
-traceback); 2 usage error (bad arguments, output directory not empty, no
-input files); 3 ``predict`` finished but some input files could not be read
+traceback); 2 usage error, one line on stderr (bad arguments or a bad
+combination of them such as ``--model svm --dim 2d``, a ``--data`` directory
+or model file that does not exist, an output that exists, no input files);
+3 ``predict`` finished but some input files could not be read
 (they are listed on stderr and in ``<out>.errors.csv``); 130 interrupted.
 """
 
 import argparse
+import contextlib
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -97,6 +101,24 @@ def _test_size(text):
     return value
 
 
+def _check_data(data):
+    """``--data``: 'synthetic', 'sdss-drN' or an existing directory of spectrum files."""
+    if data == "synthetic" or re.fullmatch(r"sdss-dr\d+", data):
+        return data
+    path = Path(data)
+    if not path.exists():
+        raise UsageError(f"--data {data}: no such directory (expected 'synthetic', "
+                         "'sdss-dr14' or a directory of SDSS spec-*.fits files)")
+    if not path.is_dir():
+        raise UsageError(f"--data {data}: not a directory (expected 'synthetic', "
+                         "'sdss-dr14' or a directory of SDSS spec-*.fits files)")
+    from .datasets import expand_paths
+
+    if not expand_paths(path):
+        raise UsageError(f"--data {data}: no SDSS spectrum files (*.fits, *.fit) found")
+    return data
+
+
 def _check_device(device):
     if device.startswith("cuda"):
         import torch
@@ -115,6 +137,7 @@ def _cmd_reproduce(args):
         check_out_dir(args.out, args.overwrite)
     except FileExistsError as exc:
         raise UsageError(str(exc)) from None
+    _check_data(args.data)
     _check_device(args.device)
     log = (lambda msg: None) if args.quiet else (lambda msg: _err(f"skspec: {msg}"))
     report = reproduce(
@@ -129,21 +152,34 @@ def _cmd_reproduce(args):
 
 # --------------------------------------------------------------------------- train
 def _cmd_train(args):
-    from .experiments import train
+    from .experiments import MODELS, train
 
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise UsageError(f"{out} exists; choose another --out or pass --overwrite")
+    forms = MODELS[args.model].dims
+    if args.dim is not None and args.dim not in forms:
+        raise UsageError(f"--model {args.model} has no --dim {args.dim} form; choose from "
+                         f"{', '.join(forms)}")
+    _check_data(args.data)
     _check_device(args.device)
 
     def say(msg):
         _err(f"skspec train: {msg}")
 
-    result = train(args.model, out, data=args.data, dim=args.dim, n_samples=args.n_samples,
-                   bins=args.bins, test_size=args.test_size, seed=args.seed, quick=args.quick,
-                   device=args.device, max_epochs=args.max_epochs, recipe=args.recipe,
-                   per_bin=args.per_bin, overwrite=args.overwrite,
-                   log=None if args.quiet else say, warn=say)
+    # Progress (skorch's epoch table, which it prints on stdout, and its bar)
+    # goes to stderr: stdout carries only the result line. With -q there is
+    # none, and stdout is left alone.
+    progress_to_stderr = (contextlib.nullcontext() if args.quiet
+                          else contextlib.redirect_stdout(sys.stderr))
+    with progress_to_stderr:
+        result = train(args.model, out, data=args.data, dim=args.dim,
+                       n_samples=args.n_samples, bins=args.bins, test_size=args.test_size,
+                       seed=args.seed, quick=args.quick, device=args.device,
+                       max_epochs=args.max_epochs, recipe=args.recipe, per_bin=args.per_bin,
+                       overwrite=args.overwrite, verbose=0 if args.quiet else 1,
+                       progress=not args.quiet,
+                       log=(lambda msg: None) if args.quiet else say, warn=say)
     metadata = result.metadata
     summary = (f"skspec train: saved {args.model} ({metadata['dim']}"
                f"{', one model per S/N bin' if args.per_bin else ''}) to {out}")
@@ -184,15 +220,26 @@ def _cmd_predict(args):
     from .io import load_model, read_model_metadata
     from .utils import atomic_write
 
-    header = read_model_metadata(args.model)
+    model_path = Path(args.model)
+    if not model_path.exists():
+        raise UsageError(f"model file {args.model} not found (write one with 'skspec train')")
+    if model_path.is_dir():
+        raise UsageError(f"{args.model} is a directory, not a model file written by "
+                         "'skspec train'")
+
     def is_glob(text):
         return any(ch in text for ch in "*?[")
 
     missing = [Path(p) for p in args.inputs if not Path(p).exists() and not is_glob(p)]
     files = expand_paths([p for p in args.inputs if Path(p).exists() or is_glob(p)])
-    if not files and not missing:
+    if not files:
+        # Nothing to classify is a usage error; a missing path among readable
+        # inputs is reported like an unreadable file (exit 3).
+        if len(missing) == len(args.inputs):
+            raise UsageError("no such file or directory: " + ", ".join(map(str, missing)))
         raise UsageError("no SDSS spectrum files (*.fits, *.fit) found in "
                          + ", ".join(args.inputs))
+    header = read_model_metadata(args.model)
     errors = [(str(p), "file not found") for p in missing]
     out = Path(args.out)
     errors_path = out.with_name(out.stem + ".errors.csv")
@@ -298,7 +345,9 @@ def build_parser():
     tr.add_argument("--dim", choices=["1d", "2d"], default=None,
                     help="input form (default: the model's own)")
     tr.add_argument("--data", default="synthetic",
-                    help="'synthetic' (default) or a directory of SDSS spec-*.fits files")
+                    help="'synthetic' (default), 'sdss-dr14' (the paper's sample, fetched "
+                         "and cached with astroquery; needs network once) or a directory of "
+                         "SDSS spec-*.fits files")
     tr.add_argument("--n-samples", type=_positive_int, default=3000,
                     help="synthetic spectra (default 3000)")
     tr.add_argument("--bins", type=_bins_arg, default=None,

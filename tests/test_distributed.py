@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -242,6 +243,9 @@ def test_predict_files_equals_single_process(client, template_model, spectra_dir
     from skspec.datasets import load_sdss_spectra
     from skspec.io import load_model
 
+    # A path of its own: the workers cache models by path and hash, and other
+    # tests (in any order) may have loaded the module's model already.
+    template_model = Path(shutil.copy(template_model, tmp_path / "template.skspec"))
     out = tmp_path / "pred"
     summary = predict_files(template_model, spectra_dir, out, scheduler=client,
                             partition_size=5, chunk_size=3, progress=False)

@@ -464,3 +464,47 @@ def test_reproduce_data_sdss_dr14_uses_fetch(monkeypatch):
     assert calls["data_release"] == 14 and calls["random_state"] == 3
     assert calls["n_per_class_and_bin"] == 10
     assert out.source == "sdss-dr14" and len(out.target) == 6
+
+
+# --------------------------------------------------------------------------
+# Progress and logging (issue 12, item 7)
+# --------------------------------------------------------------------------
+
+def test_download_progress_bar_and_log(fake_sdss, tmp_path, capsys, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="skspec.datasets"):
+        fetch_sdss_mdwarfs(data_home=tmp_path, progress=True, **SMALL)
+    err = capsys.readouterr().err
+    assert "SDSS DR14 spectra" in err and "4/4" in err   # the tqdm bar, on stderr
+    assert "downloading 4 of 4 selected SDSS DR14 spectra" in caplog.text
+    caplog.clear()
+    # A cached rerun downloads nothing: no bar, one log line.
+    with caplog.at_level(logging.INFO, logger="skspec.datasets"):
+        fetch_sdss_mdwarfs(data_home=tmp_path, progress=True, **SMALL)
+    assert "SDSS DR14 spectra" not in capsys.readouterr().err
+    assert "all 4 selected SDSS DR14 spectra are cached" in caplog.text
+
+
+@pytest.mark.parametrize("progress", [False, None])
+def test_download_quiet(fake_sdss, tmp_path, capsys, progress):
+    """progress=False, and None when stderr is not a terminal (as here): no bar."""
+    fetch_sdss_mdwarfs(data_home=tmp_path, progress=progress, **SMALL)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_download_all_reports_each_file_done():
+    seen = []
+
+    def downloader(url, path, verify):
+        return None if url != "bad" else "404"
+
+    todo = [(k, url, None, None) for k, url in enumerate(["a", "bad", "c", "d"])]
+    for n_jobs in (1, 3):
+        seen.clear()
+        failures = _download.download_all(todo, downloader, n_jobs,
+                                           on_done=lambda key, reason: seen.append((key, reason)))
+        assert failures == {1: "404"}
+        assert sorted(seen, key=lambda kr: kr[0]) == [(0, None), (1, "404"), (2, None),
+                                                      (3, None)]

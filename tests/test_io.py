@@ -240,3 +240,50 @@ def test_killed_writer_leaves_no_half_file(tmp_path):
             load_model(p)
     if os.name == "posix":
         assert proc.returncode != 0
+
+
+@contextlib.contextmanager
+def _umask(mask):
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("mask, expected", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_outputs_honour_the_umask(tmp_path, fitted, mask, expected):
+    """Atomic outputs get the mode of a plain open(), not mkstemp's 0600 (issue 12, item 2)."""
+    from skspec.utils import atomic_path, atomic_write
+
+    def mode(p):
+        return os.stat(p).st_mode & 0o777
+
+    with _umask(mask):
+        save_model(fitted[0], tmp_path / "m.skspec")
+        with atomic_write(tmp_path / "p.csv", "w") as fh:
+            fh.write("a,b\n")
+        with atomic_path(tmp_path / "fig.png") as tmp:
+            tmp.write_bytes(b"\x89PNG")
+        with open(tmp_path / "plain.txt", "w") as fh:  # the reference
+            fh.write("x")
+    assert mode(tmp_path / "plain.txt") == expected
+    for name in ("m.skspec", "p.csv", "fig.png"):
+        assert mode(tmp_path / name) == expected, name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.png", "m.skspec", "p.csv",
+                                                           "plain.txt"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_rewrite_keeps_the_mode_of_the_replaced_file(tmp_path, fitted):
+    """Like open() truncating a file: an overwritten output keeps its permissions."""
+    from skspec.utils import atomic_write
+
+    path = tmp_path / "p.csv"
+    path.write_text("old")
+    os.chmod(path, 0o600)
+    with _umask(0o022), atomic_write(path, "w") as fh:
+        fh.write("new")
+    assert path.read_text() == "new"
+    assert os.stat(path).st_mode & 0o777 == 0o600

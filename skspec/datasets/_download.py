@@ -23,7 +23,7 @@ reuse):
 import hashlib
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ..utils import atomic_path, atomic_write
 
@@ -193,29 +193,35 @@ class Downloader:
             session.close()
 
 
-def download_all(todo, downloader, n_jobs, *, thread_name_prefix="skspec-download"):
+def download_all(todo, downloader, n_jobs, *, thread_name_prefix="skspec-download",
+                 on_done=None):
     """Run the downloads ``(key, url, path, verify)``; return ``{key: reason}`` of failures.
 
-    ``n_jobs`` threads download in parallel. On an interruption (Ctrl-C) the
-    files in flight finish (or remove their temporary file) and no new one
-    starts.
+    ``n_jobs`` threads download in parallel. ``on_done(key, reason)`` is
+    called (in the calling thread) as each download ends, ``reason`` None
+    for a success: e.g. to advance a progress bar. On an interruption
+    (Ctrl-C) the files in flight finish (or remove their temporary file) and
+    no new one starts.
     """
     failures = {}
+    done = on_done or (lambda key, reason: None)
     if n_jobs == 1 or len(todo) == 1:
         for key, url, path, verify in todo:
             reason = downloader(url, path, verify)
             if reason is not None:
                 failures[key] = reason
+            done(key, reason)
         return failures
     pool = ThreadPoolExecutor(max_workers=min(n_jobs, len(todo)),
                               thread_name_prefix=thread_name_prefix)
     try:
-        futures = {key: pool.submit(downloader, url, path, verify)
+        futures = {pool.submit(downloader, url, path, verify): key
                    for key, url, path, verify in todo}
-        for key, future in futures.items():
-            reason = future.result()
+        for future in as_completed(futures):
+            key, reason = futures[future], future.result()
             if reason is not None:
                 failures[key] = reason
+            done(key, reason)
     except BaseException:
         # Ctrl-C: let the files in flight finish (or clean up their temporary
         # file) but start no new one.

@@ -20,6 +20,7 @@ import datetime
 import hashlib
 import itertools
 import json
+import logging
 import os
 import re
 import warnings
@@ -37,6 +38,8 @@ from ._fits import FileError, read_headers, verify_checksums
 from ._sdss import load_sdss_spectra
 
 __all__ = ["fetch_sdss_mdwarfs", "get_data_home"]
+
+logger = logging.getLogger(__name__)
 
 #: Environment variable naming the default data folder.
 DATA_ENV = "SKSPEC_DATA"
@@ -347,7 +350,7 @@ def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
                        snr_bins=((5, 10), (10, 15), (15, None)), n_per_class_and_bin=100,
                        data_release=14, data_home=None, *, random_state=0,
                        download_if_missing=True, n_retries=3, backoff=1.0, timeout=60.0,
-                       n_jobs=4):
+                       n_jobs=4, progress=None):
     """Fetch the EMCCNN paper's sample of SDSS M dwarfs, cached on disk.
 
     Selects stars by the SDSS pipeline's ``SUBCLASS`` and median S/N with one
@@ -393,6 +396,11 @@ def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
         Seconds to wait for the server to connect or send data.
     n_jobs : int, default=4
         Parallel downloads (threads).
+    progress : bool or None, default=None
+        Show a :mod:`tqdm` progress bar (on stderr) of the spectra
+        downloaded: True always, False never, None only when stderr is a
+        terminal. What is cached, fetched and failed is also logged at INFO
+        level to the ``skspec.datasets._fetch`` :mod:`logging` logger.
 
     Returns
     -------
@@ -505,15 +513,27 @@ def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
         todo_urls = _spectrum_urls(selection.iloc[todo_idx], int(data_release))
         for k, url in zip(todo_idx, todo_urls):
             urls[k] = url
+        from tqdm.auto import tqdm
+
         from .._version import __version__
 
+        logger.info("downloading %d of %d selected SDSS DR%d spectra into %s (%d cached)",
+                    len(todo_idx), len(paths), data_release, spectra_dir,
+                    len(paths) - len(todo_idx))
         downloader = Downloader(**retry, agent=f"skspec/{__version__} (fetch_sdss_mdwarfs)")
+        bar = tqdm(total=len(todo_idx), unit="file", desc=f"SDSS DR{data_release} spectra",
+                   dynamic_ncols=True, disable=None if progress is None else not progress)
         try:
             failures = download_all([(k, urls[k], paths[k], _verifier(ids[k]))
                                      for k in todo_idx], downloader, int(n_jobs),
-                                    thread_name_prefix="skspec-fetch")
+                                    thread_name_prefix="skspec-fetch",
+                                    on_done=lambda key, reason: bar.update())
         finally:
+            bar.close()
             downloader.close()
+    else:
+        logger.info("all %d selected SDSS DR%d spectra are cached in %s", len(paths),
+                    data_release, spectra_dir)
     errors = [(urls[k], reason) for k, reason in sorted(failures.items())]
     if failures:
         warnings.warn(

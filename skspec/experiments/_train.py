@@ -1,5 +1,6 @@
 """Train one of the paper's pipelines and save it: what ``skspec train`` runs."""
 
+import logging
 import warnings
 from pathlib import Path
 
@@ -8,15 +9,17 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
 
 from ..metrics import within_one_subtype_accuracy
-from ._registry import make_model
+from ._registry import MODELS, make_model
 from ._runner import load_experiment_data
 
 __all__ = ["train"]
 
+logger = logging.getLogger("skspec.experiments")
+
 
 def train(model, out=None, *, data="synthetic", dim=None, n_samples=3000, bins=None,
           test_size=0.2, seed=0, quick=False, device="cpu", max_epochs=None, recipe=None,
-          per_bin=False, overwrite=False, log=None, warn=None):
+          per_bin=False, overwrite=False, verbose=0, progress=None, log=None, warn=None):
     """Fit one of the paper's pipelines, score it on held-out spectra and save it.
 
     The workflow of ``skspec train``: load the data (:func:`load_experiment_data`),
@@ -60,8 +63,17 @@ def train(model, out=None, *, data="synthetic", dim=None, n_samples=3000, bins=N
         time.
     overwrite : bool, default=False
         Replace an existing ``out`` file.
+    verbose : int, default=0
+        ``verbose`` of a network: 1 prints skorch's table of losses per epoch
+        (on stdout) and a progress bar per epoch (on stderr). The model file
+        records the value; ``set_params(clf__verbose=0)`` silences a refit.
+        Ignored by the SVM and the template classifier.
+    progress : bool or None, default=None
+        Progress bar of the downloads for ``data="sdss-dr14"`` (see
+        :func:`~skspec.datasets.fetch_sdss_mdwarfs`).
     log : callable, default=None
-        Called with one-line status messages.
+        Called with one-line status messages; by default they go to the
+        ``skspec.experiments`` :mod:`logging` logger at INFO level.
     warn : callable, default=None
         Called with one line per unreadable input file that was skipped;
         ``log`` by default.
@@ -98,19 +110,22 @@ def train(model, out=None, *, data="synthetic", dim=None, n_samples=3000, bins=N
     >>> 0.0 <= result.metadata["test_accuracy"] <= 1.0
     True
     """
-    say = log or (lambda msg: None)
-    warn = warn or say
+    say = log or logger.info
+    warn = warn or (log or logger.warning)
     if out is not None:
         out = Path(out)
         if out.exists() and not overwrite:
             raise FileExistsError(f"{out} exists; choose another path or pass overwrite=True")
     # A saved SVM should give probabilities to `skspec predict` (Platt scaling).
-    params = {"probability": True} if model == "svm" else None
+    params = {"probability": True} if model == "svm" else {}
+    if model in MODELS and MODELS[model].network and verbose:
+        params["verbose"] = int(verbose)   # skorch's epoch log and progress bar
     estimator = make_model(model, dim=dim, quick=quick, random_state=seed, device=device,
                            max_epochs=max_epochs, recipe=recipe, params=params)
     with warnings.catch_warnings():  # skipped files are reported below, one line each
         warnings.simplefilter("ignore", UserWarning)
-        ds = load_experiment_data(data, n_samples=n_samples, bins=bins, random_state=seed)
+        ds = load_experiment_data(data, n_samples=n_samples, bins=bins, random_state=seed,
+                                  progress=progress)
     for path, reason in ds.errors:
         warn(f"skipped unreadable file {path}: {reason}")
     if len(np.unique(ds.target)) < 2:

@@ -2,13 +2,50 @@
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
+
+# What tempfile.mkstemp opens with, but with the permissions of a plain open():
+# mkstemp creates its file 0600 whatever the umask, and os.replace keeps that
+# mode, so every output would be unreadable to the group (and to Dask workers
+# running as another user).
+_FLAGS = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+          | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+
+
+def _temp_beside(path, suffix):
+    """Create a new empty file beside ``path``; return ``(fd, name)``.
+
+    Mode ``0o666`` filtered by the process umask (by the kernel, as for
+    :func:`open`; reading the umask would need ``os.umask``, which is not
+    thread-safe). When ``path`` already exists its permission bits are kept,
+    as when :func:`open` truncates a file.
+    """
+    path = Path(path)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}{suffix}"
+        try:
+            fd = os.open(tmp, _FLAGS, 0o666)
+        except FileExistsError:
+            continue
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            mode = None
+        if mode is not None:
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, mode)
+        return fd, str(tmp)
+    raise FileExistsError(f"could not create a temporary file beside {path}")
 
 
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", **kwargs):
     """Open a temporary file beside ``path`` and rename it over ``path`` on success.
+
+    The file gets the permissions a plain :func:`open` would give it: those
+    of the file it replaces, else ``0o666`` less the umask.
 
     Parameters
     ----------
@@ -27,7 +64,7 @@ def atomic_write(path, mode="wb", **kwargs):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temp_beside(path, ".tmp")
     try:
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
@@ -45,7 +82,8 @@ def atomic_path(path):
 
     For writers that insist on a file name (``matplotlib.savefig``,
     ``DataFrame.to_parquet``): write to the yielded path, it is moved into
-    place when the block ends without error.
+    place when the block ends without error. Permissions as for
+    :func:`atomic_write`.
     """
     return _AtomicPath(Path(path))
 
@@ -56,8 +94,8 @@ class _AtomicPath(contextlib.AbstractContextManager):
 
     def __enter__(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=self.path.suffix,
-                                   dir=self.path.parent)
+        # The suffix is the destination's, for writers that pick the format by it.
+        fd, tmp = _temp_beside(self.path, ".tmp" + self.path.suffix)
         os.close(fd)
         self.tmp = Path(tmp)
         return self.tmp
