@@ -103,7 +103,7 @@ def _test_size(text):
 
 def _check_data(data):
     """``--data``: 'synthetic', 'sdss-drN' or an existing directory of spectrum files."""
-    if data == "synthetic" or re.fullmatch(r"sdss-dr\d+", data):
+    if data in ("synthetic", "synthetic-physical") or re.fullmatch(r"sdss-dr\d+", data):
         return data
     path = Path(data)
     if not path.exists():
@@ -307,7 +307,8 @@ def build_parser():
         "estimated at 4-9 CPU-hours, i.e. 2-5 hours on 2 cores, from a measured full-size run "
         "on 6000 spectra (BENCHMARKS.md); use --device cuda where available.")
     rep.add_argument("--data", default="synthetic",
-                     help="'synthetic' (default), 'sdss-dr14' (the paper's sample, fetched "
+                     help="'synthetic' (default: generated from real templates), 'synthetic-physical' "
+                          "(the parametric photosphere), 'sdss-dr14' (the paper's sample, fetched "
                           "and cached with astroquery; needs network once) or a directory of "
                           "SDSS spec-*.fits files")
     rep.add_argument("--out", default="skspec_out", help="output directory (default skspec_out)")
@@ -345,7 +346,8 @@ def build_parser():
     tr.add_argument("--dim", choices=["1d", "2d"], default=None,
                     help="input form (default: the model's own)")
     tr.add_argument("--data", default="synthetic",
-                    help="'synthetic' (default), 'sdss-dr14' (the paper's sample, fetched "
+                    help="'synthetic' (default: generated from real templates), 'synthetic-physical' "
+                          "(the parametric photosphere), 'sdss-dr14' (the paper's sample, fetched "
                          "and cached with astroquery; needs network once) or a directory of "
                          "SDSS spec-*.fits files")
     tr.add_argument("--n-samples", type=_positive_int, default=3000,

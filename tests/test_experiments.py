@@ -424,3 +424,14 @@ def test_accuracy_figure_draws_the_papers_values():
     np.testing.assert_allclose(test.get_xdata(), [p.get_x() + p.get_width() / 2
                                                   for p in ax.containers[0].patches])
     assert len([line for line in ax.get_lines() if line.get_marker() == "D"]) == 1
+
+
+def test_synthetic_physical_source_uses_the_parametric_photosphere():
+    from skspec.experiments import load_experiment_data
+
+    emp = load_experiment_data("synthetic", n_samples=60, random_state=0)
+    phys = load_experiment_data("synthetic-physical", n_samples=60, random_state=0)
+    assert emp.source == "synthetic" and phys.source == "synthetic-physical"
+    assert "library" in emp.frame and "library" not in phys.frame
+    n = min(len(emp.data), len(phys.data))   # spectra outside the bins are dropped
+    assert not np.allclose(emp.data[:n], phys.data[:n])

@@ -41,6 +41,9 @@ SCORE_COLUMNS = ["model", "label", "dim", "bin", "split", "accuracy", "within_on
                  "fit_seconds", "n"]
 
 
+#: ``data`` values that generate spectra, and the photosphere of each.
+SYNTHETIC_SOURCES = {"synthetic": "empirical", "synthetic-physical": "physical"}
+
 def resolve_bins(bins):
     """Validate S/N bin names ("5-10", "10-15", ">15"; comma-separated or a list)."""
     valid = snr_bin_labels(SNR_EDGES)[1:]
@@ -69,10 +72,13 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
 
     Parameters
     ----------
-    data : "synthetic", "sdss-dr14" or path-like, default="synthetic"
+    data : "synthetic", "synthetic-physical", "sdss-dr14" or path-like, \
+            default="synthetic"
         ``"synthetic"``: :func:`~skspec.datasets.make_mdwarf_spectra`, drawn
         in equal parts per requested S/N bin (the bins are then assigned from
-        the *measured* S/N, as for real data). A directory: every
+        the *measured* S/N, as for real data), with its default, empirical
+        photosphere; ``"synthetic-physical"``: the same with the parametric
+        photosphere (``photosphere="physical"``). A directory: every
         ``spec-*.fits``/``spSpec-*.fit`` file in it, read with
         :func:`~skspec.datasets.load_sdss_spectra` (unreadable files skipped
         and reported), labels from SUBCLASS, bins from the S/N.
@@ -99,7 +105,7 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
     from .. import datasets
 
     bins = resolve_bins(bins)
-    if isinstance(data, str) and data == "synthetic":
+    if isinstance(data, str) and data in SYNTHETIC_SOURCES:
         n_samples = int(n_samples)
         if n_samples < 10 * len(bins):
             raise ValueError(f"n_samples={n_samples} is too small: at least 10 per S/N bin")
@@ -109,14 +115,15 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
         seeds = np.random.SeedSequence(random_state).generate_state(len(bins))
         for label, count, seed in zip(bins, counts, seeds):
             parts.append(datasets.make_mdwarf_spectra(
-                int(count), subtypes=SUBTYPES, snr=_bin_edges(label), random_state=int(seed)))
+                int(count), subtypes=SUBTYPES, snr=_bin_edges(label), random_state=int(seed),
+                photosphere=SYNTHETIC_SOURCES[data]))
         bunch = Bunch(
             data=np.concatenate([p.data for p in parts]),
             target=np.concatenate([np.asarray(p.target, dtype=object) for p in parts]),
             snr=np.concatenate([np.asarray(p.snr, dtype=float) for p in parts]),
             wavelength=parts[0].wavelength,
             frame=pd.concat([p.frame for p in parts], ignore_index=True),
-            errors=[], source="synthetic")
+            errors=[], source=data)
     elif isinstance(data, str) and re.fullmatch(r"sdss-dr\d+", data):
         # The paper's sample, rebuilt from the SDSS archive (needs network the
         # first time; cached and verified under get_data_home() afterwards).

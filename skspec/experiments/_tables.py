@@ -205,7 +205,7 @@ def _data_note(data):
              "sizes or train/test split given, so they carry no stated uncertainty")
     if data is None:
         return paper + "; on other data compare the patterns, not the absolute accuracies."
-    if str(data) == "synthetic":
+    if str(data).startswith("synthetic"):
         return (paper + "; this run used synthetic spectra, so compare the patterns (rankings, "
                 "gaps between models and bins), not the absolute accuracies.")
     return paper + f"; this run used {data}."
