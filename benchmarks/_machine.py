@@ -25,8 +25,9 @@ def cpu_name():
     """
     try:
         with open("/proc/cpuinfo") as fh:
-            return next(line.split(":", 1)[1].strip() for line in fh
-                        if line.startswith("model name"))
+            return next(
+                line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         return platform.processor() or platform.machine()
 

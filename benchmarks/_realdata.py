@@ -36,8 +36,11 @@ SNR_BINS = {"5-10": (5.0, 10.0), "10-15": (10.0, 15.0), ">15": (15.0, 30.0)}
 IN_SCOPE = ("M0", "M1", "M2", "M3", "M4")
 #: Real SDSS files of the reference data whose type is in scope, with the
 #: label used (PyHammer's by-eye type; see ../shared/data/labels.csv).
-SDSS_M_DWARFS = {"spec-0618-52049-0372.fits": "M1", "spec-1079-52621-0509.fits": "M2",
-                 "spec-5047-55833-0936.fits": "M2"}
+SDSS_M_DWARFS = {
+    "spec-0618-52049-0372.fits": "M1",
+    "spec-1079-52621-0509.fits": "M2",
+    "spec-5047-55833-0936.fits": "M2",
+}
 #: The SDSS file whose ivar/flux shapes the noise (M1, S/N 50, legacy).
 NOISE_SHAPE_FILE = "spec-0618-52049-0372.fits"
 
@@ -63,8 +66,9 @@ def read_fine_templates(data_dir):
             continue
         with fits.open(path, memmap=False) as hdul:
             t = hdul[1].data
-            out["kesseli2017"].append((label, float(feh), t["LogLam"].astype(float),
-                                       t["Flux"].astype(float)))
+            out["kesseli2017"].append(
+                (label, float(feh), t["LogLam"].astype(float), t["Flux"].astype(float))
+            )
     for path in sorted((data_dir / "bochanski2007_templates").glob("M*_SDSS_bochanski2007.txt.gz")):
         label = "M" + path.name[1]
         if label not in IN_SCOPE:
@@ -97,7 +101,7 @@ def _bad_runs(rng, n, m):
     for i in range(n):  # a few runs per spectrum; n is small (test copies)
         for _ in range(rng.poisson(1.0)):
             start = rng.integers(0, m)
-            bad[i, start:start + rng.geometric(0.2)] = True
+            bad[i, start : start + rng.geometric(0.2)] = True
     return bad
 
 
@@ -125,8 +129,9 @@ def degrade_templates(rng, templates, g, snr_bin, copies):
     for label, fe, loglam, flux in templates:
         rv = rng.normal(0.0, 40.0, copies)
         for v in rv:  # one rebin per copy: tens of templates x tens of copies
-            clean.append(rebin_to_grid(loglam + np.log10(1.0 + v / 299792.458), flux,
-                                       grid_loglam=grid))
+            clean.append(
+                rebin_to_grid(loglam + np.log10(1.0 + v / 299792.458), flux, grid_loglam=grid)
+            )
         labels += [label] * copies
         feh += [fe] * copies
     clean = np.array(clean)
@@ -146,7 +151,7 @@ def degrade_sdss(rng, data_dir, g, snr_bin, copies):
     noisy, ivar = _add_noise(rng, flux, g, *SNR_BINS[snr_bin], own_var=own_var)
     scale = 10.0 ** rng.uniform(-1, 2, (len(noisy), 1))
     labels = np.repeat(np.array(list(SDSS_M_DWARFS.values()), dtype=object), copies)
-    return (noisy * scale).astype(np.float32), (ivar / scale ** 2).astype(np.float32), labels
+    return (noisy * scale).astype(np.float32), (ivar / scale**2).astype(np.float32), labels
 
 
 def test_sets(data_dir, *, copies=12, sdss_copies=40, seed=0):
@@ -172,5 +177,9 @@ def score(y_true, y_pred):
     t = np.array([float(str(v)[1:]) for v in y_true])
     p = np.array([float(str(v)[1:]) if str(v).startswith("M") else np.nan for v in y_pred])
     d = p - t
-    return {"exact": float(np.mean(d == 0)), "within1": float(np.mean(np.abs(d) <= 1)),
-            "bias": float(np.nanmean(d)), "n": int(t.size)}
+    return {
+        "exact": float(np.mean(d == 0)),
+        "within1": float(np.mean(np.abs(d) <= 1)),
+        "bias": float(np.nanmean(d)),
+        "n": int(t.size),
+    }

@@ -61,10 +61,12 @@ def main():
         variants = {k: v for k, v in variants.items() if any(s in k for s in keep)}
 
     print(f"## EMCCNN ablations on S/N {args.bin} (`benchmarks/ablate_emccnn.py`)\n")
-    print(f"make_mdwarf_spectra({args.n_samples}, random_state=0), bin {args.bin}: "
-          f"{len(y_tr)} training / {len(y_te)} test spectra (50/50, stratified, seed 0); "
-          f"networks at default size, at most {args.max_epochs} epochs with early "
-          "stopping.\n")
+    print(
+        f"make_mdwarf_spectra({args.n_samples}, random_state=0), bin {args.bin}: "
+        f"{len(y_tr)} training / {len(y_te)} test spectra (50/50, stratified, seed 0); "
+        f"networks at default size, at most {args.max_epochs} epochs with early "
+        "stopping.\n"
+    )
     print("| variant | train acc | test acc | test within one | epochs | fit s |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, (name, params, recipe) in variants.items():
@@ -77,14 +79,26 @@ def main():
             from skspec.models import EMCCNNClassifier
             from skspec.preprocessing import ContinuumNormalizer
 
-            model = Pipeline([("normalize", ContinuumNormalizer(method="median")),
-                              ("scale", StandardScaler()),
-                              ("emccnn", EMCCNNClassifier(normalization=None, random_state=0,
-                                                          max_epochs=args.max_epochs))])
+            model = Pipeline(
+                [
+                    ("normalize", ContinuumNormalizer(method="median")),
+                    ("scale", StandardScaler()),
+                    (
+                        "emccnn",
+                        EMCCNNClassifier(
+                            normalization=None, random_state=0, max_epochs=args.max_epochs
+                        ),
+                    ),
+                ]
+            )
         else:
-            model = make_model(name, random_state=0,
-                               max_epochs=args.max_epochs if name == "emccnn" else None,
-                               recipe=recipe, params=params or None)
+            model = make_model(
+                name,
+                random_state=0,
+                max_epochs=args.max_epochs if name == "emccnn" else None,
+                recipe=recipe,
+                params=params or None,
+            )
         t0 = time.perf_counter()
         model.fit(X_tr, y_tr)
         seconds = time.perf_counter() - t0
@@ -94,8 +108,11 @@ def main():
         within = within_one_subtype_accuracy(y_te, pred)
         net = model.steps[-1][1]
         epochs = len(net.history_) if hasattr(net, "history_") else ""
-        print(f"| {label} | {100 * train:.1f} | {100 * test:.1f} | {100 * within:.1f} | "
-              f"{epochs} | {seconds:.0f} |", flush=True)
+        print(
+            f"| {label} | {100 * train:.1f} | {100 * test:.1f} | {100 * within:.1f} | "
+            f"{epochs} | {seconds:.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

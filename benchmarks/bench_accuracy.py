@@ -54,9 +54,18 @@ def main():
     ds = make_mdwarf_spectra(args.n_samples, random_state=0)
     snr_bin = ds.frame["snr_bin"].to_numpy(dtype=object)
     models = args.models.split(",") if args.models else None
-    result = run_experiments(ds.data, ds.target, snr_bin, models=models, quick=args.quick,
-                             test_size=0.5, random_state=0, n_jobs=args.n_jobs,
-                             max_epochs=args.max_epochs, progress=True)
+    result = run_experiments(
+        ds.data,
+        ds.target,
+        snr_bin,
+        models=models,
+        quick=args.quick,
+        test_size=0.5,
+        random_state=0,
+        n_jobs=args.n_jobs,
+        max_epochs=args.max_epochs,
+        progress=True,
+    )
     wall = time.perf_counter() - t0
     scores = result.scores
     out = Path(args.out)
@@ -64,39 +73,62 @@ def main():
     scores.to_csv(out, index=False)
 
     bins = [b for b in ("5-10", "10-15", ">15") if b in set(scores["bin"])]
-    table = scores.pivot_table(index=["label", "dim"], columns=["bin", "split"],
-                               values="accuracy")
-    within = scores[scores.split == "test"].pivot_table(index=["label", "dim"], columns="bin",
-                                                        values="within_one")
+    table = scores.pivot_table(index=["label", "dim"], columns=["bin", "split"], values="accuracy")
+    within = scores[scores.split == "test"].pivot_table(
+        index=["label", "dim"], columns="bin", values="within_one"
+    )
     seconds = scores[scores.split == "test"].groupby(["label", "dim"])["fit_seconds"].sum()
-    order = (table.xs("test", axis=1, level="split")[bins].mean(axis=1)
-             .sort_values(ascending=False).index)
+    order = (
+        table.xs("test", axis=1, level="split")[bins]
+        .mean(axis=1)
+        .sort_values(ascending=False)
+        .index
+    )
 
     counts = pd.crosstab(pd.Series(snr_bin, name="bin"), pd.Series(ds.target, name="subtype"))
     print("## Accuracy study: every model per S/N bin (`benchmarks/bench_accuracy.py`)\n")
-    print(f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; machine: "
-          f"{platform.machine()}, {os.cpu_count()} cores; load average at start "
-          f"{load}")
-    print(f"- versions: skspec {skspec.__version__}, torch {torch.__version__}, "
-          f"scikit-learn {sklearn.__version__}")
-    print(f"- data: make_mdwarf_spectra({args.n_samples}, random_state=0); spectra per bin: "
-          + ", ".join(f"{b}: {int(counts.loc[b].sum())}" for b in bins)
-          + f" ({int(np.sum(~np.isin(snr_bin, bins)))} below S/N 5 dropped); 50/50 "
-          "stratified split per bin, seed 0")
-    print(f"- models: {'quick' if args.quick else 'default (full-size)'} settings, networks "
-          f"capped at {args.max_epochs} epochs with early stopping; joblib workers: "
-          f"{result.config['n_jobs']}; total wall time {wall / 60:.1f} min\n")
-    header = "| model | " + " | ".join(f"{b} train | {b} test" for b in bins) + \
-        " | test within one (" + "/".join(bins) + ") | fit s (sum) |"
+    print(
+        f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; machine: "
+        f"{platform.machine()}, {os.cpu_count()} cores; load average at start "
+        f"{load}"
+    )
+    print(
+        f"- versions: skspec {skspec.__version__}, torch {torch.__version__}, "
+        f"scikit-learn {sklearn.__version__}"
+    )
+    print(
+        f"- data: make_mdwarf_spectra({args.n_samples}, random_state=0); spectra per bin: "
+        + ", ".join(f"{b}: {int(counts.loc[b].sum())}" for b in bins)
+        + f" ({int(np.sum(~np.isin(snr_bin, bins)))} below S/N 5 dropped); 50/50 "
+        "stratified split per bin, seed 0"
+    )
+    print(
+        f"- models: {'quick' if args.quick else 'default (full-size)'} settings, networks "
+        f"capped at {args.max_epochs} epochs with early stopping; joblib workers: "
+        f"{result.config['n_jobs']}; total wall time {wall / 60:.1f} min\n"
+    )
+    header = (
+        "| model | "
+        + " | ".join(f"{b} train | {b} test" for b in bins)
+        + " | test within one ("
+        + "/".join(bins)
+        + ") | fit s (sum) |"
+    )
     print(header)
     print("|---|" + "---:|" * (2 * len(bins) + 2))
     for label, dim in order:
-        cells = [f"{100 * table.loc[(label, dim), (b, s)]:.1f}" for b in bins
-                 for s in ("train", "test")]
+        cells = [
+            f"{100 * table.loc[(label, dim), (b, s)]:.1f}" for b in bins for s in ("train", "test")
+        ]
         w = "/".join(f"{100 * within.loc[(label, dim), b]:.0f}" for b in bins)
-        print(f"| {label} {dim.upper()} | " + " | ".join(cells)
-              + f" | {w} | {seconds[(label, dim)]:.0f} |")
-    print(f"\nPer-fit rows: `{out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}`.")
+        print(
+            f"| {label} {dim.upper()} | "
+            + " | ".join(cells)
+            + f" | {w} | {seconds[(label, dim)]:.0f} |"
+        )
+    print(
+        f"\nPer-fit rows: `{out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}`."
+    )
 
 
 if __name__ == "__main__":

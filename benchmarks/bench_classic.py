@@ -40,7 +40,7 @@ def toy_spectra(n, seed):
     snr = rng.uniform(5, 30, n)
     sigma = flux.mean(axis=1, keepdims=True) / snr[:, None]
     data = (flux + rng.normal(size=flux.shape) * sigma).astype(np.float32)
-    ivar = np.broadcast_to(1 / sigma ** 2, flux.shape).astype(np.float32)
+    ivar = np.broadcast_to(1 / sigma**2, flux.shape).astype(np.float32)
     return data, ivar, np.array(["M0", "M1", "M2", "M3"])[k], snr, "toy spectra"
 
 
@@ -76,37 +76,54 @@ def main(argv=None):
     models = [
         ("SVM (`make_svm_classifier()`)", make_svm_classifier, {}, {}),
         ("TemplateClassifier, noise-estimate weights", TemplateClassifier, {}, {}),
-        ("TemplateClassifier, `ivar` weights", TemplateClassifier,
-         {"ivar": ivar}, {"ivar": ivar_test}),
-        ("SNRBinnedClassifier(TemplateClassifier()), SDSS S/N",
-         lambda: SNRBinnedClassifier(TemplateClassifier()), {"snr": snr}, {"snr": snr_test}),
+        (
+            "TemplateClassifier, `ivar` weights",
+            TemplateClassifier,
+            {"ivar": ivar},
+            {"ivar": ivar_test},
+        ),
+        (
+            "SNRBinnedClassifier(TemplateClassifier()), SDSS S/N",
+            lambda: SNRBinnedClassifier(TemplateClassifier()),
+            {"snr": snr},
+            {"snr": snr_test},
+        ),
     ]
     rows = []
     for name, make, fit_kw, pred_kw in models:
         print(f"timing {name} ...", file=sys.stderr, flush=True)
-        t_fit, c_fit, clf = best_time(lambda m=make, kw=fit_kw: m().fit(X, y, **kw),
-                                      args.repeat)
-        t_pred, c_pred, pred = best_time(lambda c=clf, kw=pred_kw: c.predict(X_test, **kw),
-                                         args.repeat)
+        t_fit, c_fit, clf = best_time(lambda m=make, kw=fit_kw: m().fit(X, y, **kw), args.repeat)
+        t_pred, c_pred, pred = best_time(
+            lambda c=clf, kw=pred_kw: c.predict(X_test, **kw), args.repeat
+        )
         acc = float(np.mean(pred == y_test))
         rows.append((name, t_fit, c_fit, t_pred, c_pred, args.n_test / t_pred, acc))
 
-    bins = ", ".join(f"{b}: {int(np.sum(snr_bin_label(snr) == b))}"
-                     for b in ("<5", "5-10", "10-15", ">15"))
+    bins = ", ".join(
+        f"{b}: {int(np.sum(snr_bin_label(snr) == b))}" for b in ("<5", "5-10", "10-15", ">15")
+    )
     print("## Classical models: SVM and template matching\n")
-    print(f"{args.n_train} training and {args.n_test} test spectra of {X.shape[1]} pixels "
-          f"({source}; training S/N bins {bins}). Best of {args.repeat} runs: wall clock, "
-          "and the process CPU time (all threads) in brackets.\n")
-    print(f"Machine: {cpu_name()}, {os.cpu_count()} cores (load average "
-          f"{load_average()} at the end), "
-          f"Python {platform.python_version()}, numpy {np.__version__}.\n")
+    print(
+        f"{args.n_train} training and {args.n_test} test spectra of {X.shape[1]} pixels "
+        f"({source}; training S/N bins {bins}). Best of {args.repeat} runs: wall clock, "
+        "and the process CPU time (all threads) in brackets.\n"
+    )
+    print(
+        f"Machine: {cpu_name()}, {os.cpu_count()} cores (load average "
+        f"{load_average()} at the end), "
+        f"Python {platform.python_version()}, numpy {np.__version__}.\n"
+    )
     print("| model | fit (s) | predict (s) | predict (spectra/s, wall) | test accuracy |")
     print("|---|---:|---:|---:|---:|")
     for name, t_fit, c_fit, t_pred, c_pred, rate, acc in rows:
-        print(f"| {name} | {t_fit:.2f} ({c_fit:.2f}) | {t_pred:.2f} ({c_pred:.2f}) "
-              f"| {rate:,.0f} | {acc:.3f} |")
-    print("\nAccuracy here only shows that the models work (one seed, default "
-          "settings); the experiments report accuracy properly.")
+        print(
+            f"| {name} | {t_fit:.2f} ({c_fit:.2f}) | {t_pred:.2f} ({c_pred:.2f}) "
+            f"| {rate:,.0f} | {acc:.3f} |"
+        )
+    print(
+        "\nAccuracy here only shows that the models work (one seed, default "
+        "settings); the experiments report accuracy properly."
+    )
 
 
 if __name__ == "__main__":

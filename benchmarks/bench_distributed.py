@@ -82,8 +82,9 @@ def _training_data(n=60):
     x = np.linspace(0, 1, N_PIXELS)
     y = np.resize(np.array(["M0", "M1", "M2", "M3", "M4"]), n).astype(object)
     k = np.searchsorted(["M0", "M1", "M2", "M3", "M4"], y)[:, None]
-    X = ((1 + 2 * k * x) * (1 - 0.1 * k * (np.sin(40 * x) > 0.5))
-         + rng.normal(0, 0.05, (n, N_PIXELS)))
+    X = (1 + 2 * k * x) * (1 - 0.1 * k * (np.sin(40 * x) > 0.5)) + rng.normal(
+        0, 0.05, (n, N_PIXELS)
+    )
     return X.astype(np.float32), y, "toy shapes (make_mdwarf_spectra not available yet)"
 
 
@@ -114,8 +115,7 @@ def _save_models(names, workdir):
 def _plain_memory(model, data, workdir):
     env = dict(os.environ, **ONE_THREAD)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    argv = [sys.executable, "-c", _PLAIN_MEMORY, str(model), str(data),
-            str(workdir / "memory.csv")]
+    argv = [sys.executable, "-c", _PLAIN_MEMORY, str(model), str(data), str(workdir / "memory.csv")]
     res = subprocess.run(argv, check=False, capture_output=True, text=True, env=env, cwd=ROOT)
     if res.returncode != 0:
         raise SystemExit(f"plain prediction failed:\n{res.stderr}")
@@ -131,8 +131,11 @@ def _plain(model, data, out, one_thread):
 
     threads = torch.get_num_threads()
     # (the command's one-line summary would land in this script's markdown)
-    with threadpool_limits(1 if one_thread else None), warnings.catch_warnings(), \
-            contextlib.redirect_stdout(io.StringIO()):
+    with (
+        threadpool_limits(1 if one_thread else None),
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
         warnings.simplefilter("ignore")
         torch.set_num_threads(1 if one_thread else threads)
         try:
@@ -159,12 +162,19 @@ def _start_cluster(n_workers, profile):
 
     t0 = time.perf_counter()
     # The nanny hands this configuration to the worker processes it starts.
-    with warnings.catch_warnings(), \
-            dask.config.set({"distributed.worker.profile.enabled": profile}):
+    with (
+        warnings.catch_warnings(),
+        dask.config.set({"distributed.worker.profile.enabled": profile}),
+    ):
         warnings.simplefilter("ignore")
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None,
-                               silence_logs=logging.CRITICAL)
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
     client = Client(cluster, set_as_default=False)
     client.wait_for_workers(n_workers)
     return cluster, client, time.perf_counter() - t0
@@ -174,8 +184,15 @@ def _dask(client, model, data, out, partition_size):
     """Time predict_files; returns (seconds, data rows, summary)."""
     from skspec.distributed import predict_files
 
-    summary = predict_files(model, data, out, scheduler=client, partition_size=partition_size,
-                            progress=False, overwrite=True)
+    summary = predict_files(
+        model,
+        data,
+        out,
+        scheduler=client,
+        partition_size=partition_size,
+        progress=False,
+        overwrite=True,
+    )
     rows = [r for p in summary.outputs for r in p.read_text().splitlines()[1:]]
     return summary.seconds, rows, summary
 
@@ -241,8 +258,7 @@ def main(argv=None):
                 warm = {}
                 for setup, (_, client, _) in clusters.items():
                     t0 = time.perf_counter()
-                    client.run(_warm_worker, str(model.resolve()), sha, warm_files,
-                               str(workdir))
+                    client.run(_warm_worker, str(model.resolve()), sha, warm_files, str(workdir))
                     warm[setup] = time.perf_counter() - t0
                 best = {setup: (np.inf, None, None) for setup, _ in setups}
                 for rep in range(args.repeats):
@@ -250,25 +266,38 @@ def main(argv=None):
                     for setup, config in setups[shift:] + setups[:shift]:
                         out = workdir / f"{name}-{setup.replace(' ', '').replace(',', '-')}"
                         if config is None:
-                            seconds, rows = _plain(model, data, out.with_suffix(".csv"),
-                                                   "1 thread" in setup)
+                            seconds, rows = _plain(
+                                model, data, out.with_suffix(".csv"), "1 thread" in setup
+                            )
                             summary = None
                         else:
-                            seconds, rows, summary = _dask(clusters[setup][1], model, data,
-                                                           out, args.partition_size)
+                            seconds, rows, summary = _dask(
+                                clusters[setup][1], model, data, out, args.partition_size
+                            )
                         if seconds < best[setup][0]:
                             best[setup] = (seconds, rows, summary)
                 ref = best[setups[0][0]][1]
                 plain_rss = _plain_memory(model, data, workdir)
                 for setup, config in setups:
                     seconds, rows, summary = best[setup]
-                    rec = {"model": name, "setup": setup, "seconds": seconds, "n": len(rows),
-                           "same": rows == ref, "peak_rss": plain_rss}
+                    rec = {
+                        "model": name,
+                        "setup": setup,
+                        "seconds": seconds,
+                        "n": len(rows),
+                        "same": rows == ref,
+                        "peak_rss": plain_rss,
+                    }
                     if summary is not None:
-                        rec.update(workers=config[0], profile=config[1], warm=warm[setup],
-                                   startup=clusters[setup][2], loads=summary.model_loads,
-                                   peak_rss=max(summary.worker_peak_rss.values(), default=None),
-                                   busy=summary.busy_seconds / (seconds * config[0]))
+                        rec.update(
+                            workers=config[0],
+                            profile=config[1],
+                            warm=warm[setup],
+                            startup=clusters[setup][2],
+                            loads=summary.model_loads,
+                            peak_rss=max(summary.worker_peak_rss.values(), default=None),
+                            busy=summary.busy_seconds / (seconds * config[0]),
+                        )
                     results.append(rec)
         finally:
             for cluster, client, _ in clusters.values():
@@ -276,35 +305,48 @@ def main(argv=None):
                 cluster.close(timeout=30)
 
     print("## Distributed prediction (`benchmarks/bench_distributed.py`)\n")
-    print(f"{args.n_files} files (the 9 shared spec files, {mb_per_file:.1f} MB each on "
-          f"average, linked repeatedly; read from the page cache, so this measures parsing "
-          f"and the model, not the disk). Models trained on {source}. Dask: "
-          f"`LocalCluster(processes=True, threads_per_worker=1)`, partitions of "
-          f"{args.partition_size} files, chunks of 256 spectra.\n")
-    print(f"Machine: {os.cpu_count()} cores; load average {load_before} before, "
-          f"{load_average()} after (this benchmark's own processes count in it; a value well "
-          "above the core count means other jobs shared the cores and the rates are lower "
-          "bounds).\n")
-    print("| model | setup | spectra | best s | spectra/s | peak RSS per process (MB) | "
-          "Dask busy | rows identical to plain |")
+    print(
+        f"{args.n_files} files (the 9 shared spec files, {mb_per_file:.1f} MB each on "
+        f"average, linked repeatedly; read from the page cache, so this measures parsing "
+        f"and the model, not the disk). Models trained on {source}. Dask: "
+        f"`LocalCluster(processes=True, threads_per_worker=1)`, partitions of "
+        f"{args.partition_size} files, chunks of 256 spectra.\n"
+    )
+    print(
+        f"Machine: {os.cpu_count()} cores; load average {load_before} before, "
+        f"{load_average()} after (this benchmark's own processes count in it; a value well "
+        "above the core count means other jobs shared the cores and the rates are lower "
+        "bounds).\n"
+    )
+    print(
+        "| model | setup | spectra | best s | spectra/s | peak RSS per process (MB) | "
+        "Dask busy | rows identical to plain |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---|")
     for r in results:
         rss = "n/a" if r["peak_rss"] is None else f"{r['peak_rss'] / 1e6:.0f}"
         busy = f"{100 * r['busy']:.0f}%" if "busy" in r else ""
-        print(f"| {r['model']} | {r['setup']} | {r['n']} | {r['seconds']:.1f} | "
-              f"{r['n'] / r['seconds']:.0f} | {rss} | {busy} | "
-              f"{'yes' if r['same'] else 'NO'} |")
+        print(
+            f"| {r['model']} | {r['setup']} | {r['n']} | {r['seconds']:.1f} | "
+            f"{r['n'] / r['seconds']:.0f} | {rss} | {busy} | "
+            f"{'yes' if r['same'] else 'NO'} |"
+        )
     dask_rows = [r for r in results if "workers" in r]
     if dask_rows:
         starts = {r["setup"]: r["startup"] for r in dask_rows}
-        print("\n*Dask busy*: time inside the tasks / (wall time x workers). Plain peak "
-              "RSS: one run in a fresh process. Not in the times above: cluster start ("
-              + ", ".join(f"{k.removeprefix('Dask, ')}: {v:.1f} s" for k, v in starts.items())
-              + "); imports, model load and a 9-file warm-up partition on the workers ("
-              + ", ".join(f"{r['model']}, {r['setup'].removeprefix('Dask, ')}: "
-                          f"{r['warm']:.1f} s" for r in dask_rows)
-              + "). Model loads during the timed runs: "
-              + ", ".join(str(r["loads"]) for r in dask_rows) + " (cached per worker).")
+        print(
+            "\n*Dask busy*: time inside the tasks / (wall time x workers). Plain peak "
+            "RSS: one run in a fresh process. Not in the times above: cluster start ("
+            + ", ".join(f"{k.removeprefix('Dask, ')}: {v:.1f} s" for k, v in starts.items())
+            + "); imports, model load and a 9-file warm-up partition on the workers ("
+            + ", ".join(
+                f"{r['model']}, {r['setup'].removeprefix('Dask, ')}: {r['warm']:.1f} s"
+                for r in dask_rows
+            )
+            + "). Model loads during the timed runs: "
+            + ", ".join(str(r["loads"]) for r in dask_rows)
+            + " (cached per worker)."
+        )
 
     # ------------------------------------------------------------ DR17 on paper
     one = [r for r in dask_rows if r["workers"] == 1 and not r["profile"]]
@@ -315,27 +357,37 @@ def main(argv=None):
     n = args.dr17_stars
     core_hours = n / rate / 3600
     print(f"\n### On paper: all SDSS DR17 stellar spectra with {basis['model']}\n")
-    print(f"- Assumed count: **{n / 1e6:.1f} million** spectra. SDSS's optical spectra "
-          "classified STAR by the pipeline number about one million (SDSS-I/II legacy and "
-          "SEGUE plus BOSS/eBOSS, complete in DR16; DR17 added few new single-fibre optical "
-          "spectra); rounded up for duplicates and re-observations, which are separate "
-          "files. Not verified against the DR17 catalogue here (no network).")
-    print(f"- Measured basis: {rate:.0f} spectra/s per worker "
-          f"({basis['setup']}, one core, {1e3 / rate:.1f} ms per spectrum: reading + "
-          "model), measured as above.")
-    print(f"- Cost: {n:.3g} / {rate:.0f} s = **{core_hours:.0f} core-hours** "
-          f"(CPU, no GPU); linear in the count: {core_hours / n * 1e6:.0f} core-hours "
-          "per million spectra. With Dask's profiler left on (its default) add the "
-          "slowdown of the 'profiler on' row.")
+    print(
+        f"- Assumed count: **{n / 1e6:.1f} million** spectra. SDSS's optical spectra "
+        "classified STAR by the pipeline number about one million (SDSS-I/II legacy and "
+        "SEGUE plus BOSS/eBOSS, complete in DR16; DR17 added few new single-fibre optical "
+        "spectra); rounded up for duplicates and re-observations, which are separate "
+        "files. Not verified against the DR17 catalogue here (no network)."
+    )
+    print(
+        f"- Measured basis: {rate:.0f} spectra/s per worker "
+        f"({basis['setup']}, one core, {1e3 / rate:.1f} ms per spectrum: reading + "
+        "model), measured as above."
+    )
+    print(
+        f"- Cost: {n:.3g} / {rate:.0f} s = **{core_hours:.0f} core-hours** "
+        f"(CPU, no GPU); linear in the count: {core_hours / n * 1e6:.0f} core-hours "
+        "per million spectra. With Dask's profiler left on (its default) add the "
+        "slowdown of the 'profiler on' row."
+    )
     walls = ", ".join(f"{w} workers {_fmt_hours(core_hours / w)}" for w in (16, 64, 256))
-    print(f"- Wall time if scaling stays linear (files are independent; "
-          f"{n / 1000:.0f} tasks of 1000 files): {walls}, plus about a minute of start-up.")
+    print(
+        f"- Wall time if scaling stays linear (files are independent; "
+        f"{n / 1000:.0f} tasks of 1000 files): {walls}, plus about a minute of start-up."
+    )
     mb_s = rate * mb_per_file  # MB/s one worker reads
-    print(f"- Input: about {n * mb_per_file / 1e6:.1f} TB at {mb_per_file:.1f} MB per full "
-          f"spec file (spec-lite files are several times smaller), i.e. {mb_s:.0f} MB/s per "
-          f"worker. A shared file system serving, say, 2 GB/s caps the speed-up near "
-          f"{2000 / mb_s:.0f} workers; past that the disk, not the CPUs, sets the pace. "
-          "Fetching the files from SDSS is not included.")
+    print(
+        f"- Input: about {n * mb_per_file / 1e6:.1f} TB at {mb_per_file:.1f} MB per full "
+        f"spec file (spec-lite files are several times smaller), i.e. {mb_s:.0f} MB/s per "
+        f"worker. A shared file system serving, say, 2 GB/s caps the speed-up near "
+        f"{2000 / mb_s:.0f} workers; past that the disk, not the CPUs, sets the pace. "
+        "Fetching the files from SDSS is not included."
+    )
 
 
 if __name__ == "__main__":

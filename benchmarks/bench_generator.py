@@ -61,25 +61,32 @@ def main(argv=None):
         seconds, last = _time(n, repeats)
         growth = _peak_rss_mib() - before
         output = (last.data.nbytes + last.ivar.nbytes) / 2**20
-        rows.append(f"| {n:,} | {repeats} | {seconds:.2f} | {n / seconds:,.0f} | "
-                    f"{output:,.0f} | {growth:,.0f} |")
+        rows.append(
+            f"| {n:,} | {repeats} | {seconds:.2f} | {n / seconds:,.0f} | "
+            f"{output:,.0f} | {growth:,.0f} |"
+        )
 
     print("## Synthetic M dwarf generator (`benchmarks/bench_generator.py`)\n")
-    print("`make_mdwarf_spectra(n, random_state=seed)` with the defaults (M0-M4, target "
-          "S/N log-uniform in 5-40), float32 output of 3522 pixels.\n")
-    print("| spectra | runs | best seconds | spectra/s | data + ivar (MiB) "
-          "| peak RSS growth (MiB) |")
+    print(
+        "`make_mdwarf_spectra(n, random_state=seed)` with the defaults (M0-M4, target "
+        "S/N log-uniform in 5-40), float32 output of 3522 pixels.\n"
+    )
+    print(
+        "| spectra | runs | best seconds | spectra/s | data + ivar (MiB) | peak RSS growth (MiB) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows) + "\n")
     if last is not None:
         n = len(last.target)
         classes = last.frame["subtype"].value_counts().sort_index()
         bins = last.frame["snr_bin"].value_counts(normalize=True)
-        print(f"The last set ({n:,} spectra): classes "
-              + ", ".join(f"{k} {v}" for k, v in classes.items())
-              + "; measured S/N bins "
-              + ", ".join(f"{k} {100 * bins.get(k, 0):.0f}%" for k in ("<5", "5-10", "10-15", ">15"))
-              + f"; spectra with bad pixels {100 * (last.frame['n_bad_pixels'] > 0).mean():.0f}%.\n")
+        print(
+            f"The last set ({n:,} spectra): classes "
+            + ", ".join(f"{k} {v}" for k, v in classes.items())
+            + "; measured S/N bins "
+            + ", ".join(f"{k} {100 * bins.get(k, 0):.0f}%" for k in ("<5", "5-10", "10-15", ">15"))
+            + f"; spectra with bad pixels {100 * (last.frame['n_bad_pixels'] > 0).mean():.0f}%.\n"
+        )
     print("Machine:\n")
     for key, value in machine.items():
         print(f"- {key}: {value}")

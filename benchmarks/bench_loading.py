@@ -55,14 +55,18 @@ def _time(fn, repeats):
 def main(argv=None):
     from skspec.datasets import iter_sdss_spectra, load_sdss_spectra
 
-    default = Path(os.environ.get("SKSPEC_SHARED_DATA",
-                                  Path(__file__).resolve().parents[2] / "shared" / "data"))
+    default = Path(
+        os.environ.get(
+            "SKSPEC_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+        )
+    )
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=default)
     parser.add_argument("--n-reads", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
-    parser.add_argument("--naive-reads", type=int, default=90,
-                        help="reads for the (slow) naive astropy reference")
+    parser.add_argument(
+        "--naive-reads", type=int, default=90, help="reads for the (slow) naive astropy reference"
+    )
     args = parser.parse_args(argv)
 
     files = sorted((args.data_dir / "pyhammer_sdss_spec").glob("spec-*.fits"))
@@ -72,12 +76,11 @@ def main(argv=None):
     paths = [str(f) for f in files] * reps
     naive_paths = [str(f) for f in files] * max(1, round(args.naive_reads / len(files)))
 
-    load_sdss_spectra(paths[:len(files)])  # warm imports and the page cache
+    load_sdss_spectra(paths[: len(files)])  # warm imports and the page cache
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t_load = _time(lambda: load_sdss_spectra(paths), args.repeats)
-        t_iter = _time(lambda: [c for c in iter_sdss_spectra(paths, chunk_size=256)],
-                       args.repeats)
+        t_iter = _time(lambda: [c for c in iter_sdss_spectra(paths, chunk_size=256)], args.repeats)
         t_naive = _time(lambda: _naive_astropy(naive_paths), 1)
 
     n, n_naive = len(paths), len(naive_paths)
@@ -87,14 +90,18 @@ def main(argv=None):
         ("naive astropy (COADD + SPECOBJ .data, no mapping)", n_naive, t_naive),
     ]
     print("## SDSS file loading (`benchmarks/bench_loading.py`)\n")
-    print(f"{len(files)} shared spec files (3 SDSS-legacy, 6 BOSS) repeated to {n} reads; "
-          f"best of {args.repeats} runs (naive reference: one run of {n_naive} reads); files "
-          f"are in the page cache, so this is parsing + mapping, not disk.\n")
+    print(
+        f"{len(files)} shared spec files (3 SDSS-legacy, 6 BOSS) repeated to {n} reads; "
+        f"best of {args.repeats} runs (naive reference: one run of {n_naive} reads); files "
+        f"are in the page cache, so this is parsing + mapping, not disk.\n"
+    )
     print("| reader | reads | seconds | spectra/s | ms/spectrum |")
     print("|---|---:|---:|---:|---:|")
     for name, count, seconds in rows:
-        print(f"| {name} | {count} | {seconds:.2f} | {count / seconds:.0f} | "
-              f"{1e3 * seconds / count:.1f} |")
+        print(
+            f"| {name} | {count} | {seconds:.2f} | {count / seconds:.0f} | "
+            f"{1e3 * seconds / count:.1f} |"
+        )
     print("\nMachine:\n")
     for key, value in machine_info(("numpy", "astropy", "pandas")).items():
         print(f"- {key}: {value}")

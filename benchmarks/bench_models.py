@@ -140,21 +140,30 @@ def bench_svm(X_train, y_train, X_pred):
 def median_normalised_svm():
     def divide_by_median(X):
         return X / np.median(np.abs(X), axis=1, keepdims=True)
+
     return make_pipeline(FunctionTransformer(divide_by_median), StandardScaler(), SVC())
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch.set_num_threads (default: torch's choice)")
-    parser.add_argument("--n-time", type=int, default=1000,
-                        help="spectra used to time training and prediction")
-    parser.add_argument("--n-converge", type=int, default=3000,
-                        help="training spectra of the EMCCNN convergence run")
-    parser.add_argument("--n-test", type=int, default=1000,
-                        help="unseen spectra scoring the convergence run")
-    parser.add_argument("--quick", action="store_true",
-                        help="300 spectra for timing, no convergence run")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)"
+    )
+    parser.add_argument(
+        "--n-time", type=int, default=1000, help="spectra used to time training and prediction"
+    )
+    parser.add_argument(
+        "--n-converge",
+        type=int,
+        default=3000,
+        help="training spectra of the EMCCNN convergence run",
+    )
+    parser.add_argument(
+        "--n-test", type=int, default=1000, help="unseen spectra scoring the convergence run"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="300 spectra for timing, no convergence run"
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -164,7 +173,7 @@ def main(argv=None):
 
     n_total = max(args.n_time, args.n_converge) + (args.n_test if args.n_converge else 0)
     (X, y, source), gen_wall, _ = timed(lambda: load_data(n_total, seed=0))
-    X_time, y_time = X[:args.n_time], y[:args.n_time]
+    X_time, y_time = X[: args.n_time], y[: args.n_time]
     folded = make_pipeline(QuadraticResampler(5000), Folder2D((50, 100)))
     X_time_2d = folded.fit_transform(X_time)
 
@@ -179,29 +188,38 @@ def main(argv=None):
     lines = ["## Network speed (benchmarks/bench_models.py)", ""]
     lines += [f"- {key}: {value}" for key, value in info.items()]
     lines += [
-        (f"- data: {source}; {args.n_time} spectra timed ({gen_wall:.0f} s to generate "
-         f"{n_total})"),
-        ("- wall times include whatever else ran on the cores (see the load averages); "
-         "CPU times (process time) count only this process's work. Defaults of every "
-         "model; batch size 64."),
+        (f"- data: {source}; {args.n_time} spectra timed ({gen_wall:.0f} s to generate {n_total})"),
+        (
+            "- wall times include whatever else ran on the cores (see the load averages); "
+            "CPU times (process time) count only this process's work. Defaults of every "
+            "model; batch size 64."
+        ),
         "",
-        ("| model | input | train s/epoch/1000 (wall) | (CPU) | predict spectra/s (wall) "
-         "| (CPU) | train time / SVM fit | SVM predict speed / net |"),
+        (
+            "| model | input | train s/epoch/1000 (wall) | (CPU) | predict spectra/s (wall) "
+            "| (CPU) | train time / SVM fit | SVM predict speed / net |"
+        ),
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, label, ew, ec, pw, pc in rows:
-        lines.append(f"| {name} | {label} | {ew:.2f} | {ec:.2f} | {pw:.0f} | {pc:.0f} "
-                     f"| {ew / svm[0]:.1f}x | {svm[2] / pw:.2f}x |")
-    lines.append(f"| SVM (StandardScaler + SVC) | 1-D 3522 | {svm[0]:.2f} (fit) | "
-                 f"{svm[1]:.2f} (fit) | {svm[2]:.0f} | {svm[3]:.0f} | 1x | 1x |")
+        lines.append(
+            f"| {name} | {label} | {ew:.2f} | {ec:.2f} | {pw:.0f} | {pc:.0f} "
+            f"| {ew / svm[0]:.1f}x | {svm[2] / pw:.2f}x |"
+        )
+    lines.append(
+        f"| SVM (StandardScaler + SVC) | 1-D 3522 | {svm[0]:.2f} (fit) | "
+        f"{svm[1]:.2f} (fit) | {svm[2]:.0f} | {svm[3]:.0f} | 1x | 1x |"
+    )
     lines.append("")
-    lines.append("Ratios: the network's training time per epoch over the SVM's whole fit on "
-                 "the same spectra; the SVM's prediction speed over the network's (wall).")
+    lines.append(
+        "Ratios: the network's training time per epoch over the SVM's whole fit on "
+        "the same spectra; the SVM's prediction speed over the network's (wall)."
+    )
 
     if args.n_converge:
         n = args.n_converge
         X_tr, y_tr = X[:n], y[:n]
-        X_te, y_te = X[n:n + args.n_test], y[n:n + args.n_test]
+        X_te, y_te = X[n : n + args.n_test], y[n : n + args.n_test]
         emccnn = EMCCNNClassifier(random_state=0)
         _, wall, cpu = timed(lambda: emccnn.fit(X_tr, y_tr))
         hist = emccnn.history_
@@ -215,15 +233,21 @@ def main(argv=None):
             "",
             f"### EMCCNN to early-stopping convergence on {n} spectra",
             "",
-            (f"- `EMCCNNClassifier(random_state=0)` (defaults: Adam, 10 % stratified "
-             f"validation, patience 10): {len(hist)} epochs (best at epoch {best_epoch}), "
-             f"{wall:.0f} s wall, {cpu:.0f} s CPU (target < 300 s); SVM fit {svm_wall:.0f} s."),
-            (f"- accuracy on {len(y_te)} unseen spectra: EMCCNN {acc:.3f}; SVM on raw flux "
-             f"{svm_raw.score(X_te, y_te):.3f}; SVM on median-normalised flux "
-             f"{svm_norm.score(X_te, y_te):.3f}; majority class "
-             f"{max(np.mean(y_te == c) for c in np.unique(y_te)):.3f}."),
-            (f"- EMCCNN predicts {pw:.0f} spectra/s wall ({pc:.0f} per CPU-second) on 3522 "
-             "pixels (target >= 2000)."),
+            (
+                f"- `EMCCNNClassifier(random_state=0)` (defaults: Adam, 10 % stratified "
+                f"validation, patience 10): {len(hist)} epochs (best at epoch {best_epoch}), "
+                f"{wall:.0f} s wall, {cpu:.0f} s CPU (target < 300 s); SVM fit {svm_wall:.0f} s."
+            ),
+            (
+                f"- accuracy on {len(y_te)} unseen spectra: EMCCNN {acc:.3f}; SVM on raw flux "
+                f"{svm_raw.score(X_te, y_te):.3f}; SVM on median-normalised flux "
+                f"{svm_norm.score(X_te, y_te):.3f}; majority class "
+                f"{max(np.mean(y_te == c) for c in np.unique(y_te)):.3f}."
+            ),
+            (
+                f"- EMCCNN predicts {pw:.0f} spectra/s wall ({pc:.0f} per CPU-second) on 3522 "
+                "pixels (target >= 2000)."
+            ),
         ]
     lines.append(f"- load average at end: {load_average()}")
     print("\n".join(lines))

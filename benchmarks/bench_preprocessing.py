@@ -48,7 +48,7 @@ def _synthetic(n, m, seed=0):
             flux *= 1 - 0.3 * np.exp(-0.5 * ((x - centre) / 0.02) ** 2)
         snr = rng.uniform(3, 40, (k, 1)).astype(np.float32)
         noise = rng.standard_normal((k, m), dtype=np.float32)
-        out[lo:lo + k] = flux * rng.uniform(1, 100, (k, 1)) + noise * np.median(flux) / snr
+        out[lo : lo + k] = flux * rng.uniform(1, 100, (k, 1)) + noise * np.median(flux) / snr
     return out
 
 
@@ -79,7 +79,7 @@ def _scipy_batched(X, n_points, rows=1000):
     xnew = np.linspace(0.0, X.shape[1] - 1.0, n_points)
     out = np.empty((len(X), n_points), dtype=X.dtype)
     for lo in range(0, len(X), rows):
-        out[lo:lo + rows] = make_interp_spline(x, X[lo:lo + rows], k=2, axis=1)(xnew)
+        out[lo : lo + rows] = make_interp_spline(x, X[lo : lo + rows], k=2, axis=1)(xnew)
     return out
 
 
@@ -98,8 +98,7 @@ def _timings(n, repeats):
     t_batch, _ = _best(lambda: _scipy_batched(X, 5000), 1)
     t32, out32 = _best(lambda: resampler.transform(X), repeats)
     t64, out64 = _best(lambda: resampler.transform(X64), repeats)
-    diff64 = float(np.abs(out64[:200] - _reference_loop(X64[:200], 5000)).max()
-                   / np.abs(X64).max())
+    diff64 = float(np.abs(out64[:200] - _reference_loop(X64[:200], 5000)).max() / np.abs(X64).max())
     diff32 = float(np.abs(out32.astype(float) - ref).max() / np.abs(X64).max())
     del ref
 
@@ -110,18 +109,36 @@ def _timings(n, repeats):
         ("QuadraticResampler(5000)", "float64", t64, t_ref / t64),
     ]
     binner = SNRBinner().fit(X)
-    rows.append(("SNRBinner (DER_SNR + bins)", "float32", _best(lambda: binner.transform(X),
-                                                                 repeats)[0], None))
+    rows.append(
+        (
+            "SNRBinner (DER_SNR + bins)",
+            "float32",
+            _best(lambda: binner.transform(X), repeats)[0],
+            None,
+        )
+    )
     folder = Folder2D().fit(out32)
-    rows.append(("Folder2D (5000 -> 50 x 100, a view)", "float32",
-                 _best(lambda: folder.transform(out32), repeats)[0], None))
-    rows.append(("Folder2D.inverse_transform", "float32",
-                 _best(lambda: folder.inverse_transform(folder.transform(out32)), repeats)[0],
-                 None))
+    rows.append(
+        (
+            "Folder2D (5000 -> 50 x 100, a view)",
+            "float32",
+            _best(lambda: folder.transform(out32), repeats)[0],
+            None,
+        )
+    )
+    rows.append(
+        (
+            "Folder2D.inverse_transform",
+            "float32",
+            _best(lambda: folder.inverse_transform(folder.transform(out32)), repeats)[0],
+            None,
+        )
+    )
     for method in ("median", "log_median", "running_median", "polynomial"):
         norm = ContinuumNormalizer(method=method).fit(X)
         label = f"ContinuumNormalizer('{method}')" + (
-            ", window=201" if method == "running_median" else "")
+            ", window=201" if method == "running_median" else ""
+        )
         rows.append((label, "float32", _best(lambda n=norm: n.transform(X), repeats)[0], None))
     return rows, diff32, diff64, load_before, load_average()
 
@@ -200,30 +217,38 @@ def _snr_generated(n):
 
 
 def main(argv=None):
-    default = Path(os.environ.get("SKSPEC_SHARED_DATA",
-                                  Path(__file__).resolve().parents[2] / "shared" / "data"))
+    default = Path(
+        os.environ.get(
+            "SKSPEC_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+        )
+    )
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-spectra", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
     parser.add_argument("--data-dir", type=Path, default=default)
-    parser.add_argument("--n-generated", type=int, default=2000,
-                        help="generated spectra for the S/N comparison")
+    parser.add_argument(
+        "--n-generated", type=int, default=2000, help="generated spectra for the S/N comparison"
+    )
     args = parser.parse_args(argv)
 
     rows, diff32, diff64, load_before, load_after = _timings(args.n_spectra, args.repeats)
     n = args.n_spectra
     print("## Preprocessing transformers (`benchmarks/bench_preprocessing.py`)\n")
-    print(f"{n:,} synthetic float32 spectra of 3522 pixels (float64 where marked); best of "
-          f"{args.repeats} runs, the reference loops one run each. Load average "
-          f"(1/5/15 min) {load_before} before, {load_after} after.\n")
+    print(
+        f"{n:,} synthetic float32 spectra of 3522 pixels (float64 where marked); best of "
+        f"{args.repeats} runs, the reference loops one run each. Load average "
+        f"(1/5/15 min) {load_before} before, {load_after} after.\n"
+    )
     print("| step | dtype | seconds | spectra/s | speed-up vs interp1d loop |")
     print("|---|---|---:|---:|---:|")
     for name, dtype, seconds, ratio in rows:
         speed = f"{ratio:.1f}x" if ratio else ""
         print(f"| {name} | {dtype} | {seconds:.2f} | {n / seconds:,.0f} | {speed} |")
-    print(f"\nLargest difference from the interp1d reference, relative to the largest "
-          f"flux: {diff32:.1e} (float32 output), {diff64:.1e} (float64, first 200 "
-          f"spectra).\n")
+    print(
+        f"\nLargest difference from the interp1d reference, relative to the largest "
+        f"flux: {diff32:.1e} (float32 output), {diff64:.1e} (float64, first 200 "
+        f"spectra).\n"
+    )
 
     rng = np.random.default_rng(0)
     print("### DER_SNR (flux only, `SNRBinner`) vs SDSS S/N (`SN_MEDIAN_ALL` way)\n")
@@ -231,21 +256,27 @@ def main(argv=None):
     if real is None:
         print(f"Real spectra not found under {args.data_dir}; skipped.\n")
     else:
-        print("Real SDSS M dwarfs on the 4000-9000 A grid, each degraded with white noise "
-              "to 400 SDSS S/N values drawn uniformly in 4-25 (re-measured with "
-              "`sdss_snr`); ratio = DER_SNR / SDSS S/N, median (5th-95th percentile); "
-              "'same/lower/higher bin' = fraction that DER_SNR puts in the same, a lower "
-              "or a higher bin than the SDSS S/N (paper's edges).\n")
-        print("| spectrum | SN_MEDIAN_ALL (file) | ratio at own S/N | degraded S/N "
-              "| ratio degraded | same bin | lower bin | higher bin |")
+        print(
+            "Real SDSS M dwarfs on the 4000-9000 A grid, each degraded with white noise "
+            "to 400 SDSS S/N values drawn uniformly in 4-25 (re-measured with "
+            "`sdss_snr`); ratio = DER_SNR / SDSS S/N, median (5th-95th percentile); "
+            "'same/lower/higher bin' = fraction that DER_SNR puts in the same, a lower "
+            "or a higher bin than the SDSS S/N (paper's edges).\n"
+        )
+        print(
+            "| spectrum | SN_MEDIAN_ALL (file) | ratio at own S/N | degraded S/N "
+            "| ratio degraded | same bin | lower bin | higher bin |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         print("\n".join(real) + "\n")
     generated = _snr_generated(args.n_generated)
     if generated is None:
         print("`make_mdwarf_spectra` was not available when this ran.\n")
     else:
-        print(f"`make_mdwarf_spectra({args.n_generated}, random_state=0)`, against its "
-              "SDSS-way `snr`, by SDSS S/N:\n")
+        print(
+            f"`make_mdwarf_spectra({args.n_generated}, random_state=0)`, against its "
+            "SDSS-way `snr`, by SDSS S/N:\n"
+        )
         print("| SDSS S/N | spectra | ratio | same bin | lower bin | higher bin |")
         print("|---|---:|---:|---:|---:|---:|")
         print("\n".join(generated) + "\n")

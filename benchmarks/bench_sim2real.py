@@ -60,8 +60,18 @@ def _rows(model, label, photosphere, seed, sets, fit_s, in_library):
     for (source, snr_bin), (X, ivar, y) in sets.items():
         pred = model.predict(X)
         r = score(y, pred)
-        rows.append({"model": label, "photosphere": photosphere, "seed": seed, "source": source,
-                     "bin": snr_bin, **r, "in_library": source == in_library, "fit_s": fit_s})
+        rows.append(
+            {
+                "model": label,
+                "photosphere": photosphere,
+                "seed": seed,
+                "source": source,
+                "bin": snr_bin,
+                **r,
+                "in_library": source == in_library,
+                "fit_s": fit_s,
+            }
+        )
         if source == "bochanski2007" and snr_bin == ">15":
             confusion = pd.crosstab(pd.Series(y, name="true"), pd.Series(pred, name="pred"))
     return rows, confusion
@@ -89,18 +99,28 @@ def reference_rows(sets):
     from skspec.models import TemplateClassifier
 
     rows = []
-    for lib, loader in (("kesseli2017", load_kesseli_templates),
-                        ("bochanski2007", load_bochanski_templates)):
+    for lib, loader in (
+        ("kesseli2017", load_kesseli_templates),
+        ("bochanski2007", load_bochanski_templates),
+    ):
         tpl = loader(subtypes=IN_SCOPE)
         clf = TemplateClassifier(templates=tpl.data, template_labels=tpl.target, poly_degree=2)
         clf.fit(tpl.data, tpl.target)
         for (source, snr_bin), (X, ivar, y) in sets.items():
             if source == lib:
                 continue
-            rows.append({"model": f"template (real {lib})", "photosphere": "-", "seed": 0,
-                         "source": source, "bin": snr_bin,
-                         **score(y, clf.predict(X, ivar=ivar)), "in_library": False,
-                         "fit_s": 0.0})
+            rows.append(
+                {
+                    "model": f"template (real {lib})",
+                    "photosphere": "-",
+                    "seed": 0,
+                    "source": source,
+                    "bin": snr_bin,
+                    **score(y, clf.predict(X, ivar=ivar)),
+                    "in_library": False,
+                    "fit_s": 0.0,
+                }
+            )
     return rows
 
 
@@ -108,40 +128,71 @@ def markdown(frame):
     """Mean over seeds (and spread where several) per model/photosphere/source/bin."""
     out = []
     agg = frame.groupby(["model", "photosphere", "source", "bin"], sort=False).agg(
-        exact=("exact", "mean"), exact_sd=("exact", "std"), within1=("within1", "mean"),
-        bias=("bias", "mean"), seeds=("seed", "nunique"), in_library=("in_library", "first"))
-    out.append("| model | photosphere | source | exact 5-10 / 10-15 / >15 | within one | "
-               "mean signed error | seeds |")
+        exact=("exact", "mean"),
+        exact_sd=("exact", "std"),
+        within1=("within1", "mean"),
+        bias=("bias", "mean"),
+        seeds=("seed", "nunique"),
+        in_library=("in_library", "first"),
+    )
+    out.append(
+        "| model | photosphere | source | exact 5-10 / 10-15 / >15 | within one | "
+        "mean signed error | seeds |"
+    )
     out.append("|---|---|---|---|---|---|---|")
     for (model, photo, source), g in agg.groupby(level=[0, 1, 2], sort=False):
         g = g.droplevel([0, 1, 2]).reindex(list(SNR_BINS))
-        ex = " / ".join(f"{e:.2f}" + (f"±{s:.2f}" if np.isfinite(s) else "")
-                        for e, s in zip(g.exact, g.exact_sd))
+        ex = " / ".join(
+            f"{e:.2f}" + (f"±{s:.2f}" if np.isfinite(s) else "")
+            for e, s in zip(g.exact, g.exact_sd)
+        )
         tag = " (in-library)" if g.in_library.iloc[0] else ""
-        out.append(f"| {model} | {photo} | {source}{tag} | {ex} | {g.within1.min():.2f}"
-                   f"–{g.within1.max():.2f} | {g.bias.mean():+.2f} | {g.seeds.iloc[0]} |")
+        out.append(
+            f"| {model} | {photo} | {source}{tag} | {ex} | {g.within1.min():.2f}"
+            f"–{g.within1.max():.2f} | {g.bias.mean():+.2f} | {g.seeds.iloc[0]} |"
+        )
     return "\n".join(out)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default="emccnn,svm,template",
-                        help="comma-separated from emccnn, svm, template, cnn2d (the best "
-                             "2-D network; slow on a CPU)")
-    parser.add_argument("--photosphere", default="default",
-                        help="comma-separated: default (make_mdwarf_spectra's own), physical, "
-                             "empirical, empirical:bochanski2007")
+    parser.add_argument(
+        "--models",
+        default="emccnn,svm,template",
+        help="comma-separated from emccnn, svm, template, cnn2d (the best "
+        "2-D network; slow on a CPU)",
+    )
+    parser.add_argument(
+        "--photosphere",
+        default="default",
+        help="comma-separated: default (make_mdwarf_spectra's own), physical, "
+        "empirical, empirical:bochanski2007",
+    )
     parser.add_argument("--n-train", type=int, default=4000)
     parser.add_argument("--seeds", default="0")
-    parser.add_argument("--copies", type=int, default=12,
-                        help="degraded copies per Kesseli template and bin (x4 for Bochanski)")
-    parser.add_argument("--max-epochs", type=int, default=40,
-                        help="cap on the networks' epochs (early stopping may end sooner)")
-    parser.add_argument("--type-offset", default="auto",
-                        help="make_mdwarf_spectra's type_offset (empirical photosphere)")
-    parser.add_argument("--augment", default="off",
-                        help="networks' augment: off, on (SpectrumAugmenter defaults) or "
-                             "keyword settings, e.g. 'wobble=0.1,shift=0,snr=None,bad_run=0'")
+    parser.add_argument(
+        "--copies",
+        type=int,
+        default=12,
+        help="degraded copies per Kesseli template and bin (x4 for Bochanski)",
+    )
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=40,
+        help="cap on the networks' epochs (early stopping may end sooner)",
+    )
+    parser.add_argument(
+        "--type-offset",
+        default="auto",
+        help="make_mdwarf_spectra's type_offset (empirical photosphere)",
+    )
+    parser.add_argument(
+        "--augment",
+        default="off",
+        help="networks' augment: off, on (SpectrumAugmenter defaults) or "
+        "keyword settings, e.g. 'wobble=0.1,shift=0,snr=None,bad_run=0'",
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "sim2real.csv"))
     args = parser.parse_args(argv)
 
@@ -157,11 +208,16 @@ def main(argv=None):
     rows = reference_rows(sets)
     confusions = {}
     for photo in args.photosphere.split(","):
-        defaults = {k: p.default for k, p in
-                    inspect.signature(make_mdwarf_spectra).parameters.items()}
-        kwargs = {"photosphere": defaults["photosphere"], "templates": defaults["templates"],
-                  "type_offset": (args.type_offset if args.type_offset == "auto"
-                                  else float(args.type_offset))}
+        defaults = {
+            k: p.default for k, p in inspect.signature(make_mdwarf_spectra).parameters.items()
+        }
+        kwargs = {
+            "photosphere": defaults["photosphere"],
+            "templates": defaults["templates"],
+            "type_offset": (
+                args.type_offset if args.type_offset == "auto" else float(args.type_offset)
+            ),
+        }
         if photo != "default":
             source, _, lib = photo.partition(":")
             kwargs["photosphere"] = source
@@ -174,8 +230,9 @@ def main(argv=None):
                 label, spec = MODELS[name]
                 net = MODELS[name][0] in ("EMCCNN", "CNN-2D")
                 params = {"augment": _augment(args.augment)} if net else None
-                model = make_model(**spec, random_state=seed, max_epochs=args.max_epochs,
-                                   params=params)
+                model = make_model(
+                    **spec, random_state=seed, max_epochs=args.max_epochs, params=params
+                )
                 t = time.perf_counter()
                 model.fit(ds.data, ds.target)
                 fit_s = time.perf_counter() - t
@@ -187,21 +244,26 @@ def main(argv=None):
                 new, confusion = _rows(model, label, tag, seed, sets, fit_s, in_library)
                 rows += new
                 confusions[label, tag] = confusion
-                print(f"[{time.perf_counter() - t0:6.0f} s] {photo} seed {seed} {label}: "
-                      f"fit {fit_s:.0f} s", file=sys.stderr, flush=True)
+                print(
+                    f"[{time.perf_counter() - t0:6.0f} s] {photo} seed {seed} {label}: "
+                    f"fit {fit_s:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     frame = pd.DataFrame(rows)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.out, index=False)
-    print("## Real spectra: models trained on the embedded data "
-          "(`benchmarks/bench_sim2real.py`)\n")
-    print(f"Command: `python benchmarks/bench_sim2real.py {' '.join(argv or sys.argv[1:])}`; "
-          f"training data `make_mdwarf_spectra({args.n_train}, random_state=seed)`; "
-          f"{args.copies} degraded copies per Kesseli template and bin, "
-          f"{4 * args.copies} per Bochanski template, 40 per SDSS file. "
-          "Exact is the fraction typed to the labelled subtype; the mean signed error "
-          "is predicted minus labelled subtype (positive: typed too late). "
-          "Rows marked in-library score the library the training photospheres came from "
-          "(no transfer test).\n")
+    print("## Real spectra: models trained on the embedded data (`benchmarks/bench_sim2real.py`)\n")
+    print(
+        f"Command: `python benchmarks/bench_sim2real.py {' '.join(argv or sys.argv[1:])}`; "
+        f"training data `make_mdwarf_spectra({args.n_train}, random_state=seed)`; "
+        f"{args.copies} degraded copies per Kesseli template and bin, "
+        f"{4 * args.copies} per Bochanski template, 40 per SDSS file. "
+        "Exact is the fraction typed to the labelled subtype; the mean signed error "
+        "is predicted minus labelled subtype (positive: typed too late). "
+        "Rows marked in-library score the library the training photospheres came from "
+        "(no transfer test).\n"
+    )
     print(markdown(frame))
     print()
     for (label, photo), conf in confusions.items():

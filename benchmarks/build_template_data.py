@@ -44,8 +44,11 @@ def kesseli(folder):
         m = _KESSELI.match(path.name)
         with fits.open(path, memmap=False) as hdul:
             table = hdul[1].data
-            flux = rebin_to_grid(table["LogLam"].astype(float), table["Flux"].astype(float),
-                                 grid_loglam=model_loglam())
+            flux = rebin_to_grid(
+                table["LogLam"].astype(float),
+                table["Flux"].astype(float),
+                grid_loglam=model_loglam(),
+            )
         rows.append((float(m["spt"]), float(m["feh"]), _normalise(flux)))
     return rows
 
@@ -62,12 +65,18 @@ def bochanski(folder):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", default=Path(__file__).resolve().parents[2] / "shared" / "data",
-                        type=Path, help="the reference data folder")
+    parser.add_argument(
+        "--shared",
+        default=Path(__file__).resolve().parents[2] / "shared" / "data",
+        type=Path,
+        help="the reference data folder",
+    )
     args = parser.parse_args(argv)
     arrays = {"loglam": model_loglam().astype(np.float64), "pad": np.int64(PAD)}
-    for name, rows in (("kesseli2017", kesseli(args.shared / "pyhammer_templates")),
-                       ("bochanski2007", bochanski(args.shared / "bochanski2007_templates"))):
+    for name, rows in (
+        ("kesseli2017", kesseli(args.shared / "pyhammer_templates")),
+        ("bochanski2007", bochanski(args.shared / "bochanski2007_templates")),
+    ):
         arrays[f"{name}_subtype"] = np.array([r[0] for r in rows])
         arrays[f"{name}_feh"] = np.array([r[1] for r in rows])
         arrays[f"{name}_flux"] = np.array([r[2] for r in rows])
@@ -77,8 +86,10 @@ def main(argv=None):
     lic = args.shared / "LICENSES"
     shutil.copy(lic / "PyHammer_MIT.txt", OUT / "LICENSE_kesseli2017_PyHammer.txt")
     shutil.copy(lic / "bochanski2007-templates-MIT.txt", OUT / "LICENSE_bochanski2007.txt")
-    print(f"wrote {OUT / 'mdwarf_templates.npz'} "
-          f"({(OUT / 'mdwarf_templates.npz').stat().st_size / 1024:.0f} kB)")
+    print(
+        f"wrote {OUT / 'mdwarf_templates.npz'} "
+        f"({(OUT / 'mdwarf_templates.npz').stat().st_size / 1024:.0f} kB)"
+    )
 
 
 if __name__ == "__main__":

@@ -47,14 +47,20 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    templates = load_kesseli_templates(Path(args.data_dir) / "pyhammer_templates",
-                                       subtypes=args.subtypes)
-    gen = make_mdwarf_spectra(args.n * len(args.subtypes), subtypes=args.subtypes,
-                              random_state=args.seed, noise=False)
+    templates = load_kesseli_templates(
+        Path(args.data_dir) / "pyhammer_templates", subtypes=args.subtypes
+    )
+    gen = make_mdwarf_spectra(
+        args.n * len(args.subtypes), subtypes=args.subtypes, random_state=args.seed, noise=False
+    )
     wl = gen.wavelength
-    fig, axes = plt.subplots(2 * len(args.subtypes), 2, figsize=(16, 3.2 * len(args.subtypes)),
-                             gridspec_kw={"height_ratios": [3, 1] * len(args.subtypes),
-                                          "width_ratios": [2, 1]}, sharex="col")
+    fig, axes = plt.subplots(
+        2 * len(args.subtypes),
+        2,
+        figsize=(16, 3.2 * len(args.subtypes)),
+        gridspec_kw={"height_ratios": [3, 1] * len(args.subtypes), "width_ratios": [2, 1]},
+        sharex="col",
+    )
     for i, subtype in enumerate(args.subtypes):
         med = np.median(_norm(gen.data[gen.target == subtype], wl), axis=0)
         rows = np.flatnonzero(templates.target == subtype)
@@ -65,9 +71,13 @@ def main(argv=None):
             for r in rows:
                 t = _norm(templates.data[r], wl)
                 is_solar = templates.feh[r] == 0.0
-                ax.plot(wl[sel], t[sel], lw=0.8 if is_solar else 0.4,
-                        color="k" if is_solar else "0.6",
-                        label=f"template [Fe/H]={templates.feh[r]:+.1f}" if is_solar else None)
+                ax.plot(
+                    wl[sel],
+                    t[sel],
+                    lw=0.8 if is_solar else 0.4,
+                    color="k" if is_solar else "0.6",
+                    label=f"template [Fe/H]={templates.feh[r]:+.1f}" if is_solar else None,
+                )
                 solar = t if is_solar else solar
             ax.plot(wl[sel], med[sel], lw=0.8, color="C3", label="generated median")
             if solar is not None:

@@ -75,14 +75,21 @@ def main():
 
     A = "Arrays"
     probe(A, "NaN and inf flux, no ivar (EMCCNN predict)", lambda: net.predict(nan))
-    probe(A, "NaN and inf flux, no ivar (SVM pipeline fit)",
-          lambda: make_svm_classifier().fit(nan, y))
+    probe(
+        A, "NaN and inf flux, no ivar (SVM pipeline fit)", lambda: make_svm_classifier().fit(nan, y)
+    )
     masked = ivar.copy()
     masked[3, 100] = masked[7, 5] = 0
-    probe(A, "NaN/inf flux where ivar == 0 (TemplateClassifier.predict with ivar)",
-          lambda: template.predict(nan, ivar=masked)[:8])
-    probe(A, "NaN/inf flux, BadPixelInterpolator first",
-          lambda: np.isfinite(BadPixelInterpolator().fit_transform(nan)).all())
+    probe(
+        A,
+        "NaN/inf flux where ivar == 0 (TemplateClassifier.predict with ivar)",
+        lambda: template.predict(nan, ivar=masked)[:8],
+    )
+    probe(
+        A,
+        "NaN/inf flux, BadPixelInterpolator first",
+        lambda: np.isfinite(BadPixelInterpolator().fit_transform(nan)).all(),
+    )
     probe(A, "negative ivar", lambda: template.predict(X, ivar=-ivar))
     nan_ivar = ivar.copy()
     nan_ivar[0, 0] = np.nan
@@ -91,8 +98,7 @@ def main():
     probe(A, "a single spectrum (1, 3522)", lambda: net.predict(X[:1]))
     probe(A, "1-D input (3522,)", lambda: net.predict(X[0]))
     probe(A, "wrong width at predict (3000 pixels)", lambda: net.predict(X[:, :3000]))
-    probe(A, "width not foldable (Folder2D on 3522 pixels)",
-          lambda: Folder2D().fit_transform(X))
+    probe(A, "width not foldable (Folder2D on 3522 pixels)", lambda: Folder2D().fit_transform(X))
     probe(A, "str dtype", lambda: net.predict(X.astype(str)))
     obj = X.astype(object)
     obj[2, 7] = "bright"
@@ -100,12 +106,21 @@ def main():
     rows = [list(r) for r in X[:4]]
     rows[2] = rows[2][:3000]
     probe(A, "list of unequal lengths", lambda: QuadraticResampler().fit_transform(rows))
-    probe(A, "labels outside what the model knows (score with 'M7')",
-          lambda: round(template.score(X, np.where(np.arange(len(y)) < 3, "M7", y)), 3))
-    probe(A, "a single class in fit (EMCCNN)",
-          lambda: EMCCNNClassifier(max_epochs=1).fit(X, np.full(len(y), "M2")))
-    probe(A, "a single class in fit (TemplateClassifier)",
-          lambda: TemplateClassifier().fit(X, np.full(len(y), "M2")))
+    probe(
+        A,
+        "labels outside what the model knows (score with 'M7')",
+        lambda: round(template.score(X, np.where(np.arange(len(y)) < 3, "M7", y)), 3),
+    )
+    probe(
+        A,
+        "a single class in fit (EMCCNN)",
+        lambda: EMCCNNClassifier(max_epochs=1).fit(X, np.full(len(y), "M2")),
+    )
+    probe(
+        A,
+        "a single class in fit (TemplateClassifier)",
+        lambda: TemplateClassifier().fit(X, np.full(len(y), "M2")),
+    )
 
     M = "Models"
     probe(M, "predict before fit", lambda: EMCCNNClassifier().predict(X))
@@ -120,18 +135,23 @@ def main():
         import skspec.io as skio
 
         real_version = skio.__version__
-        skio.__version__ = "0.0.1"   # as if saved by another skspec version
+        skio.__version__ = "0.0.1"  # as if saved by another skspec version
         try:
             save_model(template, tmp / "old.skspec")
         finally:
             skio.__version__ = real_version
-        probe(M, "a model saved by another skspec version",
-              lambda: load_model(tmp / "old.skspec"))
-        probe(M, "the same, with allow_version_mismatch=True",
-              lambda: type(load_model(tmp / "old.skspec", allow_version_mismatch=True)).__name__)
+        probe(M, "a model saved by another skspec version", lambda: load_model(tmp / "old.skspec"))
+        probe(
+            M,
+            "the same, with allow_version_mismatch=True",
+            lambda: type(load_model(tmp / "old.skspec", allow_version_mismatch=True)).__name__,
+        )
 
-        shared = Path(os.environ.get("SKSPEC_SHARED_DATA",
-                                     Path(__file__).resolve().parents[2] / "shared" / "data"))
+        shared = Path(
+            os.environ.get(
+                "SKSPEC_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+            )
+        )
         sdss = shared / "pyhammer_sdss_spec"
         if sdss.is_dir():
             F = "Files"
@@ -141,58 +161,93 @@ def main():
             probe(F, "truncated FITS", lambda: load_sdss_spectra(tmp / "spec-0001-50000-0001.fits"))
             flipped = bytearray(good)
             at = good.index(b"XTENSION")
-            flipped[at:at + 400] = bytes(400)
+            flipped[at : at + 400] = bytes(400)
             (tmp / "spec-0001-50000-0002.fits").write_bytes(bytes(flipped))
-            probe(F, "corrupted FITS (the COADD header's first cards zeroed)",
-                  lambda: load_sdss_spectra(tmp / "spec-0001-50000-0002.fits"))
+            probe(
+                F,
+                "corrupted FITS (the COADD header's first cards zeroed)",
+                lambda: load_sdss_spectra(tmp / "spec-0001-50000-0002.fits"),
+            )
             flipped = bytearray(good)
-            at = len(good) // 2 - len(good) // 2 % 2880   # inside the COADD table data
-            flipped[at:at + 400] = bytes(400)
+            at = len(good) // 2 - len(good) // 2 % 2880  # inside the COADD table data
+            flipped[at : at + 400] = bytes(400)
             (tmp / "spec-0001-50000-0005.fits").write_bytes(bytes(flipped))
-            probe(F, "corrupted FITS (400 bytes of table data zeroed; no checksum in the file)",
-                  lambda: "read; n_bad_pixels "
-                          f"{int(load_sdss_spectra(tmp / 'spec-0001-50000-0005.fits').frame['n_bad_pixels'][0])}")
+            probe(
+                F,
+                "corrupted FITS (400 bytes of table data zeroed; no checksum in the file)",
+                lambda: (
+                    "read; n_bad_pixels "
+                    f"{int(load_sdss_spectra(tmp / 'spec-0001-50000-0005.fits').frame['n_bad_pixels'][0])}"
+                ),
+            )
             from astropy.io import fits
 
             fits.HDUList([fits.PrimaryHDU()]).writeto(tmp / "spec-0001-50000-0003.fits")
-            probe(F, "FITS without the expected HDUs",
-                  lambda: load_sdss_spectra(tmp / "spec-0001-50000-0003.fits"))
+            probe(
+                F,
+                "FITS without the expected HDUs",
+                lambda: load_sdss_spectra(tmp / "spec-0001-50000-0003.fits"),
+            )
             (tmp / "spec-0001-50000-0004.fits").write_text("SIMPLE = nonsense\n")
-            probe(F, "a text file named .fits",
-                  lambda: load_sdss_spectra(tmp / "spec-0001-50000-0004.fits"))
+            probe(
+                F,
+                "a text file named .fits",
+                lambda: load_sdss_spectra(tmp / "spec-0001-50000-0004.fits"),
+            )
             with fits.open(real[0]) as hdus:
                 coadd = hdus[1].data
                 keep = coadd["loglam"] < np.log10(7000.0)
-                cut = fits.HDUList([hdus[0].copy(), fits.BinTableHDU(coadd[keep], hdus[1].header,
-                                                                     name="COADD"),
-                                    *[h.copy() for h in hdus[2:]]])
+                cut = fits.HDUList(
+                    [
+                        hdus[0].copy(),
+                        fits.BinTableHDU(coadd[keep], hdus[1].header, name="COADD"),
+                        *[h.copy() for h in hdus[2:]],
+                    ]
+                )
                 cut.writeto(tmp / "part.fits")
-            probe(F, "a spectrum covering only 3800-7000 A",
-                  lambda: "coverage {:.2f}, n_bad_pixels {}".format(
-                      *load_sdss_spectra(tmp / "part.fits").frame[["coverage", "n_bad_pixels"]]
-                      .iloc[0]))
+            probe(
+                F,
+                "a spectrum covering only 3800-7000 A",
+                lambda: "coverage {:.2f}, n_bad_pixels {}".format(
+                    *load_sdss_spectra(tmp / "part.fits")
+                    .frame[["coverage", "n_bad_pixels"]]
+                    .iloc[0]
+                ),
+            )
             (tmp / "part.fits").unlink()
-            probe(F, "a directory with bad files, on_error='skip'",
-                  lambda: f"{len(load_sdss_spectra(tmp, on_error='skip').data)} read, "
-                          f"{len(load_sdss_spectra(tmp, on_error='skip').errors)} listed")
+            probe(
+                F,
+                "a directory with bad files, on_error='skip'",
+                lambda: (
+                    f"{len(load_sdss_spectra(tmp, on_error='skip').data)} read, "
+                    f"{len(load_sdss_spectra(tmp, on_error='skip').errors)} listed"
+                ),
+            )
             mixed = tmp / "mixed"
             mixed.mkdir()
             for p in real:
                 shutil.copy(p, mixed / p.name)
             for k in (1, 4):
                 shutil.copy(tmp / f"spec-0001-50000-000{k}.fits", mixed)
-            probe(F, "`skspec predict` over a directory with 2 bad files",
-                  lambda: _cli(["predict", str(model_path), str(mixed), "--out",
-                                str(tmp / "p.csv"), "-q"]))
+            probe(
+                F,
+                "`skspec predict` over a directory with 2 bad files",
+                lambda: _cli(
+                    ["predict", str(model_path), str(mixed), "--out", str(tmp / "p.csv"), "-q"]
+                ),
+            )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 ctl = load_sdss_spectra(sdss)
             scope = out_of_scope_score(ctl.data, ctl.ivar)
-            for sub, score, flag, snr in zip(ctl.frame["subclass"], scope["out_of_scope_score"],
-                                             scope["out_of_scope"], ctl.snr):
-                probe(F, f"real spectrum, SDSS subclass {sub} (S/N {snr:.0f})",
-                      lambda s=score, f=flag: f"out_of_scope_score {s:.2f}, "
-                                              f"flagged {bool(f)}")
+            for sub, score, flag, snr in zip(
+                ctl.frame["subclass"], scope["out_of_scope_score"], scope["out_of_scope"], ctl.snr
+            ):
+                probe(
+                    F,
+                    f"real spectrum, SDSS subclass {sub} (S/N {snr:.0f})",
+                    lambda s=score, f=flag: f"out_of_scope_score {s:.2f}, flagged {bool(f)}",
+                )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

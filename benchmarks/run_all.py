@@ -62,22 +62,27 @@ def main(argv=None):
     out = Path(args.out)
     scripts = sorted(HERE.glob("bench_*.py"))
     if args.only:
-        scripts = [s for s in scripts if s.stem[len("bench_"):] in args.only]
+        scripts = [s for s in scripts if s.stem[len("bench_") :] in args.only]
     sections = existing_sections(out)
     for script in scripts:
-        name = script.stem[len("bench_"):]
+        name = script.stem[len("bench_") :]
         print(f"running {script.name} ...", file=sys.stderr, flush=True)
-        res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                             cwd=ROOT)
+        res = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT
+        )
         if res.returncode != 0:
             print(res.stderr, file=sys.stderr)
             raise SystemExit(f"{script.name} failed with exit code {res.returncode}")
-        sections[name] = (f"_Command: `python benchmarks/{script.name}`_\n\n"
-                          + res.stdout.strip() + "\n\n")
-    body = ["# Benchmarks\n\n",
-            "Measured figures only; regenerate with `python benchmarks/run_all.py` "
-            "(or `--only NAME` for one section). Machine of the last full run:\n\n",
-            machine_description(), "\n"]
+        sections[name] = (
+            f"_Command: `python benchmarks/{script.name}`_\n\n" + res.stdout.strip() + "\n\n"
+        )
+    body = [
+        "# Benchmarks\n\n",
+        "Measured figures only; regenerate with `python benchmarks/run_all.py` "
+        "(or `--only NAME` for one section). Machine of the last full run:\n\n",
+        machine_description(),
+        "\n",
+    ]
     for name in sorted(sections):
         body.append(MARK.format(name) + "\n" + sections[name])
     with atomic_write(out, "w") as fh:

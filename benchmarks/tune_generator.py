@@ -151,10 +151,20 @@ def fit(templates):
     for r in range(len(flux)):
         a = ANCHORS.index(subtype[r])
         mult = np.where(group >= 0, scale[r, np.clip(group, 0, 2)], 1.0)
-        model[r] = (log_planck(lam, [phys.TEFF[subtype[r]]])[0] + offsets[r]
-                    + (theta[a] * mult) @ phi)
-    return dict(theta=theta, scale=scale, subtype=subtype, feh=feh, logf=logf,
-                model=model, weight=weight, names=basis.names, lam=lam)
+        model[r] = (
+            log_planck(lam, [phys.TEFF[subtype[r]]])[0] + offsets[r] + (theta[a] * mult) @ phi
+        )
+    return dict(
+        theta=theta,
+        scale=scale,
+        subtype=subtype,
+        feh=feh,
+        logf=logf,
+        model=model,
+        weight=weight,
+        names=basis.names,
+        lam=lam,
+    )
 
 
 def forest_statistics(res):
@@ -205,21 +215,24 @@ def write(res, templates, path=OUT):
         "NAMES = (",
     ]
     names = [repr(str(n)) for n in res["names"]]
-    lines += ["    " + ", ".join(names[i:i + 4]) + "," for i in range(0, len(names), 4)]
+    lines += ["    " + ", ".join(names[i : i + 4]) + "," for i in range(0, len(names), 4)]
     lines += [")", "THETA = np.array(["]
     for name, row in zip(ANCHORS, res["theta"]):
         values = [f"{v:.5g}" for v in row]
         lines.append(f"    [  # {name}")
-        lines += ["        " + ", ".join(values[i:i + 8]) + "," for i in range(0, len(values), 8)]
+        lines += ["        " + ", ".join(values[i : i + 8]) + "," for i in range(0, len(values), 8)]
         lines.append("    ],")
-    lines += ["])", "",
-              "#: d ln(TiO optical depth)/d[Fe/H] (from the templates' TiO5) and",
-              "#: d(metal-line multiplier)/d[Fe/H] over the template [Fe/H] bins.",
-              f"FEH_SLOPE_TIO = {slope_tio:.4f}",
-              f"FEH_SLOPE_METAL = {slope_metal:.4f}",
-              "#: RMS of the templates' fine structure missing from the smooth model (log",
-              "#: flux, high-pass), per wavelength range in A.",
-              "FOREST_RMS = {"]
+    lines += [
+        "])",
+        "",
+        "#: d ln(TiO optical depth)/d[Fe/H] (from the templates' TiO5) and",
+        "#: d(metal-line multiplier)/d[Fe/H] over the template [Fe/H] bins.",
+        f"FEH_SLOPE_TIO = {slope_tio:.4f}",
+        f"FEH_SLOPE_METAL = {slope_metal:.4f}",
+        "#: RMS of the templates' fine structure missing from the smooth model (log",
+        "#: flux, high-pass), per wavelength range in A.",
+        "FOREST_RMS = {",
+    ]
     lines += [f"    {k!r}: {v:.4f}," for k, v in forest.items()]
     lines += ["}", ""]
     with atomic_write(path, "w") as fh:
@@ -230,8 +243,9 @@ def main(argv=None):
     default = os.environ.get("SKSPEC_SHARED_DATA", str(ROOT.parent / "shared" / "data"))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=default)
-    parser.add_argument("--check", action="store_true",
-                        help="compare a fresh fit with the stored coefficients only")
+    parser.add_argument(
+        "--check", action="store_true", help="compare a fresh fit with the stored coefficients only"
+    )
     args = parser.parse_args(argv)
     templates = load_kesseli_templates(Path(args.data_dir) / "pyhammer_templates")
     res = fit(templates)
@@ -242,6 +256,7 @@ def main(argv=None):
     print("forest rms:", forest_statistics(res))
     if args.check:
         from skspec.datasets import _generator_coefs as cur
+
         print("max |theta - stored|:", np.abs(cur.THETA - res["theta"]).max())
         return
     write(res, templates)

@@ -39,8 +39,10 @@ print({b: int(np.sum(data.snr_bin == b)) for b in data.bins})
 # picks narrow networks.
 for name, spec in MODELS.items():
     pipe = make_model(name, quick=True)
-    print(f"{spec.label:>8}: {' -> '.join(step for step, _ in pipe.steps)} "
-          f"({type(pipe[-1]).__name__}, {spec.default_dim})")
+    print(
+        f"{spec.label:>8}: {' -> '.join(step for step, _ in pipe.steps)} "
+        f"({type(pipe[-1]).__name__}, {spec.default_dim})"
+    )
 
 # %%
 # Running
@@ -51,8 +53,15 @@ for name, spec in MODELS.items():
 # is paired. We run each model in its default input form (the paper's Table 3
 # compares 1-D and 2-D; ``dims`` selects them) and only a few epochs.
 dims = {name: (spec.default_dim,) for name, spec in MODELS.items()}
-result = run_experiments(data.data, data.target, data.snr_bin, quick=True, dims=dims,
-                         max_epochs=max_epochs, random_state=0)
+result = run_experiments(
+    data.data,
+    data.target,
+    data.snr_bin,
+    quick=True,
+    dims=dims,
+    max_epochs=max_epochs,
+    random_state=0,
+)
 test = result.scores[result.scores["split"] == "test"]
 test.pivot_table(index="label", columns="bin", values="accuracy", sort=False)[list(data.bins)]
 
@@ -68,12 +77,14 @@ width = 0.8 / len(bins)
 fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
 for k, b in enumerate(bins):
     acc = [test[(test["label"] == m) & (test["bin"] == b)]["accuracy"].mean() for m in labels]
-    ax.bar(np.arange(len(labels)) + (k - (len(bins) - 1) / 2) * width, acc, width,
-           label=f"S/N {b}")
+    ax.bar(np.arange(len(labels)) + (k - (len(bins) - 1) / 2) * width, acc, width, label=f"S/N {b}")
 ax.axhline(0.2, color="k", ls=":", lw=1, label="chance (5 classes)")
 ax.set_xticks(np.arange(len(labels)), labels)
-ax.set(ylim=(0, 1), ylabel="test accuracy",
-       title=f"All models, toy sizes ({len(data.target)} spectra, {max_epochs} epochs)")
+ax.set(
+    ylim=(0, 1),
+    ylabel="test accuracy",
+    title=f"All models, toy sizes ({len(data.target)} spectra, {max_epochs} epochs)",
+)
 ax.legend(ncols=4, loc="upper left", fontsize=8)
 plt.show()
 
@@ -81,8 +92,7 @@ plt.show()
 # Training and test accuracy side by side. At toy sizes only the SVM and the
 # template fit show a gap; the paper reports that its convolutional networks
 # overfit once they train long enough, which the full run lets you check.
-result.scores.pivot_table(index="label", columns="split", values="accuracy",
-                          sort=False).round(2)
+result.scores.pivot_table(index="label", columns="split", values="accuracy", sort=False).round(2)
 
 # %%
 # The real thing

@@ -32,8 +32,9 @@ noisy = make_mdwarf_spectra(n_samples, snr=(5.0, 10.0), random_state=4)
 clean = make_mdwarf_spectra(n_samples, snr=(5.0, 10.0), random_state=4, noise=False)
 assert np.allclose(noisy.frame["teff"], clean.frame["teff"])  # the same stars
 
-idx_train, idx_test = train_test_split(np.arange(n_samples), test_size=0.3,
-                                       stratify=noisy.target, random_state=0)
+idx_train, idx_test = train_test_split(
+    np.arange(n_samples), test_size=0.3, stratify=noisy.target, random_state=0
+)
 
 # %%
 # Training
@@ -74,14 +75,24 @@ window = (noisy.wavelength > 6000) & (noisy.wavelength < 7600)
 scale = np.median(truth[i])
 
 fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
-ax.plot(noisy.wavelength[window], noisy.data[idx_test][i, window] / scale, lw=0.5,
-        color="0.6", label=f"noisy (S/N {noisy.snr[idx_test][i]:.1f})")
-ax.plot(noisy.wavelength[window], truth[i, window] / scale, lw=1.2, color="k",
-        label="noiseless truth")
-ax.plot(noisy.wavelength[window], denoised[i, window] / scale, lw=1.0, color="tab:red",
-        label="denoised")
-ax.set(xlabel="vacuum wavelength [Å]", ylabel="flux / median",
-       title=f"A test {noisy.target[idx_test][i]} dwarf")
+ax.plot(
+    noisy.wavelength[window],
+    noisy.data[idx_test][i, window] / scale,
+    lw=0.5,
+    color="0.6",
+    label=f"noisy (S/N {noisy.snr[idx_test][i]:.1f})",
+)
+ax.plot(
+    noisy.wavelength[window], truth[i, window] / scale, lw=1.2, color="k", label="noiseless truth"
+)
+ax.plot(
+    noisy.wavelength[window], denoised[i, window] / scale, lw=1.0, color="tab:red", label="denoised"
+)
+ax.set(
+    xlabel="vacuum wavelength [Å]",
+    ylabel="flux / median",
+    title=f"A test {noisy.target[idx_test][i]} dwarf",
+)
 ax.legend(loc="upper left")
 plt.show()
 
@@ -91,8 +102,13 @@ fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
 ax.scatter(before, after, s=8, alpha=0.6)
 lim = [0, 1.05 * max(before.max(), after.max())]
 ax.plot(lim, lim, "k--", lw=1, label="no improvement")
-ax.set(xlim=lim, ylim=lim, xlabel="RMS error of the noisy spectrum",
-       ylabel="RMS error after denoising", title="Test spectra, S/N 5-10")
+ax.set(
+    xlim=lim,
+    ylim=lim,
+    xlabel="RMS error of the noisy spectrum",
+    ylabel="RMS error after denoising",
+    title="Test spectra, S/N 5-10",
+)
 ax.legend()
 plt.show()
 

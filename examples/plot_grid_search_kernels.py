@@ -32,15 +32,21 @@ n_samples, max_epochs, n_folds = (160, 6, 2) if FAST else (240, 6, 3)
 
 ds = make_mdwarf_spectra(n_samples, snr=(10.0, 40.0), random_state=2)
 
-pipe = Pipeline([
-    ("resample", QuadraticResampler(n_points=5000)),
-    # validation_fraction=None: the grid search already holds out a fold, so
-    # the network trains on all of its fold for max_epochs epochs instead of
-    # splitting it a second time for early stopping. Small batches give a
-    # small training set more optimisation steps per epoch.
-    ("emccnn", EMCCNNClassifier(max_epochs=max_epochs, batch_size=16,
-                                validation_fraction=None, random_state=0)),
-])
+pipe = Pipeline(
+    [
+        ("resample", QuadraticResampler(n_points=5000)),
+        # validation_fraction=None: the grid search already holds out a fold, so
+        # the network trains on all of its fold for max_epochs epochs instead of
+        # splitting it a second time for early stopping. Small batches give a
+        # small training set more optimisation steps per epoch.
+        (
+            "emccnn",
+            EMCCNNClassifier(
+                max_epochs=max_epochs, batch_size=16, validation_fraction=None, random_state=0
+            ),
+        ),
+    ]
+)
 
 # %%
 # The grid
@@ -53,15 +59,18 @@ param_grid = {"emccnn__kernel_sizes": [(3,), (31,), (3, 7, 15, 31)]}
 if FAST:
     param_grid = {"emccnn__kernel_sizes": [(3,), (3, 7, 15, 31)]}
 
-search = GridSearchCV(pipe, param_grid,
-                      cv=StratifiedKFold(n_folds, shuffle=True, random_state=0),
-                      scoring="accuracy", return_train_score=True)
+search = GridSearchCV(
+    pipe,
+    param_grid,
+    cv=StratifiedKFold(n_folds, shuffle=True, random_state=0),
+    scoring="accuracy",
+    return_train_score=True,
+)
 search.fit(ds.data, ds.target)
 
 results = pd.DataFrame(search.cv_results_)
 results["kernel_sizes"] = results["param_emccnn__kernel_sizes"].astype(str)
-results[["kernel_sizes", "mean_train_score", "mean_test_score", "std_test_score",
-         "mean_fit_time"]]
+results[["kernel_sizes", "mean_train_score", "mean_test_score", "std_test_score", "mean_fit_time"]]
 
 # %%
 # Every fit clones the pipeline and seeds the network with the same
@@ -72,12 +81,22 @@ print("best:", search.best_params_, f"cross-validated accuracy {search.best_scor
 
 fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
 pos = np.arange(len(results))
-ax.bar(pos, results["mean_test_score"], yerr=results["std_test_score"], capsize=4,
-       color="tab:blue", label="validation folds")
+ax.bar(
+    pos,
+    results["mean_test_score"],
+    yerr=results["std_test_score"],
+    capsize=4,
+    color="tab:blue",
+    label="validation folds",
+)
 ax.plot(pos, results["mean_train_score"], "o", color="tab:orange", label="training folds")
 ax.set_xticks(pos, results["kernel_sizes"])
-ax.set(ylim=(0, 1), xlabel="kernel_sizes", ylabel="accuracy",
-       title=f"EMCCNN, {n_folds}-fold cross-validation, {max_epochs} epochs")
+ax.set(
+    ylim=(0, 1),
+    xlabel="kernel_sizes",
+    ylabel="accuracy",
+    title=f"EMCCNN, {n_folds}-fold cross-validation, {max_epochs} epochs",
+)
 ax.legend(loc="lower right")
 plt.show()
 

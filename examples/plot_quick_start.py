@@ -47,10 +47,14 @@ normed = ds.data / np.median(ds.data, axis=1, keepdims=True)
 
 fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
 for k, subtype in enumerate(["M0", "M1", "M2", "M3", "M4"]):
-    ax.plot(wavelength, np.median(normed[ds.target == subtype], axis=0) + 0.6 * k,
-            lw=0.7, label=subtype)
-ax.set(xlabel="vacuum wavelength [Å]", ylabel="flux / median + offset",
-       title="Median synthetic spectrum per subtype")
+    ax.plot(
+        wavelength, np.median(normed[ds.target == subtype], axis=0) + 0.6 * k, lw=0.7, label=subtype
+    )
+ax.set(
+    xlabel="vacuum wavelength [Å]",
+    ylabel="flux / median + offset",
+    title="Median synthetic spectrum per subtype",
+)
 ax.legend(loc="upper left")
 plt.show()
 
@@ -65,15 +69,18 @@ plt.show()
 # scikit-learn estimator: labels can be any strings, ``random_state`` makes
 # the run reproducible, and 10% of the training set is held out for early
 # stopping. We train only a few epochs here; the default is up to 100.
-idx_train, idx_test = train_test_split(np.arange(n_samples), test_size=0.25,
-                                       stratify=ds.target, random_state=0)
+idx_train, idx_test = train_test_split(
+    np.arange(n_samples), test_size=0.25, stratify=ds.target, random_state=0
+)
 X_train, y_train = ds.data[idx_train], ds.target[idx_train]
 X_test, y_test = ds.data[idx_test], ds.target[idx_test]
 
-model = Pipeline([
-    ("resample", QuadraticResampler(n_points=5000)),
-    ("emccnn", EMCCNNClassifier(max_epochs=max_epochs, random_state=0)),
-])
+model = Pipeline(
+    [
+        ("resample", QuadraticResampler(n_points=5000)),
+        ("emccnn", EMCCNNClassifier(max_epochs=max_epochs, random_state=0)),
+    ]
+)
 model.fit(X_train, y_train)
 
 # %%
@@ -95,8 +102,10 @@ plt.show()
 # one subtype (:func:`~skspec.metrics.within_one_subtype_accuracy`), and both
 # per S/N bin (:func:`~skspec.metrics.per_bin_scores`), as the paper does.
 y_pred = model.predict(X_test)
-print(f"accuracy {accuracy_score(y_test, y_pred):.2f}, "
-      f"within one subtype {within_one_subtype_accuracy(y_test, y_pred):.2f}")
+print(
+    f"accuracy {accuracy_score(y_test, y_pred):.2f}, "
+    f"within one subtype {within_one_subtype_accuracy(y_test, y_pred):.2f}"
+)
 per_bin_scores(y_test, y_pred, ds.frame["snr_bin"].to_numpy()[idx_test])
 
 # %%

@@ -82,8 +82,10 @@ if data_dir is not None:
     second = dict(zip(labels["path"].map(lambda p: Path(p).name), labels["label"]))
     other_label = names.map(second).fillna("").to_numpy()
 else:
-    print("Get real spectra with skspec.datasets.fetch_sdss_mdwarfs() (needs the network "
-          "once); using synthetic stand-ins here.")
+    print(
+        "Get real spectra with skspec.datasets.fetch_sdss_mdwarfs() (needs the network "
+        "once); using synthetic stand-ins here."
+    )
     m = make_mdwarf_spectra(5, subtypes=SUBTYPES, snr=30.0, random_state=10)
     late = make_mdwarf_spectra(3, subtypes=["M6", "M7", "M8"], snr=30.0, random_state=11)
     real = {key: np.concatenate([m[key], late[key]]) for key in ("data", "ivar", "target", "snr")}
@@ -94,8 +96,15 @@ else:
 
 X_real, ivar_real, snr_real = real["data"], real["ivar"], real["snr"]
 in_scope = np.isin(real["target"], SUBTYPES)
-pd.DataFrame({"file": names, "SDSS SUBCLASS": sdss_label, "second opinion": other_label,
-              "S/N": np.round(snr_real, 1), "M0-M4": in_scope})
+pd.DataFrame(
+    {
+        "file": names,
+        "SDSS SUBCLASS": sdss_label,
+        "second opinion": other_label,
+        "S/N": np.round(snr_real, 1),
+        "M0-M4": in_scope,
+    }
+)
 
 # %%
 # The spectra, divided by their median flux and averaged over 8 pixels for
@@ -110,10 +119,13 @@ for k, i in enumerate(order):
     flux = X_real[i, : w_binned.size * n_bin].reshape(-1, n_bin).mean(axis=1)
     flux = np.clip(flux / np.median(flux), -0.5, 3.5)
     ax.plot(w_binned, flux + 2 * k, lw=0.6, color="tab:blue" if in_scope[i] else "tab:gray")
-    ax.text(9080, 2 * k + 1, f"{sdss_label[i]}  (S/N {snr_real[i]:.0f})", fontsize=8,
-            va="center")
-ax.set(xlim=(3900, 10400), xlabel="vacuum wavelength [Å]", ylabel="flux / median + offset",
-       title="Real SDSS spectra: M0-M4 dwarfs (blue) and other stars (grey)")
+    ax.text(9080, 2 * k + 1, f"{sdss_label[i]}  (S/N {snr_real[i]:.0f})", fontsize=8, va="center")
+ax.set(
+    xlim=(3900, 10400),
+    xlabel="vacuum wavelength [Å]",
+    ylabel="flux / median + offset",
+    title="Real SDSS spectra: M0-M4 dwarfs (blue) and other stars (grey)",
+)
 plt.show()
 
 # %%
@@ -133,17 +145,18 @@ synthetic = make_mdwarf_spectra(n_train, subtypes=SUBTYPES, random_state=5)
 
 if data_dir is not None:
     templates = load_kesseli_templates(data_dir / "pyhammer_templates", subtypes=SUBTYPES)
-    template_clf = TemplateClassifier(templates=templates).fit(templates.data,
-                                                               templates.target)
+    template_clf = TemplateClassifier(templates=templates).fit(templates.data, templates.target)
     template_source = f"{len(templates.target)} Kesseli templates"
 else:
     template_clf = TemplateClassifier().fit(synthetic.data, synthetic.target)
     template_source = "templates learned from synthetic spectra"
 
-network = Pipeline([
-    ("resample", QuadraticResampler(n_points=5000)),
-    ("emccnn", EMCCNNClassifier(max_epochs=max_epochs, batch_size=32, random_state=0)),
-])
+network = Pipeline(
+    [
+        ("resample", QuadraticResampler(n_points=5000)),
+        ("emccnn", EMCCNNClassifier(max_epochs=max_epochs, batch_size=32, random_state=0)),
+    ]
+)
 network.fit(synthetic.data, synthetic.target)
 
 # %%
@@ -154,13 +167,18 @@ proba = network.predict_proba(X_real)
 network_pred = network.classes_[proba.argmax(axis=1)]
 fit_quality = template_clf.min_reduced_chi2(X_real, ivar=ivar_real)
 
-table = pd.DataFrame({
-    "file": names, "SDSS": sdss_label, "second opinion": other_label,
-    "S/N": np.round(snr_real, 1),
-    "template": template_pred, "EMCCNN": network_pred,
-    "EMCCNN prob.": proba.max(axis=1).round(2),
-    "min reduced chi2": fit_quality.round(1),
-})
+table = pd.DataFrame(
+    {
+        "file": names,
+        "SDSS": sdss_label,
+        "second opinion": other_label,
+        "S/N": np.round(snr_real, 1),
+        "template": template_pred,
+        "EMCCNN": network_pred,
+        "EMCCNN prob.": proba.max(axis=1).round(2),
+        "min reduced chi2": fit_quality.round(1),
+    }
+)
 table.set_index("file")
 
 # %%
@@ -174,8 +192,10 @@ y_true = np.asarray(real["target"])[in_scope]
 for name, pred in (("template", template_pred), ("EMCCNN", network_pred)):
     exact = np.mean(pred[in_scope] == y_true)
     within = within_one_subtype_accuracy(y_true, pred[in_scope])
-    print(f"{name:>8}: exact {exact:.2f}, within one subtype {within:.2f} "
-          f"on {in_scope.sum()} M0-M4 spectra")
+    print(
+        f"{name:>8}: exact {exact:.2f}, within one subtype {within:.2f} "
+        f"on {in_scope.sum()} M0-M4 spectra"
+    )
 
 # %%
 # Spectra that are not M0-M4 dwarfs
@@ -197,11 +217,13 @@ threshold = 4.0
 fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
 pos = np.arange(len(fit_quality))
 ax.bar(pos, fit_quality, color=np.where(in_scope, "tab:blue", "tab:gray"))
-ax.axhline(threshold, color="tab:red", ls="--", lw=1,
-           label=f"a threshold of {threshold:g}")
+ax.axhline(threshold, color="tab:red", ls="--", lw=1, label=f"a threshold of {threshold:g}")
 ax.set_xticks(pos, [f"{s}\nS/N {n:.0f}" for s, n in zip(sdss_label, snr_real)], fontsize=7)
-ax.set(yscale="log", ylabel="min reduced chi-square",
-       title=f"Best-template fit quality ({template_source})")
+ax.set(
+    yscale="log",
+    ylabel="min reduced chi-square",
+    title=f"Best-template fit quality ({template_source})",
+)
 ax.legend()
 plt.show()
 

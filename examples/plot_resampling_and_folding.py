@@ -52,12 +52,22 @@ window = (10**loglam > 7000) & (10**loglam < 7200)
 window5000 = (10**loglam5000 > 7000) & (10**loglam5000 < 7200)
 
 fig, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
-ax.plot(10**loglam5000[window5000], X5000[star, window5000], "-", lw=1,
-        color="tab:orange", label="5000 points (quadratic spline)")
-ax.plot(10**loglam[window], X[star, window], "o", ms=3, color="tab:blue",
-        label="3522 SDSS pixels")
-ax.set(xlabel="vacuum wavelength [Å]", ylabel="flux [1e-17 erg/s/cm²/Å]",
-       title=f"{y[star]} dwarf around the TiO band heads")
+ax.plot(
+    10 ** loglam5000[window5000],
+    X5000[star, window5000],
+    "-",
+    lw=1,
+    color="tab:orange",
+    label="5000 points (quadratic spline)",
+)
+ax.plot(
+    10 ** loglam[window], X[star, window], "o", ms=3, color="tab:blue", label="3522 SDSS pixels"
+)
+ax.set(
+    xlabel="vacuum wavelength [Å]",
+    ylabel="flux [1e-17 erg/s/cm²/Å]",
+    title=f"{y[star]} dwarf around the TiO band heads",
+)
 ax.legend()
 plt.show()
 
@@ -78,8 +88,7 @@ print(images.shape)
 fig, axes = plt.subplots(1, 5, figsize=(10, 3.2), layout="constrained", sharey=True)
 for ax, image, label in zip(axes, images, y):
     # log10(flux / median): one colour scale for all subtypes.
-    ax.imshow(np.log10(image / np.median(image)), aspect="auto", cmap="magma",
-              vmin=-1.0, vmax=0.7)
+    ax.imshow(np.log10(image / np.median(image)), aspect="auto", cmap="magma", vmin=-1.0, vmax=0.7)
     ax.set_title(label)
     ax.set_xlabel("column")
 axes[0].set_ylabel("row (4000 Å at the top)")
@@ -108,13 +117,19 @@ print("fold round trip exact:", np.array_equal(back, X5000))
 # spikes).
 X3522 = QuadraticResampler(n_points=3522).fit_transform(X5000)
 rel = np.abs(X3522 - X) / np.median(X, axis=1, keepdims=True)
-print(f"resampling round trip: median |error| = {np.median(rel):.2e}, "
-      f"max = {rel.max():.2e} (in units of the median flux)")
+print(
+    f"resampling round trip: median |error| = {np.median(rel):.2e}, "
+    f"max = {rel.max():.2e} (in units of the median flux)"
+)
 
 fig, ax = plt.subplots(figsize=(8, 3), layout="constrained")
 ax.semilogy(10**loglam, rel[star] + 1e-9, lw=0.6, label="round-trip error")
 ax.axhline(1 / 30, color="k", ls="--", lw=1, label="noise (1 / S/N)")
 ax.legend(loc="lower right")
-ax.set(ylim=(1e-6, 1),xlabel="vacuum wavelength [Å]", ylabel="|error| / median flux",
-       title="3522 -> 5000 -> 3522 points: what is lost")
+ax.set(
+    ylim=(1e-6, 1),
+    xlabel="vacuum wavelength [Å]",
+    ylabel="|error| / median flux",
+    title="3522 -> 5000 -> 3522 points: what is lost",
+)
 plt.show()

@@ -30,17 +30,24 @@ from skspec.preprocessing import SNRBinner
 FAST = os.environ.get("SKSPEC_DOC_FAST", "0") == "1"
 
 levels = {"5-10": 7.0, "10-15": 12.0, ">15": 25.0}
-same_star = {name: make_mdwarf_spectra(1, subtypes=["M3"], snr=snr, random_state=3)
-             for name, snr in levels.items()}
+same_star = {
+    name: make_mdwarf_spectra(1, subtypes=["M3"], snr=snr, random_state=3)
+    for name, snr in levels.items()
+}
 print({name: round(float(d.frame["teff"][0])) for name, d in same_star.items()})
 
 fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
 for k, (name, d) in enumerate(same_star.items()):
     flux = d.data[0] / np.median(d.data[0])
-    ax.plot(d.wavelength, flux + 1.5 * k, lw=0.5,
-            label=f"S/N bin {name} (measured S/N {d.snr[0]:.1f})")
-ax.set(xlim=(5500, 8500), xlabel="vacuum wavelength [Å]", ylabel="flux / median + offset",
-       title="The same M3 dwarf in the paper's three S/N bins")
+    ax.plot(
+        d.wavelength, flux + 1.5 * k, lw=0.5, label=f"S/N bin {name} (measured S/N {d.snr[0]:.1f})"
+    )
+ax.set(
+    xlim=(5500, 8500),
+    xlabel="vacuum wavelength [Å]",
+    ylabel="flux / median + offset",
+    title="The same M3 dwarf in the paper's three S/N bins",
+)
 ax.legend(loc="upper left")
 plt.show()
 
@@ -68,8 +75,13 @@ ax.plot([4, 40], [4, 40], "k--", lw=1, label="equal")
 for edge in (5, 10, 15):
     ax.axvline(edge, color="grey", lw=0.5)
     ax.axhline(edge, color="grey", lw=0.5)
-ax.set(xscale="log", yscale="log", xlabel="SDSS S/N (SN_MEDIAN_ALL)",
-       ylabel="DER_SNR from flux only", title="Two S/N measures")
+ax.set(
+    xscale="log",
+    yscale="log",
+    xlabel="SDSS S/N (SN_MEDIAN_ALL)",
+    ylabel="DER_SNR from flux only",
+    title="Two S/N measures",
+)
 ticks = [4, 5, 10, 15, 20, 30, 40]
 ax.set_xticks(ticks, [str(t) for t in ticks], minor=False)
 ax.set_yticks(ticks, [str(t) for t in ticks], minor=False)
@@ -83,8 +95,13 @@ plt.show()
 sdss_bin = ds.frame["snr_bin"].to_numpy()
 der_bin = np.asarray(binner.bin_labels_, dtype=object)[binner.assign(der) + 1]
 order = ["<5", "5-10", "10-15", ">15"]
-pd.crosstab(pd.Categorical(sdss_bin, order), pd.Categorical(der_bin, order),
-            rownames=["SDSS"], colnames=["DER_SNR"], normalize="index").round(2)
+pd.crosstab(
+    pd.Categorical(sdss_bin, order),
+    pd.Categorical(der_bin, order),
+    rownames=["SDSS"],
+    colnames=["DER_SNR"],
+    normalize="index",
+).round(2)
 
 # %%
 # When the SDSS S/N is known, as for every skspec dataset (``ds.snr``), pass
@@ -101,12 +118,20 @@ pd.crosstab(pd.Categorical(sdss_bin, order), pd.Categorical(der_bin, order),
 # single template classifier trained on all bins at once, on the same split.
 in_bins = ds.snr >= 5  # the paper's bins start at 5
 X_train, X_test, y_train, y_test, snr_train, snr_test, bin_train, bin_test = train_test_split(
-    ds.data[in_bins], ds.target[in_bins], ds.snr[in_bins], sdss_bin[in_bins],
-    test_size=0.3, stratify=sdss_bin[in_bins], random_state=0)
+    ds.data[in_bins],
+    ds.target[in_bins],
+    ds.snr[in_bins],
+    sdss_bin[in_bins],
+    test_size=0.3,
+    stratify=sdss_bin[in_bins],
+    random_state=0,
+)
 
 per_bin = SNRBinnedClassifier(TemplateClassifier()).fit(X_train, y_train, snr=snr_train)
-print("training spectra per bin:", dict(zip(per_bin.binner_.bin_labels_[1:],
-                                            per_bin.bin_counts_.tolist())))
+print(
+    "training spectra per bin:",
+    dict(zip(per_bin.binner_.bin_labels_[1:], per_bin.bin_counts_.tolist())),
+)
 scores_binned = per_bin.score_per_bin(X_test, y_test, snr=snr_test)
 
 single = TemplateClassifier().fit(X_train, y_train)
@@ -132,7 +157,8 @@ pos = np.arange(len(scores_binned))
 ax.bar(pos - 0.2, scores_single["accuracy"], 0.4, label="one model for all bins")
 ax.bar(pos + 0.2, scores_binned["accuracy"], 0.4, label="one model per bin")
 ax.set_xticks(pos, [f"{b}\n(n={n})" for b, n in zip(scores_binned["bin"], scores_binned["n"])])
-ax.set(ylim=(0, 1), xlabel="S/N bin", ylabel="test accuracy",
-       title="TemplateClassifier, exact subtype")
+ax.set(
+    ylim=(0, 1), xlabel="S/N bin", ylabel="test accuracy", title="TemplateClassifier, exact subtype"
+)
 ax.legend(loc="lower right")
 plt.show()

@@ -13,8 +13,21 @@ import pandas as pd
 from .utils._subtypes import normalise_subtypes
 
 #: Columns of the prediction CSV files, in order.
-PRED_COLUMNS = ["file", "plate", "mjd", "fiber", "predicted", "probability", "snr", "snr_bin",
-                "index_subtype", "out_of_scope_score", "sdss_class", "sdss_subclass", "flags"]
+PRED_COLUMNS = [
+    "file",
+    "plate",
+    "mjd",
+    "fiber",
+    "predicted",
+    "probability",
+    "snr",
+    "snr_bin",
+    "index_subtype",
+    "out_of_scope_score",
+    "sdss_class",
+    "sdss_subclass",
+    "flags",
+]
 
 #: Flag thresholds.
 LOW_SNR = 5.0
@@ -56,18 +69,24 @@ def prediction_flags(frame, n_pixels, out_of_scope=None):
     cls, sub = text("class"), text("subclass")
     # The SDSS pipeline's own type, where the file has one: a non-star or a
     # subclass outside M0-M4 dwarfs makes the (forced M0-M4) prediction moot.
-    not_m = (~cls.str.upper().isin(["", "STAR"])
-             | ((sub != "") & pd.isna(pd.Series(normalise_subtypes(sub), index=frame.index))))
+    not_m = ~cls.str.upper().isin(["", "STAR"]) | (
+        (sub != "") & pd.isna(pd.Series(normalise_subtypes(sub), index=frame.index))
+    )
     checks = {
-        "low_snr": false if snr is None else ~(snr >= LOW_SNR),   # NaN S/N counts as low
+        "low_snr": false if snr is None else ~(snr >= LOW_SNR),  # NaN S/N counts as low
         "partial_coverage": false if coverage is None else coverage < MIN_COVERAGE,
         "many_bad_pixels": false if bad is None else bad > MAX_BAD_FRACTION * n_pixels,
-        "out_of_scope": (false if out_of_scope is None
-                         else pd.Series(np.asarray(out_of_scope, dtype=bool), index=frame.index)),
+        "out_of_scope": (
+            false
+            if out_of_scope is None
+            else pd.Series(np.asarray(out_of_scope, dtype=bool), index=frame.index)
+        ),
         "sdss_not_m0_m4": not_m,
     }
-    table = pd.DataFrame({name: np.where(mask.to_numpy(dtype=bool), name, "")
-                          for name, mask in checks.items()}, index=frame.index)
+    table = pd.DataFrame(
+        {name: np.where(mask.to_numpy(dtype=bool), name, "") for name, mask in checks.items()},
+        index=frame.index,
+    )
     return table.apply(lambda row: ";".join(v for v in row if v), axis=1).tolist() if n else []
 
 
@@ -84,8 +103,13 @@ def _scope(chunk, X):
 
     if X.shape[1] != N_PIXELS:
         nan = np.full(len(X), np.nan)
-        return pd.DataFrame({"index_subtype": nan, "out_of_scope_score": nan,
-                             "out_of_scope": np.zeros(len(X), dtype=bool)})
+        return pd.DataFrame(
+            {
+                "index_subtype": nan,
+                "out_of_scope_score": nan,
+                "out_of_scope": np.zeros(len(X), dtype=bool),
+            }
+        )
     return out_of_scope_score(X, chunk.get("ivar"))
 
 
@@ -106,8 +130,9 @@ def prediction_rows(model, chunk, n_features=None):
     if len(X) == 0:
         return None
     if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"the model expects {n_features} pixels per spectrum but "
-                         f"the reader gave {X.shape[1]}")
+        raise ValueError(
+            f"the model expects {n_features} pixels per spectrum but the reader gave {X.shape[1]}"
+        )
     classes = np.asarray(model.classes_, dtype=object)
     kwargs = {}
     if _routes_by_snr(model) and "snr" in frame:
@@ -122,18 +147,24 @@ def prediction_rows(model, chunk, n_features=None):
         probability = np.nan
     scope = _scope(chunk, X)
     snr = frame.get("snr")
-    return pd.DataFrame({
-        "file": frame.get("path", pd.Series([None] * len(X))).astype(str),
-        "plate": frame.get("plate"), "mjd": frame.get("mjd"),
-        "fiber": frame.get("fiber"), "predicted": predicted,
-        "probability": np.round(probability, 4),
-        "snr": None if snr is None else pd.to_numeric(snr, errors="coerce").round(2),
-        "snr_bin": frame.get("snr_bin"),
-        "index_subtype": np.round(scope["index_subtype"].to_numpy(), 2),
-        "out_of_scope_score": np.round(scope["out_of_scope_score"].to_numpy(), 2),
-        "sdss_class": frame.get("class"), "sdss_subclass": frame.get("subclass"),
-        "flags": prediction_flags(frame, X.shape[1], scope["out_of_scope"])},
-        columns=PRED_COLUMNS)
+    return pd.DataFrame(
+        {
+            "file": frame.get("path", pd.Series([None] * len(X))).astype(str),
+            "plate": frame.get("plate"),
+            "mjd": frame.get("mjd"),
+            "fiber": frame.get("fiber"),
+            "predicted": predicted,
+            "probability": np.round(probability, 4),
+            "snr": None if snr is None else pd.to_numeric(snr, errors="coerce").round(2),
+            "snr_bin": frame.get("snr_bin"),
+            "index_subtype": np.round(scope["index_subtype"].to_numpy(), 2),
+            "out_of_scope_score": np.round(scope["out_of_scope_score"].to_numpy(), 2),
+            "sdss_class": frame.get("class"),
+            "sdss_subclass": frame.get("subclass"),
+            "flags": prediction_flags(frame, X.shape[1], scope["out_of_scope"]),
+        },
+        columns=PRED_COLUMNS,
+    )
 
 
 def write_predictions(model, files, fh, *, n_features=None, chunk_size=256, on_progress=None):
@@ -167,8 +198,9 @@ def write_predictions(model, files, fh, *, n_features=None, chunk_size=256, on_p
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         pd.DataFrame(columns=PRED_COLUMNS).to_csv(fh, index=False)
-        for chunk in (iter_sdss_spectra(files, chunk_size=chunk_size, on_error="skip")
-                      if len(files) else ()):
+        for chunk in (
+            iter_sdss_spectra(files, chunk_size=chunk_size, on_error="skip") if len(files) else ()
+        ):
             chunk_errors = [(str(p), str(r)) for p, r in (getattr(chunk, "errors", None) or [])]
             errors += chunk_errors
             rows = prediction_rows(model, chunk, n_features)

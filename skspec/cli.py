@@ -38,7 +38,6 @@ EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 
 
-
 class UsageError(Exception):
     """A problem with the command line the user has to fix (exit code 2)."""
 
@@ -107,11 +106,15 @@ def _check_data(data):
         return data
     path = Path(data)
     if not path.exists():
-        raise UsageError(f"--data {data}: no such directory (expected 'synthetic', "
-                         "'sdss-dr14' or a directory of SDSS spec-*.fits files)")
+        raise UsageError(
+            f"--data {data}: no such directory (expected 'synthetic', "
+            "'sdss-dr14' or a directory of SDSS spec-*.fits files)"
+        )
     if not path.is_dir():
-        raise UsageError(f"--data {data}: not a directory (expected 'synthetic', "
-                         "'sdss-dr14' or a directory of SDSS spec-*.fits files)")
+        raise UsageError(
+            f"--data {data}: not a directory (expected 'synthetic', "
+            "'sdss-dr14' or a directory of SDSS spec-*.fits files)"
+        )
     from .datasets import expand_paths
 
     if not expand_paths(path):
@@ -124,8 +127,10 @@ def _check_device(device):
         import torch
 
         if not torch.cuda.is_available():
-            raise UsageError("--device cuda requested but no CUDA device is available "
-                             "(torch.cuda.is_available() is False); use --device cpu")
+            raise UsageError(
+                "--device cuda requested but no CUDA device is available "
+                "(torch.cuda.is_available() is False); use --device cpu"
+            )
     return device
 
 
@@ -141,10 +146,22 @@ def _cmd_reproduce(args):
     _check_device(args.device)
     log = (lambda msg: None) if args.quiet else (lambda msg: _err(f"skspec: {msg}"))
     report = reproduce(
-        args.out, data=args.data, quick=args.quick, models=args.models or available_models(),
-        bins=args.bins, seed=args.seed, device=args.device, n_jobs=args.n_jobs,
-        n_samples=args.n_samples, max_epochs=args.max_epochs, recipe=args.recipe,
-        overwrite=args.overwrite, progress=not args.quiet, log=log, scheduler=args.scheduler)
+        args.out,
+        data=args.data,
+        quick=args.quick,
+        models=args.models or available_models(),
+        bins=args.bins,
+        seed=args.seed,
+        device=args.device,
+        n_jobs=args.n_jobs,
+        n_samples=args.n_samples,
+        max_epochs=args.max_epochs,
+        recipe=args.recipe,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+        log=log,
+        scheduler=args.scheduler,
+    )
     print(report.markdown)
     _err(f"skspec: wrote {len(report.paths)} files to {args.out} in {report.seconds:.0f} s")
     return EXIT_OK
@@ -159,8 +176,9 @@ def _cmd_train(args):
         raise UsageError(f"{out} exists; choose another --out or pass --overwrite")
     forms = MODELS[args.model].dims
     if args.dim is not None and args.dim not in forms:
-        raise UsageError(f"--model {args.model} has no --dim {args.dim} form; choose from "
-                         f"{', '.join(forms)}")
+        raise UsageError(
+            f"--model {args.model} has no --dim {args.dim} form; choose from {', '.join(forms)}"
+        )
     _check_data(args.data)
     _check_device(args.device)
 
@@ -170,23 +188,41 @@ def _cmd_train(args):
     # Progress (skorch's epoch table, which it prints on stdout, and its bar)
     # goes to stderr: stdout carries only the result line. With -q there is
     # none, and stdout is left alone.
-    progress_to_stderr = (contextlib.nullcontext() if args.quiet
-                          else contextlib.redirect_stdout(sys.stderr))
+    progress_to_stderr = (
+        contextlib.nullcontext() if args.quiet else contextlib.redirect_stdout(sys.stderr)
+    )
     with progress_to_stderr:
-        result = train(args.model, out, data=args.data, dim=args.dim,
-                       n_samples=args.n_samples, bins=args.bins, test_size=args.test_size,
-                       seed=args.seed, quick=args.quick, device=args.device,
-                       max_epochs=args.max_epochs, recipe=args.recipe, per_bin=args.per_bin,
-                       overwrite=args.overwrite, verbose=0 if args.quiet else 1,
-                       progress=not args.quiet,
-                       log=(lambda msg: None) if args.quiet else say, warn=say)
+        result = train(
+            args.model,
+            out,
+            data=args.data,
+            dim=args.dim,
+            n_samples=args.n_samples,
+            bins=args.bins,
+            test_size=args.test_size,
+            seed=args.seed,
+            quick=args.quick,
+            device=args.device,
+            max_epochs=args.max_epochs,
+            recipe=args.recipe,
+            per_bin=args.per_bin,
+            overwrite=args.overwrite,
+            verbose=0 if args.quiet else 1,
+            progress=not args.quiet,
+            log=(lambda msg: None) if args.quiet else say,
+            warn=say,
+        )
     metadata = result.metadata
-    summary = (f"skspec train: saved {args.model} ({metadata['dim']}"
-               f"{', one model per S/N bin' if args.per_bin else ''}) to {out}")
+    summary = (
+        f"skspec train: saved {args.model} ({metadata['dim']}"
+        f"{', one model per S/N bin' if args.per_bin else ''}) to {out}"
+    )
     if "test_accuracy" in metadata:
-        summary += (f"; held-out accuracy {100 * metadata['test_accuracy']:.1f}% "
-                    f"(within one subtype {100 * metadata['test_within_one']:.1f}%, "
-                    f"n={metadata['n_test']})")
+        summary += (
+            f"; held-out accuracy {100 * metadata['test_accuracy']:.1f}% "
+            f"(within one subtype {100 * metadata['test_within_one']:.1f}%, "
+            f"n={metadata['n_test']})"
+        )
     print(summary)
     return EXIT_OK
 
@@ -203,11 +239,16 @@ def _predict_on_dask(args, model_path, files, out):
     # workers see it wherever they see --out), joined into one CSV, then removed.
     parts = Path(tempfile.mkdtemp(prefix=f".{out.name}.parts-", dir=out.parent))
     try:
-        summary = predict_files(model_path, [str(f) for f in files], parts,
-                                scheduler=None if args.scheduler == "local" else args.scheduler,
-                                partition_size=args.partition_size, chunk_size=args.chunk_size,
-                                progress=not args.quiet,
-                                allow_version_mismatch=args.allow_version_mismatch)
+        summary = predict_files(
+            model_path,
+            [str(f) for f in files],
+            parts,
+            scheduler=None if args.scheduler == "local" else args.scheduler,
+            partition_size=args.partition_size,
+            chunk_size=args.chunk_size,
+            progress=not args.quiet,
+            allow_version_mismatch=args.allow_version_mismatch,
+        )
         summary.write_csv(out)
     finally:
         shutil.rmtree(parts, ignore_errors=True)
@@ -224,8 +265,7 @@ def _cmd_predict(args):
     if not model_path.exists():
         raise UsageError(f"model file {args.model} not found (write one with 'skspec train')")
     if model_path.is_dir():
-        raise UsageError(f"{args.model} is a directory, not a model file written by "
-                         "'skspec train'")
+        raise UsageError(f"{args.model} is a directory, not a model file written by 'skspec train'")
 
     def is_glob(text):
         return any(ch in text for ch in "*?[")
@@ -237,8 +277,9 @@ def _cmd_predict(args):
         # inputs is reported like an unreadable file (exit 3).
         if len(missing) == len(args.inputs):
             raise UsageError("no such file or directory: " + ", ".join(map(str, missing)))
-        raise UsageError("no SDSS spectrum files (*.fits, *.fit) found in "
-                         + ", ".join(args.inputs))
+        raise UsageError(
+            "no SDSS spectrum files (*.fits, *.fit) found in " + ", ".join(args.inputs)
+        )
     header = read_model_metadata(args.model)
     errors = [(str(p), "file not found") for p in missing]
     out = Path(args.out)
@@ -252,13 +293,18 @@ def _cmd_predict(args):
         bar = None
         if not args.quiet and files:
             from tqdm.auto import tqdm
-            bar = tqdm(total=len(files), unit="file", desc="skspec predict",
-                       dynamic_ncols=True)
+
+            bar = tqdm(total=len(files), unit="file", desc="skspec predict", dynamic_ncols=True)
         try:
             with atomic_write(out, "w", encoding="utf-8", newline="") as fh:
                 n_done, more = write_predictions(
-                    model, files, fh, n_features=header.get("n_features_in"),
-                    chunk_size=args.chunk_size, on_progress=bar and bar.update)
+                    model,
+                    files,
+                    fh,
+                    n_features=header.get("n_features_in"),
+                    chunk_size=args.chunk_size,
+                    on_progress=bar and bar.update,
+                )
         finally:
             if bar is not None:
                 bar.close()
@@ -269,9 +315,11 @@ def _cmd_predict(args):
         for path, reason in errors:
             _err(f"skspec predict: could not read {path}: {' '.join(reason.split())}")
     elif errors_path.exists():
-        errors_path.unlink()   # a stale list from an earlier run would mislead
-    print(f"skspec predict: classified {n_done} spectra into {out}"
-          + (f"; {len(errors)} file(s) failed, listed in {errors_path}" if errors else ""))
+        errors_path.unlink()  # a stale list from an earlier run would mislead
+    print(
+        f"skspec predict: classified {n_done} spectra into {out}"
+        + (f"; {len(errors)} file(s) failed, listed in {errors_path}" if errors else "")
+    )
     return EXIT_PARTIAL if errors else EXIT_OK
 
 
@@ -282,113 +330,209 @@ def build_parser():
 
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a subcommand's own --debug must not reset one given before it.
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show full tracebacks on errors")
-    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                        help="no progress bar or status messages")
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show full tracebacks on errors",
+    )
+    common.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="no progress bar or status messages",
+    )
 
     parser = argparse.ArgumentParser(
-        prog="skspec", description="Classify M dwarf spectra (M0-M4) with the EMCCNN paper's "
-        "networks and reproduce its tables.", epilog="Exit codes: 0 ok, 1 error, 2 usage "
-        "error, 3 predict finished with unreadable files.")
+        prog="skspec",
+        description="Classify M dwarf spectra (M0-M4) with the EMCCNN paper's "
+        "networks and reproduce its tables.",
+        epilog="Exit codes: 0 ok, 1 error, 2 usage "
+        "error, 3 predict finished with unreadable files.",
+    )
     parser.add_argument("--version", action="version", version=f"skspec {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
-    parser.add_argument("-q", "--quiet", action="store_true",
-                        help="no progress bar or status messages")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar or status messages"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     models = ", ".join(MODELS)
     rep = sub.add_parser(
-        "reproduce", parents=[common], help="reproduce the paper's tables and figures",
+        "reproduce",
+        parents=[common],
+        help="reproduce the paper's tables and figures",
         description="Train and score the paper's models per S/N bin and write Tables 1-3, "
         "results.csv and figures. --quick (1080 spectra, narrow networks, 12 epochs) uses about "
         "5 CPU-minutes: 2 min 49 s measured on an idle 2-core machine. The full run (9000 "
         "spectra, the estimators' default sizes, up to 100 epochs with early stopping) is "
         "estimated at 4-9 CPU-hours, i.e. 2-5 hours on 2 cores, from a measured full-size run "
-        "on 6000 spectra (BENCHMARKS.md); use --device cuda where available.")
-    rep.add_argument("--data", default="synthetic",
-                     help="'synthetic' (default: generated from real templates), 'synthetic-physical' "
-                          "(the parametric photosphere), 'sdss-dr14' (the paper's sample, fetched "
-                          "and cached with astroquery; needs network once) or a directory of "
-                          "SDSS spec-*.fits files")
+        "on 6000 spectra (BENCHMARKS.md); use --device cuda where available.",
+    )
+    rep.add_argument(
+        "--data",
+        default="synthetic",
+        help="'synthetic' (default: generated from real templates), 'synthetic-physical' "
+        "(the parametric photosphere), 'sdss-dr14' (the paper's sample, fetched "
+        "and cached with astroquery; needs network once) or a directory of "
+        "SDSS spec-*.fits files",
+    )
     rep.add_argument("--out", default="skspec_out", help="output directory (default skspec_out)")
-    rep.add_argument("--quick", action="store_true",
-                     help="small data set, narrow networks, few epochs")
-    rep.add_argument("--models", type=_models_arg, default=None,
-                     help=f"comma-separated subset of: {models} (default all)")
-    rep.add_argument("--bins", type=_bins_arg, default=None,
-                     help="comma-separated S/N bins among 5-10,10-15,>15 (default all)")
+    rep.add_argument(
+        "--quick", action="store_true", help="small data set, narrow networks, few epochs"
+    )
+    rep.add_argument(
+        "--models",
+        type=_models_arg,
+        default=None,
+        help=f"comma-separated subset of: {models} (default all)",
+    )
+    rep.add_argument(
+        "--bins",
+        type=_bins_arg,
+        default=None,
+        help="comma-separated S/N bins among 5-10,10-15,>15 (default all)",
+    )
     rep.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     rep.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
-    rep.add_argument("--n-jobs", type=_n_jobs, default=None,
-                     help="fits run in parallel worker processes (default: one per CPU core, "
-                          "1 with --device cuda; 1: no worker processes)")
-    rep.add_argument("--n-samples", type=_positive_int, default=None,
-                     help=f"synthetic spectra (default {DEFAULT_N_SAMPLES['quick']} with "
-                          f"--quick, {DEFAULT_N_SAMPLES['full']} otherwise)")
-    rep.add_argument("--recipe", choices=["default", "paper"], default=None,
-                     help="training recipe of every network: default (Adam, cross-entropy, "
-                          "early stopping) or paper (SGD lr 1e-4, MSE)")
+    rep.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=None,
+        help="fits run in parallel worker processes (default: one per CPU core, "
+        "1 with --device cuda; 1: no worker processes)",
+    )
+    rep.add_argument(
+        "--n-samples",
+        type=_positive_int,
+        default=None,
+        help=f"synthetic spectra (default {DEFAULT_N_SAMPLES['quick']} with "
+        f"--quick, {DEFAULT_N_SAMPLES['full']} otherwise)",
+    )
+    rep.add_argument(
+        "--recipe",
+        choices=["default", "paper"],
+        default=None,
+        help="training recipe of every network: default (Adam, cross-entropy, "
+        "early stopping) or paper (SGD lr 1e-4, MSE)",
+    )
     rep.add_argument("--max-epochs", type=_positive_int, default=None, help=argparse.SUPPRESS)
-    rep.add_argument("--overwrite", action="store_true",
-                     help="write into an existing non-empty --out directory")
-    rep.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                     help="farm the per-bin, per-model fits out to a Dask cluster: an address "
-                          "such as tcp://host:8786, a scheduler file (.json) or 'local' for a "
-                          "LocalCluster here (needs pip install 'skspec[dask]'; --n-jobs is "
-                          "then ignored)")
+    rep.add_argument(
+        "--overwrite", action="store_true", help="write into an existing non-empty --out directory"
+    )
+    rep.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="farm the per-bin, per-model fits out to a Dask cluster: an address "
+        "such as tcp://host:8786, a scheduler file (.json) or 'local' for a "
+        "LocalCluster here (needs pip install 'skspec[dask]'; --n-jobs is "
+        "then ignored)",
+    )
     rep.set_defaults(func=_cmd_reproduce)
 
-    tr = sub.add_parser("train", parents=[common], help="fit one model and save it",
-                        description="Fit one of the paper's pipelines and save it as a "
-                        "skspec model file (with versions, classes and input grid).")
+    tr = sub.add_parser(
+        "train",
+        parents=[common],
+        help="fit one model and save it",
+        description="Fit one of the paper's pipelines and save it as a "
+        "skspec model file (with versions, classes and input grid).",
+    )
     tr.add_argument("--model", required=True, choices=list(MODELS), help="model to train")
-    tr.add_argument("--dim", choices=["1d", "2d"], default=None,
-                    help="input form (default: the model's own)")
-    tr.add_argument("--data", default="synthetic",
-                    help="'synthetic' (default: generated from real templates), 'synthetic-physical' "
-                          "(the parametric photosphere), 'sdss-dr14' (the paper's sample, fetched "
-                         "and cached with astroquery; needs network once) or a directory of "
-                         "SDSS spec-*.fits files")
-    tr.add_argument("--n-samples", type=_positive_int, default=3000,
-                    help="synthetic spectra (default 3000)")
-    tr.add_argument("--bins", type=_bins_arg, default=None,
-                    help="S/N bins of the training spectra (default 5-10,10-15,>15)")
-    tr.add_argument("--test-size", type=_test_size, default=0.2,
-                    help="fraction held out to report an accuracy (default 0.2; 0: none)")
+    tr.add_argument(
+        "--dim", choices=["1d", "2d"], default=None, help="input form (default: the model's own)"
+    )
+    tr.add_argument(
+        "--data",
+        default="synthetic",
+        help="'synthetic' (default: generated from real templates), 'synthetic-physical' "
+        "(the parametric photosphere), 'sdss-dr14' (the paper's sample, fetched "
+        "and cached with astroquery; needs network once) or a directory of "
+        "SDSS spec-*.fits files",
+    )
+    tr.add_argument(
+        "--n-samples", type=_positive_int, default=3000, help="synthetic spectra (default 3000)"
+    )
+    tr.add_argument(
+        "--bins",
+        type=_bins_arg,
+        default=None,
+        help="S/N bins of the training spectra (default 5-10,10-15,>15)",
+    )
+    tr.add_argument(
+        "--test-size",
+        type=_test_size,
+        default=0.2,
+        help="fraction held out to report an accuracy (default 0.2; 0: none)",
+    )
     tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     tr.add_argument("--quick", action="store_true", help="narrow network, few epochs")
     tr.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
-    tr.add_argument("--max-epochs", type=_positive_int, default=None,
-                    help="training epochs of a network (default: the model's)")
-    tr.add_argument("--recipe", choices=["default", "paper"], default=None,
-                    help="training recipe of a network (default: the model's)")
-    tr.add_argument("--per-bin", action="store_true",
-                    help="the paper's scheme: one model per S/N bin (SNRBinnedClassifier), "
-                         "each spectrum routed to its bin's model by its S/N at predict time")
+    tr.add_argument(
+        "--max-epochs",
+        type=_positive_int,
+        default=None,
+        help="training epochs of a network (default: the model's)",
+    )
+    tr.add_argument(
+        "--recipe",
+        choices=["default", "paper"],
+        default=None,
+        help="training recipe of a network (default: the model's)",
+    )
+    tr.add_argument(
+        "--per-bin",
+        action="store_true",
+        help="the paper's scheme: one model per S/N bin (SNRBinnedClassifier), "
+        "each spectrum routed to its bin's model by its S/N at predict time",
+    )
     tr.add_argument("--out", required=True, help="model file to write, e.g. model.skspec")
     tr.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     tr.set_defaults(func=_cmd_train)
 
-    pr = sub.add_parser("predict", parents=[common], help="classify SDSS spectrum files",
-                        description="Classify SDSS spec-*.fits files in chunks (bounded "
-                        "memory). Unreadable files are listed on stderr and in "
-                        "<out>.errors.csv; the exit code is then 3.")
+    pr = sub.add_parser(
+        "predict",
+        parents=[common],
+        help="classify SDSS spectrum files",
+        description="Classify SDSS spec-*.fits files in chunks (bounded "
+        "memory). Unreadable files are listed on stderr and in "
+        "<out>.errors.csv; the exit code is then 3.",
+    )
     pr.add_argument("model", help="model file written by 'skspec train'")
-    pr.add_argument("inputs", nargs="+", metavar="FILES_OR_DIR",
-                    help="spectrum files and/or directories of them")
+    pr.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="FILES_OR_DIR",
+        help="spectrum files and/or directories of them",
+    )
     pr.add_argument("--out", required=True, help="CSV file to write, e.g. predictions.csv")
-    pr.add_argument("--chunk-size", type=_positive_int, default=256,
-                    help="spectra read and classified at a time (default 256)")
-    pr.add_argument("--allow-version-mismatch", action="store_true",
-                    help="load a model saved by another skspec version")
-    pr.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                    help="classify on a Dask cluster, each worker loading the model once: an "
-                         "address such as tcp://host:8786, a scheduler file (.json) or 'local' "
-                         "for a LocalCluster here (needs pip install 'skspec[dask]'); workers "
-                         "must see the model and spectrum files by the same paths")
-    pr.add_argument("--partition-size", type=_positive_int, default=1000,
-                    help="files per Dask task with --scheduler (default 1000)")
+    pr.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=256,
+        help="spectra read and classified at a time (default 256)",
+    )
+    pr.add_argument(
+        "--allow-version-mismatch",
+        action="store_true",
+        help="load a model saved by another skspec version",
+    )
+    pr.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="classify on a Dask cluster, each worker loading the model once: an "
+        "address such as tcp://host:8786, a scheduler file (.json) or 'local' "
+        "for a LocalCluster here (needs pip install 'skspec[dask]'); workers "
+        "must see the model and spectrum files by the same paths",
+    )
+    pr.add_argument(
+        "--partition-size",
+        type=_positive_int,
+        default=1000,
+        help="files per Dask task with --scheduler (default 1000)",
+    )
     pr.set_defaults(func=_cmd_predict)
     return parser
 
@@ -427,8 +571,10 @@ def main(argv=None):
     except Exception as exc:  # noqa: BLE001 - every failure reaches the user as one line
         if args.debug:
             traceback.print_exc()
-        _err(f"{name}: error: {_one_line(exc)}"
-             + ("" if args.debug else " (run with --debug for the traceback)"))
+        _err(
+            f"{name}: error: {_one_line(exc)}"
+            + ("" if args.debug else " (run with --debug for the traceback)")
+        )
         return EXIT_ERROR
 
 

@@ -33,8 +33,10 @@ from ._version import __version__
 
 __all__ = ["PredictionSummary", "dask_backend", "predict_files"]
 
-_EXTRA_HINT = ("skspec.distributed needs Dask: install it with "
-               "pip install 'skspec[dask]' (or pip install 'dask[distributed]')")
+_EXTRA_HINT = (
+    "skspec.distributed needs Dask: install it with "
+    "pip install 'skspec[dask]' (or pip install 'dask[distributed]')"
+)
 
 #: Output files of :func:`predict_files` besides the partitions.
 ERRORS_NAME = "errors.csv"
@@ -60,8 +62,10 @@ def _connect(scheduler, client_kwargs):
     client_kwargs = dict(client_kwargs or {})
     if isinstance(scheduler, distributed.Client):
         if client_kwargs:
-            raise TypeError(f"client keyword arguments {sorted(client_kwargs)} cannot apply "
-                            "to an existing Client")
+            raise TypeError(
+                f"client keyword arguments {sorted(client_kwargs)} cannot apply "
+                "to an existing Client"
+            )
         yield scheduler
         return
     if scheduler is None:
@@ -85,9 +89,11 @@ def _connect(scheduler, client_kwargs):
     elif hasattr(scheduler, "scheduler_address"):  # a LocalCluster, SLURMCluster, ...
         client = distributed.Client(scheduler, **client_kwargs)
     else:
-        raise TypeError("scheduler must be None, a scheduler address such as "
-                        "'tcp://host:8786', a scheduler file, a dask.distributed.Client or a "
-                        f"Dask cluster object; got {type(scheduler).__name__}")
+        raise TypeError(
+            "scheduler must be None, a scheduler address such as "
+            "'tcp://host:8786', a scheduler file, a dask.distributed.Client or a "
+            f"Dask cluster object; got {type(scheduler).__name__}"
+        )
     try:
         yield client
     finally:
@@ -166,8 +172,10 @@ def dask_backend(scheduler=None, **client_kwargs):
     """
     import joblib
 
-    with _connect(scheduler, client_kwargs) as client, \
-            joblib.parallel_config(backend="dask", client=client):
+    with (
+        _connect(scheduler, client_kwargs) as client,
+        joblib.parallel_config(backend="dask", client=client),
+    ):
         yield client
 
 
@@ -192,9 +200,11 @@ def _cached_model(model_path, sha256, allow_version_mismatch):
             return model, n_features, False
         header = read_model_metadata(model_path)
         if header.get("payload_sha256") != sha256:
-            raise ValueError(f"{model_path}: the model file changed after the prediction "
-                             "started (its SHA-256 differs from the one read at submission); "
-                             "rerun predict_files")
+            raise ValueError(
+                f"{model_path}: the model file changed after the prediction "
+                "started (its SHA-256 differs from the one read at submission); "
+                "rerun predict_files"
+            )
         model = load_model(model_path, allow_version_mismatch=allow_version_mismatch)
         _MODEL_CACHE[key] = (model, header.get("n_features_in"))
         while len(_MODEL_CACHE) > _MAX_CACHED_MODELS:
@@ -239,8 +249,7 @@ def _worker_name():
         return f"pid-{os.getpid()}"
 
 
-def _predict_partition(model_path, sha256, allow_version_mismatch, paths, out_path,
-                       chunk_size):
+def _predict_partition(model_path, sha256, allow_version_mismatch, paths, out_path, chunk_size):
     """Classify one partition of files into ``out_path``. Runs on a worker."""
     from ._predict import write_predictions
     from .utils import atomic_write
@@ -249,11 +258,17 @@ def _predict_partition(model_path, sha256, allow_version_mismatch, paths, out_pa
     model, n_features, loaded = _cached_model(model_path, sha256, allow_version_mismatch)
     # The same rows as ``skspec predict`` (one shared writer), atomically per partition.
     with atomic_write(out_path, "w", encoding="utf-8", newline="") as fh:
-        n_predicted, errors = write_predictions(model, paths, fh, n_features=n_features,
-                                                chunk_size=chunk_size)
-    return {"n_predicted": n_predicted, "errors": errors, "loaded_model": loaded,
-            "worker": _worker_name(), "peak_rss": _peak_rss(),
-            "seconds": time.perf_counter() - t0}
+        n_predicted, errors = write_predictions(
+            model, paths, fh, n_features=n_features, chunk_size=chunk_size
+        )
+    return {
+        "n_predicted": n_predicted,
+        "errors": errors,
+        "loaded_model": loaded,
+        "worker": _worker_name(),
+        "peak_rss": _peak_rss(),
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 # ---------------------------------------------------------------------------- client side
@@ -358,21 +373,38 @@ def _prepare_out_dir(out_dir, overwrite):
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"out_dir {out_dir} exists and is not a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
-    ours = [p for p in out_dir.iterdir()
-            if (p.name.startswith(_PART_PREFIX) and p.suffix == ".csv")
-            or p.name in (ERRORS_NAME, SUMMARY_NAME)]
+    ours = [
+        p
+        for p in out_dir.iterdir()
+        if (p.name.startswith(_PART_PREFIX) and p.suffix == ".csv")
+        or p.name in (ERRORS_NAME, SUMMARY_NAME)
+    ]
     if ours and not overwrite:
-        raise FileExistsError(f"{out_dir} already holds predictions ({len(ours)} files such "
-                              f"as {ours[0].name}); choose another out_dir or pass "
-                              "overwrite=True")
+        raise FileExistsError(
+            f"{out_dir} already holds predictions ({len(ours)} files such "
+            f"as {ours[0].name}); choose another out_dir or pass "
+            "overwrite=True"
+        )
     for p in ours:  # only our own files: never touch anything else in the directory
         p.unlink()
     return out_dir
 
 
-def predict_files(model_path, paths, out_dir, *, scheduler=None, partition_size=1000,
-                  chunk_size=256, format="csv", progress=True, allow_version_mismatch=False,
-                  overwrite=False, max_in_flight=None, client_kwargs=None):
+def predict_files(
+    model_path,
+    paths,
+    out_dir,
+    *,
+    scheduler=None,
+    partition_size=1000,
+    chunk_size=256,
+    format="csv",
+    progress=True,
+    allow_version_mismatch=False,
+    overwrite=False,
+    max_in_flight=None,
+    client_kwargs=None,
+):
     """Classify many SDSS spectrum files with a saved model on a Dask cluster.
 
     The files are cut into partitions of ``partition_size``; each partition
@@ -492,7 +524,7 @@ def predict_files(model_path, paths, out_dir, *, scheduler=None, partition_size=
         raise ValueError(f"no SDSS spectrum file found in {paths!r}")
     out_dir = _prepare_out_dir(out_dir, overwrite)
 
-    partitions = [files[i:i + partition_size] for i in range(0, len(files), partition_size)]
+    partitions = [files[i : i + partition_size] for i in range(0, len(files), partition_size)]
     width = max(5, len(str(len(partitions) - 1)))
     outputs = [out_dir / f"{_PART_PREFIX}{i:0{width}d}.csv" for i in range(len(partitions))]
     results = [None] * len(partitions)
@@ -506,8 +538,9 @@ def predict_files(model_path, paths, out_dir, *, scheduler=None, partition_size=
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=len(files), unit="file", desc="skspec predict (dask)",
-                       dynamic_ncols=True)
+            bar = tqdm(
+                total=len(files), unit="file", desc="skspec predict (dask)", dynamic_ncols=True
+            )
         pending = iter(range(len(partitions)))
         in_flight = {}  # future key -> (partition index, future)
         completed = distributed.as_completed(loop=client.loop)
@@ -517,9 +550,16 @@ def predict_files(model_path, paths, out_dir, *, scheduler=None, partition_size=
             if i is None:
                 return
             future = client.submit(
-                _predict_partition, str(model_path), sha256, allow_version_mismatch,
-                partitions[i], str(outputs[i]), chunk_size,
-                key=f"skspec-predict-{token}-{i}", pure=False)
+                _predict_partition,
+                str(model_path),
+                sha256,
+                allow_version_mismatch,
+                partitions[i],
+                str(outputs[i]),
+                chunk_size,
+                key=f"skspec-predict-{token}-{i}",
+                pure=False,
+            )
             in_flight[future.key] = (i, future)
             completed.add(future)
 
@@ -562,15 +602,28 @@ def predict_files(model_path, paths, out_dir, *, scheduler=None, partition_size=
         errors_path = out_dir / ERRORS_NAME
         write_errors(errors, errors_path)
     summary = PredictionSummary(
-        out_dir=out_dir, outputs=outputs, n_files=len(files),
-        n_predicted=sum(r["n_predicted"] for r in results), errors=errors,
-        errors_path=errors_path, n_partitions=len(partitions), n_workers=n_workers,
-        model_loads=sum(bool(r["loaded_model"]) for r in results), worker_peak_rss=peak,
-        seconds=time.perf_counter() - t0, busy_seconds=sum(r["seconds"] for r in results))
+        out_dir=out_dir,
+        outputs=outputs,
+        n_files=len(files),
+        n_predicted=sum(r["n_predicted"] for r in results),
+        errors=errors,
+        errors_path=errors_path,
+        n_partitions=len(partitions),
+        n_workers=n_workers,
+        model_loads=sum(bool(r["loaded_model"]) for r in results),
+        worker_peak_rss=peak,
+        seconds=time.perf_counter() - t0,
+        busy_seconds=sum(r["seconds"] for r in results),
+    )
     record = asdict(summary)
-    record.update(out_dir=str(out_dir), outputs=[p.name for p in outputs],
-                  errors_path=None if errors_path is None else errors_path.name,
-                  model=str(model_path), model_sha256=sha256, skspec_version=__version__)
+    record.update(
+        out_dir=str(out_dir),
+        outputs=[p.name for p in outputs],
+        errors_path=None if errors_path is None else errors_path.name,
+        model=str(model_path),
+        model_sha256=sha256,
+        skspec_version=__version__,
+    )
     with atomic_write(out_dir / SUMMARY_NAME, "w", encoding="utf-8") as fh:
         json.dump(record, fh, indent=1)
     return summary

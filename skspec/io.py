@@ -44,8 +44,12 @@ _MAX_HEADER = 16 * 1024 * 1024
 
 
 def _library_versions():
-    versions = {"skspec": __version__, "python": platform.python_version(),
-                "numpy": np.__version__, "joblib": joblib.__version__}
+    versions = {
+        "skspec": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "joblib": joblib.__version__,
+    }
     for name in ("sklearn", "torch", "skorch", "scipy"):
         try:
             versions[name] = __import__(name).__version__
@@ -180,7 +184,8 @@ def _read_header(fh, path):
     if header.get("format_version", 0) > FORMAT_VERSION:
         raise ValueError(
             f"{path}: model file format {header.get('format_version')} is newer than this "
-            f"skspec ({__version__}) understands (format {FORMAT_VERSION}); upgrade skspec")
+            f"skspec ({__version__}) understands (format {FORMAT_VERSION}); upgrade skspec"
+        )
     return header
 
 
@@ -256,31 +261,46 @@ def load_model(path, *, allow_version_mismatch=False, trust=False):
             if not trust:
                 raise ValueError(
                     f"{path}: not a skspec model file (bad magic header); it was not loaded. "
-                    "If it is a joblib/pickle file you trust, pass trust=True.")
+                    "If it is a joblib/pickle file you trust, pass trust=True."
+                )
             fh.seek(0)
             return joblib.load(fh)
         payload = fh.read()
 
     if len(payload) != header.get("payload_size"):
-        raise ValueError(f"{path}: truncated or padded skspec model file (payload is "
-                         f"{len(payload)} bytes, header says {header.get('payload_size')})")
+        raise ValueError(
+            f"{path}: truncated or padded skspec model file (payload is "
+            f"{len(payload)} bytes, header says {header.get('payload_size')})"
+        )
     if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
-        raise ValueError(f"{path}: skspec model file failed its SHA-256 check "
-                         "(corrupted or modified); it was not loaded")
+        raise ValueError(
+            f"{path}: skspec model file failed its SHA-256 check "
+            "(corrupted or modified); it was not loaded"
+        )
 
     saved = header.get("versions", {})
     if saved.get("skspec") != __version__:
-        msg = (f"{path}: model was saved by skspec {saved.get('skspec')} but this is "
-               f"skspec {__version__}")
+        msg = (
+            f"{path}: model was saved by skspec {saved.get('skspec')} but this is "
+            f"skspec {__version__}"
+        )
         if not allow_version_mismatch:
-            raise ValueError(msg + "; retrain it or pass allow_version_mismatch=True "
-                                   "(--allow-version-mismatch) to load it anyway")
+            raise ValueError(
+                msg + "; retrain it or pass allow_version_mismatch=True "
+                "(--allow-version-mismatch) to load it anyway"
+            )
         warnings.warn(msg, UserWarning, stacklevel=2)
     current = _library_versions()
-    differing = [f"{k} {saved.get(k)} -> {current.get(k)}" for k in ("sklearn", "torch", "skorch")
-                 if saved.get(k) and current.get(k) and saved.get(k) != current.get(k)]
+    differing = [
+        f"{k} {saved.get(k)} -> {current.get(k)}"
+        for k in ("sklearn", "torch", "skorch")
+        if saved.get(k) and current.get(k) and saved.get(k) != current.get(k)
+    ]
     if differing:
-        warnings.warn(f"{path}: library versions differ from the ones the model was saved "
-                      f"with ({', '.join(differing)}); predictions may change", UserWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"{path}: library versions differ from the ones the model was saved "
+            f"with ({', '.join(differing)}); predictions may change",
+            UserWarning,
+            stacklevel=2,
+        )
     return joblib.load(io.BytesIO(payload))

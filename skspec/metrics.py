@@ -127,7 +127,12 @@ def per_bin_scores(y_true, y_pred, bins, *, bin_order=None):
     for b in bin_order:  # a handful of bins
         sel = bins == b
         n = int(sel.sum())
-        rows.append({"bin": b, "n": n,
-                     "accuracy": float(exact[sel].mean()) if n else np.nan,
-                     "within_one": float(close[sel].mean()) if n else np.nan})
+        rows.append(
+            {
+                "bin": b,
+                "n": n,
+                "accuracy": float(exact[sel].mean()) if n else np.nan,
+                "within_one": float(close[sel].mean()) if n else np.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=["bin", "n", "accuracy", "within_one"])

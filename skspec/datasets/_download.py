@@ -27,8 +27,17 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ..utils import atomic_path, atomic_write
 
-__all__ = ["BadFile", "Downloader", "cache_state", "download_all", "is_transient_status",
-           "sha256", "sidecar", "sleep_before", "write_sidecar"]
+__all__ = [
+    "BadFile",
+    "Downloader",
+    "cache_state",
+    "download_all",
+    "is_transient_status",
+    "sha256",
+    "sidecar",
+    "sleep_before",
+    "write_sidecar",
+]
 
 _CHUNK = 1 << 16
 
@@ -63,6 +72,7 @@ def sleep_before(attempt, backoff):
 # --------------------------------------------------------------------------
 # Sidecars and the cache
 # --------------------------------------------------------------------------
+
 
 def sidecar(path):
     """The ``.sha256`` file recorded beside ``path``."""
@@ -114,6 +124,7 @@ def cache_state(path, verify):
 # --------------------------------------------------------------------------
 # Downloads
 # --------------------------------------------------------------------------
+
 
 def _download(session, url, path, verify, timeout):
     """Stream ``url`` into a temporary file, verify it, rename it to ``path``."""
@@ -193,8 +204,7 @@ class Downloader:
             session.close()
 
 
-def download_all(todo, downloader, n_jobs, *, thread_name_prefix="skspec-download",
-                 on_done=None):
+def download_all(todo, downloader, n_jobs, *, thread_name_prefix="skspec-download", on_done=None):
     """Run the downloads ``(key, url, path, verify)``; return ``{key: reason}`` of failures.
 
     ``n_jobs`` threads download in parallel. ``on_done(key, reason)`` is
@@ -212,11 +222,13 @@ def download_all(todo, downloader, n_jobs, *, thread_name_prefix="skspec-downloa
                 failures[key] = reason
             done(key, reason)
         return failures
-    pool = ThreadPoolExecutor(max_workers=min(n_jobs, len(todo)),
-                              thread_name_prefix=thread_name_prefix)
+    pool = ThreadPoolExecutor(
+        max_workers=min(n_jobs, len(todo)), thread_name_prefix=thread_name_prefix
+    )
     try:
-        futures = {pool.submit(downloader, url, path, verify): key
-                   for key, url, path, verify in todo}
+        futures = {
+            pool.submit(downloader, url, path, verify): key for key, url, path, verify in todo
+        }
         for future in as_completed(futures):
             key, reason = futures[future], future.result()
             if reason is not None:

@@ -47,8 +47,17 @@ _DEFAULT_HOME = Path("~") / "skspec_data"
 
 # Columns of the SQL answer, as named in the frame (snMedian is the catalogue
 # name of the spec files' SN_MEDIAN_ALL).
-QUERY_COLUMNS = ("specobjid", "plate", "mjd", "fiberid", "run2d", "class", "subclass",
-                 "sn_median_all", "z")
+QUERY_COLUMNS = (
+    "specobjid",
+    "plate",
+    "mjd",
+    "fiberid",
+    "run2d",
+    "class",
+    "subclass",
+    "sn_median_all",
+    "z",
+)
 _STRING_COLUMNS = ("run2d", "class", "subclass")
 
 # The order of the TOP-n selection: a multiplicative hash of (plate, fiber,
@@ -70,13 +79,16 @@ _SQL = (
     "+ CAST(s.mjd AS BIGINT) * {b}) % {prime}, s.specObjID"
 )
 _SUBTYPE = re.compile(r"^[A-Z][0-9]$")
-_INSTALL_HINT = ("fetch_sdss_mdwarfs needs astroquery to reach the SDSS archive: "
-                 "pip install skspec[fetch]  (or: pip install astroquery)")
+_INSTALL_HINT = (
+    "fetch_sdss_mdwarfs needs astroquery to reach the SDSS archive: "
+    "pip install skspec[fetch]  (or: pip install astroquery)"
+)
 
 
 # --------------------------------------------------------------------------
 # Where the data live
 # --------------------------------------------------------------------------
+
 
 def get_data_home(data_home=None):
     """Return the folder where skspec caches downloaded data, creating it.
@@ -112,15 +124,19 @@ def get_data_home(data_home=None):
 # Parameters and SQL
 # --------------------------------------------------------------------------
 
-def _check_params(subtypes, snr_bins, n_per_class_and_bin, data_release, n_retries, backoff,
-                  timeout, n_jobs):
+
+def _check_params(
+    subtypes, snr_bins, n_per_class_and_bin, data_release, n_retries, backoff, timeout, n_jobs
+):
     if isinstance(subtypes, str):
         subtypes = (subtypes,)
     subtypes = tuple(subtypes)
     bad = [s for s in subtypes if not isinstance(s, str) or not _SUBTYPE.match(s)]
     if not subtypes or bad:
-        raise ValueError(f"subtypes must be a non-empty sequence of SDSS subclasses such as "
-                         f"'M0' (a capital letter and a digit), got {bad or subtypes!r}")
+        raise ValueError(
+            f"subtypes must be a non-empty sequence of SDSS subclasses such as "
+            f"'M0' (a capital letter and a digit), got {bad or subtypes!r}"
+        )
     if len(set(subtypes)) != len(subtypes):
         raise ValueError(f"subtypes has duplicates: {subtypes!r}")
     bins = []
@@ -128,8 +144,10 @@ def _check_params(subtypes, snr_bins, n_per_class_and_bin, data_release, n_retri
         for lo, hi in snr_bins:
             bins.append((float(lo), None if hi is None else float(hi)))
     except (TypeError, ValueError):
-        raise ValueError(f"snr_bins must be a sequence of (low, high) pairs with high=None "
-                         f"for an open bin, got {snr_bins!r}") from None
+        raise ValueError(
+            f"snr_bins must be a sequence of (low, high) pairs with high=None "
+            f"for an open bin, got {snr_bins!r}"
+        ) from None
     if not bins:
         raise ValueError("snr_bins is empty")
     for lo, hi in bins:
@@ -139,9 +157,12 @@ def _check_params(subtypes, snr_bins, n_per_class_and_bin, data_release, n_retri
     for (lo1, hi1), (lo2, _) in itertools.pairwise(ordered):
         if hi1 is None or hi1 > lo2:
             raise ValueError(f"S/N bins overlap: {snr_bins!r}")
-    for name, value, low in (("n_per_class_and_bin", n_per_class_and_bin, 1),
-                             ("data_release", data_release, 8), ("n_retries", n_retries, 0),
-                             ("n_jobs", n_jobs, 1)):
+    for name, value, low in (
+        ("n_per_class_and_bin", n_per_class_and_bin, 1),
+        ("data_release", data_release, 8),
+        ("n_retries", n_retries, 0),
+        ("n_jobs", n_jobs, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     for name, value in (("backoff", backoff), ("timeout", timeout)):
@@ -162,14 +183,21 @@ def _selection_sql(subtype, lo, hi, n, a, b):
     observed twice appears once. Giant templates (``"M6III"``) are left out:
     the sample is of dwarfs.
     """
-    return _SQL.format(n=int(n), subtype=subtype, lo=f"{lo:g}",
-                       hi_clause="" if hi is None else f" AND s.snMedian < {hi:g}",
-                       a=int(a), b=int(b), prime=_HASH_PRIME)
+    return _SQL.format(
+        n=int(n),
+        subtype=subtype,
+        lo=f"{lo:g}",
+        hi_clause="" if hi is None else f" AND s.snMedian < {hi:g}",
+        a=int(a),
+        b=int(b),
+        prime=_HASH_PRIME,
+    )
 
 
 # --------------------------------------------------------------------------
 # Network helpers (astroquery and requests are imported only when needed)
 # --------------------------------------------------------------------------
+
 
 def _astroquery_sdss():
     try:
@@ -212,8 +240,9 @@ def _run_query(sql, data_release, *, n_retries, backoff, timeout):
         try:
             table = SDSS.query_sql(sql, data_release=data_release, timeout=timeout, cache=False)
         except RemoteServiceError as exc:  # the server rejected the SQL itself
-            raise ValueError(f"SkyServer DR{data_release} rejected the query ({exc}): "
-                             f"{sql}") from exc
+            raise ValueError(
+                f"SkyServer DR{data_release} rejected the query ({exc}): {sql}"
+            ) from exc
         except requests.HTTPError as exc:
             last = exc
             if not is_transient_status(getattr(exc.response, "status_code", 500)):
@@ -226,8 +255,10 @@ def _run_query(sql, data_release, *, n_retries, backoff, timeout):
             if table is None:  # astroquery's way of saying "no rows"
                 return _empty_selection()
             return _normalise(table.to_pandas())
-    raise ConnectionError(f"SkyServer DR{data_release} query failed after {attempt + 1} "
-                          f"attempt(s) ({type(last).__name__}: {last}): {sql}") from last
+    raise ConnectionError(
+        f"SkyServer DR{data_release} query failed after {attempt + 1} "
+        f"attempt(s) ({type(last).__name__}: {last}): {sql}"
+    ) from last
 
 
 def _cached_query(sql, data_release, query_dir, *, download_if_missing, **retry):
@@ -256,11 +287,14 @@ def _cached_query(sql, data_release, query_dir, *, download_if_missing, **retry)
     from astroquery import __version__ as aq_version
     from astroquery.sdss import conf
 
-    meta = {"sql": sql, "data_release": data_release,
-            "queried_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                timespec="seconds"),
-            "skyserver": conf.skyserver_baseurl, "astroquery": aq_version,
-            "n_rows": len(frame)}
+    meta = {
+        "sql": sql,
+        "data_release": data_release,
+        "queried_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "skyserver": conf.skyserver_baseurl,
+        "astroquery": aq_version,
+        "n_rows": len(frame),
+    }
     with atomic_write(meta_path, "w", encoding="utf-8") as fh:
         json.dump(meta, fh, indent=1)
     with atomic_write(csv_path, "w", encoding="utf-8", newline="") as fh:
@@ -279,14 +313,17 @@ def _spectrum_urls(selection, data_release):
     SDSS = _astroquery_sdss()
     from astropy.table import Table
 
-    matches = Table({
-        "run2d": [str(v) for v in selection["run2d"]],
-        "plate": selection["plate"].to_numpy(dtype=np.int64),
-        "mjd": selection["mjd"].to_numpy(dtype=np.int64),
-        "fiberID": selection["fiberid"].to_numpy(dtype=np.int64),
-    })
-    containers = SDSS.get_spectra_async(matches=matches, data_release=data_release,
-                                        cache=False, show_progress=False)
+    matches = Table(
+        {
+            "run2d": [str(v) for v in selection["run2d"]],
+            "plate": selection["plate"].to_numpy(dtype=np.int64),
+            "mjd": selection["mjd"].to_numpy(dtype=np.int64),
+            "fiberID": selection["fiberid"].to_numpy(dtype=np.int64),
+        }
+    )
+    containers = SDSS.get_spectra_async(
+        matches=matches, data_release=data_release, cache=False, show_progress=False
+    )
     return [c._target for c in containers]
 
 
@@ -320,8 +357,10 @@ def _verify_fits(path, ids=None):
         raise _BadFile(str(exc)) from None
     if len(headers) < 3:
         raise _BadFile(f"{len(headers)} HDUs, an SDSS spec file has at least 3")
-    columns = [{str(h.get(f"TTYPE{k}", "")).lower()
-                for k in range(1, int(h.get("TFIELDS") or 0) + 1)} for h in headers[1:3]]
+    columns = [
+        {str(h.get(f"TTYPE{k}", "")).lower() for k in range(1, int(h.get("TFIELDS") or 0) + 1)}
+        for h in headers[1:3]
+    ]
     missing = sorted({"flux", "loglam", "ivar"} - columns[0])
     if missing:
         raise _BadFile(f"HDU 1 is not a COADD table (no {missing})")
@@ -346,11 +385,22 @@ def _verifier(ids):
 # The public function
 # --------------------------------------------------------------------------
 
-def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
-                       snr_bins=((5, 10), (10, 15), (15, None)), n_per_class_and_bin=100,
-                       data_release=14, data_home=None, *, random_state=0,
-                       download_if_missing=True, n_retries=3, backoff=1.0, timeout=60.0,
-                       n_jobs=4, progress=None):
+
+def fetch_sdss_mdwarfs(
+    subtypes=("M0", "M1", "M2", "M3", "M4"),
+    snr_bins=((5, 10), (10, 15), (15, None)),
+    n_per_class_and_bin=100,
+    data_release=14,
+    data_home=None,
+    *,
+    random_state=0,
+    download_if_missing=True,
+    n_retries=3,
+    backoff=1.0,
+    timeout=60.0,
+    n_jobs=4,
+    progress=None,
+):
     """Fetch the EMCCNN paper's sample of SDSS M dwarfs, cached on disk.
 
     Selects stars by the SDSS pipeline's ``SUBCLASS`` and median S/N with one
@@ -463,8 +513,9 @@ def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
     >>> ds = fetch_sdss_mdwarfs(n_per_class_and_bin=10)  # doctest: +SKIP
     >>> ds.data.shape, ds.frame["selection_snr_bin"].value_counts()  # doctest: +SKIP
     """
-    subtypes, bins = _check_params(subtypes, snr_bins, n_per_class_and_bin, data_release,
-                                   n_retries, backoff, timeout, n_jobs)
+    subtypes, bins = _check_params(
+        subtypes, snr_bins, n_per_class_and_bin, data_release, n_retries, backoff, timeout, n_jobs
+    )
     root = get_data_home(data_home) / f"sdss_dr{int(data_release)}"
     query_dir, spectra_dir = root / "queries", root / "spectra"
     retry = {"n_retries": int(n_retries), "backoff": float(backoff), "timeout": float(timeout)}
@@ -477,8 +528,9 @@ def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
     for subtype in subtypes:
         for lo, hi in bins:
             sql = _selection_sql(subtype, lo, hi, n_per_class_and_bin, a, b)
-            frame, meta = _cached_query(sql, int(data_release), query_dir,
-                                           download_if_missing=download_if_missing, **retry)
+            frame, meta = _cached_query(
+                sql, int(data_release), query_dir, download_if_missing=download_if_missing, **retry
+            )
             if frame is None:
                 missing.append(f"query {subtype} {_bin_label(lo, hi)}")
                 continue
@@ -490,14 +542,22 @@ def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
         raise FileNotFoundError(
             f"{len(missing)} of {len(subtypes) * len(bins)} selection queries are not cached "
             f"under {query_dir} and download_if_missing=False; run once with "
-            f"download_if_missing=True (needs internet and astroquery)")
+            f"download_if_missing=True (needs internet and astroquery)"
+        )
     selection = pd.concat(parts, ignore_index=True) if parts else _empty_selection()
     selection = selection.drop_duplicates(["plate", "mjd", "fiberid"], ignore_index=True)
     if selection.empty:
-        raise ValueError(f"SDSS DR{data_release} has no star of subclass {list(subtypes)} in "
-                         f"the S/N bins {[_bin_label(*b) for b in bins]}")
-    ids = list(zip(selection["plate"].astype(int), selection["mjd"].astype(int),
-                   selection["fiberid"].astype(int)))
+        raise ValueError(
+            f"SDSS DR{data_release} has no star of subclass {list(subtypes)} in "
+            f"the S/N bins {[_bin_label(*b) for b in bins]}"
+        )
+    ids = list(
+        zip(
+            selection["plate"].astype(int),
+            selection["mjd"].astype(int),
+            selection["fiberid"].astype(int),
+        )
+    )
     paths = [spectra_dir / _spec_name(*i) for i in ids]
 
     # 2. The files: verify what is cached, download the rest.
@@ -506,7 +566,8 @@ def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
     if todo_idx and not download_if_missing:
         raise FileNotFoundError(
             f"{len(todo_idx)} of {len(paths)} selected spectra are not cached (or are "
-            f"corrupt) under {spectra_dir} and download_if_missing=False")
+            f"corrupt) under {spectra_dir} and download_if_missing=False"
+        )
     urls = [None] * len(paths)
     failures = {}
     if todo_idx:
@@ -517,66 +578,106 @@ def fetch_sdss_mdwarfs(subtypes=("M0", "M1", "M2", "M3", "M4"),
 
         from .._version import __version__
 
-        logger.info("downloading %d of %d selected SDSS DR%d spectra into %s (%d cached)",
-                    len(todo_idx), len(paths), data_release, spectra_dir,
-                    len(paths) - len(todo_idx))
+        logger.info(
+            "downloading %d of %d selected SDSS DR%d spectra into %s (%d cached)",
+            len(todo_idx),
+            len(paths),
+            data_release,
+            spectra_dir,
+            len(paths) - len(todo_idx),
+        )
         downloader = Downloader(**retry, agent=f"skspec/{__version__} (fetch_sdss_mdwarfs)")
-        bar = tqdm(total=len(todo_idx), unit="file", desc=f"SDSS DR{data_release} spectra",
-                   dynamic_ncols=True, disable=None if progress is None else not progress)
+        bar = tqdm(
+            total=len(todo_idx),
+            unit="file",
+            desc=f"SDSS DR{data_release} spectra",
+            dynamic_ncols=True,
+            disable=None if progress is None else not progress,
+        )
         try:
-            failures = download_all([(k, urls[k], paths[k], _verifier(ids[k]))
-                                     for k in todo_idx], downloader, int(n_jobs),
-                                    thread_name_prefix="skspec-fetch",
-                                    on_done=lambda key, reason: bar.update())
+            failures = download_all(
+                [(k, urls[k], paths[k], _verifier(ids[k])) for k in todo_idx],
+                downloader,
+                int(n_jobs),
+                thread_name_prefix="skspec-fetch",
+                on_done=lambda key, reason: bar.update(),
+            )
         finally:
             bar.close()
             downloader.close()
     else:
-        logger.info("all %d selected SDSS DR%d spectra are cached in %s", len(paths),
-                    data_release, spectra_dir)
+        logger.info(
+            "all %d selected SDSS DR%d spectra are cached in %s",
+            len(paths),
+            data_release,
+            spectra_dir,
+        )
     errors = [(urls[k], reason) for k, reason in sorted(failures.items())]
     if failures:
         warnings.warn(
             f"{len(failures)} of {len(paths)} SDSS spectra could not be downloaded after "
             f"{n_retries} retries and are left out (see the result's `errors`): "
             + "; ".join(f"{u}: {r}" for u, r in errors[:5])
-            + (" ..." if len(errors) > 5 else ""), RuntimeWarning, stacklevel=2)
+            + (" ..." if len(errors) > 5 else ""),
+            RuntimeWarning,
+            stacklevel=2,
+        )
     ok = [k for k in range(len(paths)) if k not in failures]
     if not ok:
-        raise ConnectionError(f"none of the {len(paths)} selected spectra could be "
-                              f"downloaded; first failure: {errors[0][0]}: {errors[0][1]}")
+        raise ConnectionError(
+            f"none of the {len(paths)} selected spectra could be "
+            f"downloaded; first failure: {errors[0][0]}: {errors[0][1]}"
+        )
 
     # 3. Read them and record the selection beside each spectrum.
     dataset = load_sdss_spectra([str(paths[k]) for k in ok], on_error="skip")
     extra = selection.iloc[ok].assign(
-        path=[str(paths[k]) for k in ok],
-        url=[urls[k] if urls[k] is not None else "" for k in ok])
+        path=[str(paths[k]) for k in ok], url=[urls[k] if urls[k] is not None else "" for k in ok]
+    )
     # plate, mjd, class, subclass and z also come from the files (the same
     # pipeline values); fiberid is the reader's `fiber`.
-    keep = ["path"] + [c for c in extra.columns
-                       if c not in dataset.frame.columns and c != "fiberid"]
+    keep = ["path"] + [
+        c for c in extra.columns if c not in dataset.frame.columns and c != "fiberid"
+    ]
     frame = dataset.frame.merge(extra[keep], on="path", how="left", validate="one_to_one")
     dataset.frame = frame
     dataset.errors = errors + list(dataset.errors)
     n_cached = len(paths) - len(todo_idx)
     n_corrupt = sum(s == "corrupt" for s in states)
-    dataset.DESCR = _describe(data_release, cells, n_per_class_and_bin, random_state,
-                              n_cached, len(todo_idx), n_corrupt, len(failures),
-                              len(frame)) + "\n" + dataset.DESCR
+    dataset.DESCR = (
+        _describe(
+            data_release,
+            cells,
+            n_per_class_and_bin,
+            random_state,
+            n_cached,
+            len(todo_idx),
+            n_corrupt,
+            len(failures),
+            len(frame),
+        )
+        + "\n"
+        + dataset.DESCR
+    )
     return dataset
 
 
-def _describe(data_release, cells, n, random_state, n_cached, n_fetched, n_corrupt,
-              n_failed, n_loaded):
+def _describe(
+    data_release, cells, n, random_state, n_cached, n_fetched, n_corrupt, n_failed, n_loaded
+):
     dates = sorted({str(meta.get("queried_at", "unknown")) for *_, meta in cells})
     lines = [
         f"SDSS DR{data_release} M dwarfs (skspec.datasets.fetch_sdss_mdwarfs)",
         "-" * 60,
-        (f"Data release: {data_release}. Selection: up to {n} stars per (subtype, S/N bin) "
-         f"cell, random_state={random_state!r}; SkyServer queried at {', '.join(dates)} (UTC)."),
-        (f"Spectra: {n_loaded} loaded; {n_cached} from the cache, {n_fetched} downloaded "
-         f"({n_corrupt} of them replacing a corrupt cached file), {n_failed} failed "
-         f"(see `errors`)."),
+        (
+            f"Data release: {data_release}. Selection: up to {n} stars per (subtype, S/N bin) "
+            f"cell, random_state={random_state!r}; SkyServer queried at {', '.join(dates)} (UTC)."
+        ),
+        (
+            f"Spectra: {n_loaded} loaded; {n_cached} from the cache, {n_fetched} downloaded "
+            f"({n_corrupt} of them replacing a corrupt cached file), {n_failed} failed "
+            f"(see `errors`)."
+        ),
         "Cells (subtype, S/N bin: stars selected) and their SQL:",
     ]
     for subtype, label, count, meta in cells:

@@ -24,8 +24,18 @@ import re
 
 import numpy as np
 
-__all__ = ["BLOCK", "FileError", "Unsupported", "card_value", "check_layout", "fast_columns",
-           "open_fits", "read_headers", "table_columns", "verify_checksums"]
+__all__ = [
+    "BLOCK",
+    "FileError",
+    "Unsupported",
+    "card_value",
+    "check_layout",
+    "fast_columns",
+    "open_fits",
+    "read_headers",
+    "table_columns",
+    "verify_checksums",
+]
 
 #: FITS files are made of 2880-byte blocks.
 BLOCK = 2880
@@ -42,6 +52,7 @@ class Unsupported(Exception):
 # --------------------------------------------------------------------------
 # Header cards
 # --------------------------------------------------------------------------
+
 
 def card_value(raw, *, typed=True):
     """Value of a FITS header card from its bytes after ``"= "`` (columns 11-80).
@@ -77,9 +88,9 @@ def card_value(raw, *, typed=True):
     text = raw.decode("ascii", "replace").strip()
     if text.startswith("'"):
         end = text.find("'", 1)
-        while end != -1 and text[end + 1:end + 2] == "'":  # '' is an escaped quote
+        while end != -1 and text[end + 1 : end + 2] == "'":  # '' is an escaped quote
             end = text.find("'", end + 2)
-        return text[1:end if end != -1 else None].replace("''", "'").rstrip()
+        return text[1 : end if end != -1 else None].replace("''", "'").rstrip()
     text = text.split("/", 1)[0].strip()
     if not typed:
         return text
@@ -143,27 +154,33 @@ def read_headers(path, keys=(), prefixes=()):
                     raise FileError(f"truncated inside the header of HDU {len(headers)}")
                 raw += block
                 pos += BLOCK
-                if any(block[k:k + 8] == b"END     " for k in range(0, BLOCK, 80)):
+                if any(block[k : k + 8] == b"END     " for k in range(0, BLOCK, 80)):
                     break
             cards = {}
             for k in range(0, len(raw), 80):
-                key = raw[k:k + 8].rstrip()
+                key = raw[k : k + 8].rstrip()
                 if key == b"END":
                     break
-                if (key in wanted or key.startswith(wanted_prefixes)) \
-                        and raw[k + 8:k + 10] == b"= ":
-                    cards[key.decode("ascii")] = card_value(raw[k + 10:k + 80])
+                if (key in wanted or key.startswith(wanted_prefixes)) and raw[
+                    k + 8 : k + 10
+                ] == b"= ":
+                    cards[key.decode("ascii")] = card_value(raw[k + 10 : k + 80])
             try:
                 naxis = [int(cards[f"NAXIS{i}"]) for i in range(1, int(cards["NAXIS"]) + 1)]
-                n_bytes = (abs(int(cards["BITPIX"])) // 8 * int(cards.get("GCOUNT", 1))
-                           * (int(cards.get("PCOUNT", 0)) + (int(np.prod(naxis)) if naxis else 0)))
+                n_bytes = (
+                    abs(int(cards["BITPIX"]))
+                    // 8
+                    * int(cards.get("GCOUNT", 1))
+                    * (int(cards.get("PCOUNT", 0)) + (int(np.prod(naxis)) if naxis else 0))
+                )
             except (KeyError, TypeError, ValueError) as exc:
                 raise FileError(f"HDU {len(headers)} has an invalid header ({exc!r})") from None
             headers.append(cards)
             pos += -(-n_bytes // BLOCK) * BLOCK
             if pos > size:
-                raise FileError(f"truncated: HDU {len(headers) - 1} ends at byte {pos}, the "
-                                f"file has {size}")
+                raise FileError(
+                    f"truncated: HDU {len(headers) - 1} ends at byte {pos}, the file has {size}"
+                )
             fh.seek(pos)
     return headers
 
@@ -186,8 +203,10 @@ def check_layout(fh):
     if start != b"SIMPLE  =":
         raise FileError("not a FITS file (it does not start with a SIMPLE card)")
     if size % BLOCK:
-        raise FileError(f"file is truncated: its size ({size} bytes) is not a whole number "
-                        f"of {BLOCK}-byte FITS blocks")
+        raise FileError(
+            f"file is truncated: its size ({size} bytes) is not a whole number "
+            f"of {BLOCK}-byte FITS blocks"
+        )
 
 
 # --------------------------------------------------------------------------
@@ -195,8 +214,20 @@ def check_layout(fh):
 # --------------------------------------------------------------------------
 
 _TFORM = re.compile(r"^\s*(\d*)\s*([LXBIJKAEDCMPQ])")
-_TFORM_WIDTH = {"L": 1, "B": 1, "I": 2, "J": 4, "K": 8, "A": 1, "E": 4, "D": 8, "C": 8,
-                "M": 16, "P": 8, "Q": 16}
+_TFORM_WIDTH = {
+    "L": 1,
+    "B": 1,
+    "I": 2,
+    "J": 4,
+    "K": 8,
+    "A": 1,
+    "E": 4,
+    "D": 8,
+    "C": 8,
+    "M": 16,
+    "P": 8,
+    "Q": 16,
+}
 _TFORM_DTYPE = {"B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D": ">f8"}
 _TABLE_CARD = re.compile(rb"^(TTYPE|TFORM|TSCAL|TZERO|TDIM)(\d+)\s*=\s*(.*)$")
 
@@ -231,7 +262,7 @@ def fast_columns(fh, hdul, index, names):
     raw_header = fh.read(info["datLoc"] - info["hdrLoc"])
     cards = {}
     for k in range(0, len(raw_header), 80):
-        m = _TABLE_CARD.match(raw_header[k:k + 80])
+        m = _TABLE_CARD.match(raw_header[k : k + 80])
         if m:
             cards[(m[1].decode(), int(m[2]))] = card_value(m[3], typed=False).strip()
     fields, pos = {}, 0
@@ -258,14 +289,15 @@ def fast_columns(fh, hdul, index, names):
         if ("TDIM", k) in cards:
             raise Unsupported
         if code == "A":
-            cells = rows[:, start:start + repeat].copy().view(f"S{repeat}").ravel()
-            out[name] = np.array([c.rstrip(b"\x00 ").decode("ascii", "replace") for c in cells],
-                                 dtype=object)
+            cells = rows[:, start : start + repeat].copy().view(f"S{repeat}").ravel()
+            out[name] = np.array(
+                [c.rstrip(b"\x00 ").decode("ascii", "replace") for c in cells], dtype=object
+            )
             continue
         if code not in _TFORM_DTYPE or repeat != 1:
             raise Unsupported
         dtype = np.dtype(_TFORM_DTYPE[code])
-        values = rows[:, start:start + dtype.itemsize].copy().view(dtype).ravel()
+        values = rows[:, start : start + dtype.itemsize].copy().view(dtype).ravel()
         values = values.astype(dtype.newbyteorder("="))
         scale, zero = cards.get(("TSCAL", k)), cards.get(("TZERO", k))
         if scale is not None or zero is not None:
@@ -303,6 +335,7 @@ def table_columns(fh, hdul, index, names):
 # --------------------------------------------------------------------------
 # Checksums
 # --------------------------------------------------------------------------
+
 
 def verify_checksums(path):
     """Verify the FITS ``CHECKSUM``/``DATASUM`` keywords of every HDU (with astropy).

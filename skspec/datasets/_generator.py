@@ -75,8 +75,7 @@ BLANKET_SIGMA = 18.0
 _X0, _XH = 0.5 * (3.6021 + 3.9542), 0.5 * (3.9542 - 3.6021)
 
 # Families of basis columns and how each responds to the star's parameters.
-FAMILIES = ("colour", "blanket", "tio", "vo", "cah", "mgh", "metal", "alkali", "caii",
-            "balmer")
+FAMILIES = ("colour", "blanket", "tio", "vo", "cah", "mgh", "metal", "alkali", "caii", "balmer")
 
 _H = 6.62607015e-27
 _C = 2.99792458e10
@@ -132,7 +131,7 @@ def model_basis(pad=PAD):
         already convolved with the native LSF (``SIGMA0``).
     """
     loglam = model_loglam(pad)
-    lam = 10.0 ** loglam
+    lam = 10.0**loglam
     cols, fam, names = [], [], []
 
     def add(col, family, name, sign=-1.0):
@@ -159,17 +158,18 @@ def model_basis(pad=PAD):
     for h in phys.MGH_HEADS:
         for length in TAILS[:3]:
             add(_head(lam, air_to_vacuum(h), length, red=False), "mgh", f"MgH{h:.0f}/{length:.0f}")
-    pixel_width = lam * (10.0 ** DLOGLAM - 1.0)
+    pixel_width = lam * (10.0**DLOGLAM - 1.0)
     for species, wl, family in phys.ATOMIC_LINES:
         centre = air_to_vacuum(wl)
         core = np.exp(-0.5 * ((lam - centre) / (0.5 * pixel_width)) ** 2)
         add(core, family, f"{species} {wl:.0f}")
         if family in ("alkali", "balmer"):
-            wing = WING_HWHM ** 2 / ((lam - centre) ** 2 + WING_HWHM ** 2)
+            wing = WING_HWHM**2 / ((lam - centre) ** 2 + WING_HWHM**2)
             add(wing, family, f"{species} {wl:.0f} wing")
     matrix = gaussian_filter1d(np.array(cols), SIGMA0, axis=1, mode="nearest")
-    return Bunch(names=np.array(names), family=np.array(fam), matrix=matrix,
-                 loglam=loglam, wavelength=lam)
+    return Bunch(
+        names=np.array(names), family=np.array(fam), matrix=matrix, loglam=loglam, wavelength=lam
+    )
 
 
 # --- Tabulated photosphere and its extrapolation -------------------------------------------
@@ -207,14 +207,17 @@ def photosphere_table():
 
     basis = model_basis()
     if tuple(coefs.NAMES) != tuple(basis.names):
-        raise RuntimeError("the generator coefficients do not match the model basis; "
-                           "rerun benchmarks/tune_generator.py")
+        raise RuntimeError(
+            "the generator coefficients do not match the model basis; "
+            "rerun benchmarks/tune_generator.py"
+        )
     theta = np.asarray(coefs.THETA, dtype=float)
     colour = basis.family == "colour"
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(theta[1] > 0, theta[0] / theta[1], 0.5)
-    k7 = np.where(colour, theta[0] + 0.5 * (theta[0] - theta[1]),
-                  theta[0] * np.clip(ratio, 0.25, 1.0))
+    k7 = np.where(
+        colour, theta[0] + 0.5 * (theta[0] - theta[1]), theta[0] * np.clip(ratio, 0.25, 1.0)
+    )
     rows = [k7, *theta]
     for step in range(4):
         mult = np.array([_LATE_STEP[f][step] for f in basis.family])
@@ -233,8 +236,7 @@ def _interp_table(table, s):
 def teff_of_subtype(s):
     """Effective temperature (K) at continuous subtypes, interpolating [PM13]."""
     names = ["K7"] + [f"M{i}" for i in range(10)]
-    return np.interp(s, [phys.SUBTYPE_NUMBER[n] for n in names],
-                     [phys.TEFF[n] for n in names])
+    return np.interp(s, [phys.SUBTYPE_NUMBER[n] for n in names], [phys.TEFF[n] for n in names])
 
 
 # --- Observational ingredients -------------------------------------------------------------
@@ -261,10 +263,14 @@ def ccm_extinction(wavelength, r_v=phys.R_V):
 def _observation_templates():
     """Fixed observed-frame shapes on the SDSS grid: sky, telluric bands, throughput."""
     loglam = sdss_loglam()
-    lam = 10.0 ** loglam
-    pixel = lam * (10.0 ** DLOGLAM - 1.0)
-    lines = np.array([np.exp(-0.5 * ((lam - air_to_vacuum(w)) / pixel) ** 2) * peak
-                      for w, peak in phys.SKY_LINES])
+    lam = 10.0**loglam
+    pixel = lam * (10.0**DLOGLAM - 1.0)
+    lines = np.array(
+        [
+            np.exp(-0.5 * ((lam - air_to_vacuum(w)) / pixel) ** 2) * peak
+            for w, peak in phys.SKY_LINES
+        ]
+    )
     # Sky continuum (per pixel, arbitrary units): rising slowly to the red.
     continuum = 0.6 + 0.8 * (lam - lam[0]) / (lam[-1] - lam[0])
     telluric = []
@@ -272,9 +278,15 @@ def _observation_templates():
         lo, hi = air_to_vacuum([lo, hi])
         telluric.append(expit((lam - lo) / 2.0) * expit((hi - lam) / 2.0))
     throughput = np.interp(lam, *_THROUGHPUT_KNOTS)
-    return Bunch(wavelength=lam, sky_lines=lines, sky_continuum=continuum,
-                 telluric=np.array(telluric), throughput=throughput,
-                 extinction=ccm_extinction(lam), wobble=legendre_rows(loglam, 3, start=1))
+    return Bunch(
+        wavelength=lam,
+        sky_lines=lines,
+        sky_continuum=continuum,
+        telluric=np.array(telluric),
+        throughput=throughput,
+        extinction=ccm_extinction(lam),
+        wobble=legendre_rows(loglam, 3, start=1),
+    )
 
 
 def _shift_and_broaden(flux, shift, sigma):
@@ -290,8 +302,10 @@ def _shift_and_broaden(flux, shift, sigma):
     ramp = np.linspace(0.0, 1.0, size - m + 2)[1:-1]
     ext[:, m:] = flux[:, -1:] + (flux[:, :1] - flux[:, -1:]) * ramp
     freq = np.fft.rfftfreq(size)
-    transfer = np.exp(-2.0 * (np.pi * freq[None, :] * sigma[:, None]) ** 2
-                      - 2j * np.pi * freq[None, :] * shift[:, None])
+    transfer = np.exp(
+        -2.0 * (np.pi * freq[None, :] * sigma[:, None]) ** 2
+        - 2j * np.pi * freq[None, :] * shift[:, None]
+    )
     return np.fft.irfft(np.fft.rfft(ext, axis=1) * transfer, n=size, axis=1)[:, :m]
 
 
@@ -300,8 +314,9 @@ def _bad_pixel_mask(rng, n, m):
     counts = rng.poisson(0.8, n)
     long_run = rng.random(n) < 0.03
     rows = np.concatenate([np.repeat(np.arange(n), counts), np.flatnonzero(long_run)])
-    lengths = np.concatenate([rng.geometric(0.25, counts.sum()),
-                              rng.integers(80, 300, long_run.sum())])
+    lengths = np.concatenate(
+        [rng.geometric(0.25, counts.sum()), rng.integers(80, 300, long_run.sum())]
+    )
     starts = rng.integers(0, m, rows.size)
     ends = np.minimum(starts + lengths, m)
     marks = np.zeros((n, m + 1))
@@ -385,20 +400,23 @@ def _forest(rng, tau_mol, lam):
     left = pos.astype(np.int64)
     frac = pos - left
     rows = np.repeat(np.arange(n), per_row)
-    strength = (_FOREST_BASE * (lam[left] / 5000.0) ** -2.5
-                + _FOREST_MOL * np.take_along_axis(tau_mol, left, axis=1))
+    strength = _FOREST_BASE * (lam[left] / 5000.0) ** -2.5 + _FOREST_MOL * np.take_along_axis(
+        tau_mol, left, axis=1
+    )
     depth = (rng.exponential(1.0, (n, per_row)) * strength).ravel()
     flat = rows * m + left.ravel()
-    tau = (np.bincount(flat, depth * (1.0 - frac.ravel()), minlength=n * m)
-           + np.bincount(flat + 1, depth * frac.ravel(), minlength=n * m))
+    tau = np.bincount(flat, depth * (1.0 - frac.ravel()), minlength=n * m) + np.bincount(
+        flat + 1, depth * frac.ravel(), minlength=n * m
+    )
     # Unit-area lines: scale by the Gaussian peak so "depth" is the line's
     # central optical depth at the native resolution.
     peak = np.sqrt(2.0 * np.pi) * SIGMA0
     tau = gaussian_filter1d(tau.reshape(n, m), SIGMA0, axis=1, mode="nearest") * peak
     # The tuned photosphere is the *average* over the real forest, so the
     # pseudo forest redistributes opacity around it instead of adding to it.
-    expected = _FOREST_DENSITY * peak * (_FOREST_BASE * (lam / 5000.0) ** -2.5
-                                         + _FOREST_MOL * tau_mol)
+    expected = (
+        _FOREST_DENSITY * peak * (_FOREST_BASE * (lam / 5000.0) ** -2.5 + _FOREST_MOL * tau_mol)
+    )
     return tau - expected
 
 
@@ -410,7 +428,7 @@ def _emission(flux, ew, rng, lam):
     line_flux = ew * cont
     out = np.zeros_like(flux)
     for centre, ratio in ((halpha, np.ones_like(ew)), (hbeta, rng.uniform(0.3, 0.7, ew.size))):
-        width = SIGMA0 * centre * (10.0 ** DLOGLAM - 1.0)
+        width = SIGMA0 * centre * (10.0**DLOGLAM - 1.0)
         profile = np.exp(-0.5 * ((lam - centre) / width) ** 2) / (np.sqrt(2 * np.pi) * width)
         out += (line_flux * ratio)[:, None] * profile[None, :]
     return out
@@ -430,16 +448,23 @@ def _physical_star(rng, s, zeta_scatter):
     gravity = 10.0 ** (0.5 * dlogg)
     active, ew = _activity(rng, s)
     flux = _photosphere(rng, s, teff, zeta, eta, metal, gravity, active, ew)
-    star = {"teff": teff, "zeta": zeta, "feh": feh, "dlogg": dlogg, "active": active,
-            "halpha_ew": ew}
+    star = {
+        "teff": teff,
+        "zeta": zeta,
+        "feh": feh,
+        "dlogg": dlogg,
+        "active": active,
+        "halpha_ew": ew,
+    }
     return flux, star
 
 
 def _activity(rng, s):
     """Which stars are active (West et al. 2011 fractions) and their H-alpha EW."""
     names = ["K7"] + [f"M{i}" for i in range(10)]
-    frac = np.interp(s, [phys.SUBTYPE_NUMBER[k] for k in names],
-                     [phys.ACTIVE_FRACTION[k] for k in names])
+    frac = np.interp(
+        s, [phys.SUBTYPE_NUMBER[k] for k in names], [phys.ACTIVE_FRACTION[k] for k in names]
+    )
     active = rng.random(s.size) < frac
     ew = np.where(active, np.exp(rng.uniform(*np.log(phys.HALPHA_EW_RANGE), s.size)), 0.0)
     return active, ew
@@ -452,8 +477,10 @@ def _library_grid(name):
 
     lib = bundled_library(name)
     if lib.flux.shape[1] != model_loglam().size or lib.pad != PAD:
-        raise RuntimeError("the shipped templates do not match the model grid; "
-                           "rerun benchmarks/build_template_data.py")
+        raise RuntimeError(
+            "the shipped templates do not match the model grid; "
+            "rerun benchmarks/build_template_data.py"
+        )
     return _grid_from_templates(lib.flux, lib.subtype, lib.feh, name)
 
 
@@ -469,8 +496,9 @@ def _grid_from_templates(flux, subtype, feh, name):
     log_flux = np.log(flux)
     subtypes = np.unique(subtype)
     if not np.array_equal(subtypes, np.arange(subtypes[0], subtypes[-1] + 1)):
-        raise ValueError(f"the {name} templates must cover consecutive integer subtypes; "
-                         f"got {subtypes}")
+        raise ValueError(
+            f"the {name} templates must cover consecutive integer subtypes; got {subtypes}"
+        )
     grid = np.unique(feh[np.isfinite(feh)]) if np.isfinite(feh).any() else np.zeros(1)
     table = np.empty((subtypes.size, grid.size, log_flux.shape[1]))
     for i, k in enumerate(subtypes):  # a handful of subtypes
@@ -480,7 +508,7 @@ def _grid_from_templates(flux, subtype, feh, name):
             continue
         order = rows[np.argsort(feh[rows])]
         x = feh[order]
-        pos = np.interp(grid, x, np.arange(x.size))   # clipped at the ends
+        pos = np.interp(grid, x, np.arange(x.size))  # clipped at the ends
         lo = np.minimum(pos.astype(int), x.size - 1)
         hi = np.minimum(lo + 1, x.size - 1)
         w = (pos - lo)[:, None]
@@ -498,11 +526,15 @@ def _user_library(bunch):
         data = np.asarray(bunch["data"], dtype=float)
         target = np.asarray(bunch["target"], dtype=object)
     except (KeyError, TypeError, ValueError):
-        raise ValueError("`templates` given as data must be a Bunch/dict with 'data' "
-                         "(n, 3522) and 'target' (e.g. load_kesseli_templates(path))") from None
+        raise ValueError(
+            "`templates` given as data must be a Bunch/dict with 'data' "
+            "(n, 3522) and 'target' (e.g. load_kesseli_templates(path))"
+        ) from None
     if data.ndim != 2 or data.shape[1] != N_PIXELS or len(target) != len(data):
-        raise ValueError(f"templates: 'data' must be (n, {N_PIXELS}) on the SDSS grid with "
-                         f"one 'target' per row; got {data.shape} and {len(target)} targets")
+        raise ValueError(
+            f"templates: 'data' must be (n, {N_PIXELS}) on the SDSS grid with "
+            f"one 'target' per row; got {data.shape} and {len(target)} targets"
+        )
     if not np.isfinite(data).all() or (data <= 0).any():
         raise ValueError("templates: flux must be finite and positive everywhere")
     try:
@@ -510,8 +542,7 @@ def _user_library(bunch):
     except KeyError as exc:
         raise ValueError(f"templates: unknown subtype {exc.args[0]!r}; use K7, M0 ... M9") from None
     feh = np.asarray(bunch.get("feh", np.full(len(data), np.nan)), dtype=float)
-    flux = np.pad(data / np.median(data, axis=1, keepdims=True), ((0, 0), (PAD, PAD)),
-                  mode="edge")
+    flux = np.pad(data / np.median(data, axis=1, keepdims=True), ((0, 0), (PAD, PAD)), mode="edge")
     return _grid_from_templates(flux, subtype, feh, "user")
 
 
@@ -527,8 +558,7 @@ def _library_photospheres(rng, s, library):
     w = (pos - lo)[:, None]
     hi = np.minimum(lo + 1, subtypes.size - 1)
     feh = rng.uniform(grid[0], grid[-1], n) if grid.size > 1 else np.full(n, np.nan)
-    fpos = (np.interp(feh, grid, np.arange(grid.size)) if grid.size > 1
-            else np.zeros(n))
+    fpos = np.interp(feh, grid, np.arange(grid.size)) if grid.size > 1 else np.zeros(n)
     flo = np.minimum(fpos.astype(int), max(grid.size - 2, 0))
     fw = (fpos - flo)[:, None]
     fhi = np.minimum(flo + 1, grid.size - 1)
@@ -554,30 +584,33 @@ def _empirical_star(rng, s, libraries, offsets=None):
         libraries = {libraries: libraries}
     names = list(libraries)
     n = s.size
-    which = (rng.integers(0, len(names), n) if len(names) > 1
-             else np.zeros(n, dtype=int))
+    which = rng.integers(0, len(names), n) if len(names) > 1 else np.zeros(n, dtype=int)
     log_flux = np.empty((n, model_loglam().size))
     feh = np.full(n, np.nan)
     s_library = np.array(s, dtype=float)
     for j, name in enumerate(names):  # one or two libraries
         rows = np.flatnonzero(which == j)
         s_library[rows] += 0.0 if offsets is None else offsets[name]
-        log_flux[rows], feh[rows] = _library_photospheres(rng, s_library[rows],
-                                                          libraries[name])
+        log_flux[rows], feh[rows] = _library_photospheres(rng, s_library[rows], libraries[name])
     log_flux -= np.median(log_flux, axis=1, keepdims=True)
     flux = np.exp(log_flux)
     active, ew = _activity(rng, s)
     if np.any(active):
         flux[active] += _emission(flux[active], ew[active], rng, model_basis().wavelength)
-    star = {"teff": teff_of_subtype(s), "zeta": np.full(n, np.nan), "feh": feh,
-            "dlogg": np.full(n, np.nan), "active": active, "halpha_ew": ew,
-            "library": np.asarray(names, dtype=object)[which],
-            "subtype_library": s_library}
+    star = {
+        "teff": teff_of_subtype(s),
+        "zeta": np.full(n, np.nan),
+        "feh": feh,
+        "dlogg": np.full(n, np.nan),
+        "active": active,
+        "halpha_ew": ew,
+        "library": np.asarray(names, dtype=object)[which],
+        "subtype_library": s_library,
+    }
     return flux, star
 
 
-def _simulate(rng, labels, snr_range, label_noise, zeta_scatter, noise, library=None,
-              offsets=None):
+def _simulate(rng, labels, snr_range, label_noise, zeta_scatter, noise, library=None, offsets=None):
     """Simulate one chunk of spectra of the numeric labels ``labels``.
 
     ``library`` None draws physical photospheres, library names empirical
@@ -609,8 +642,8 @@ def _observe(rng, flux, snr_range, noise, ebv_offset=0.0):
     rv = rng.normal(0.0, 40.0, n)
     shift = np.log10(1.0 + rv / 299792.458) / DLOGLAM
     lsf = rng.uniform(*_LSF_RANGE, n)
-    extra = np.sqrt(np.clip(lsf ** 2 - SIGMA0 ** 2, 0.0, None))
-    flux = _shift_and_broaden(flux, shift, extra)[:, PAD:PAD + N_PIXELS]
+    extra = np.sqrt(np.clip(lsf**2 - SIGMA0**2, 0.0, None))
+    flux = _shift_and_broaden(flux, shift, extra)[:, PAD : PAD + N_PIXELS]
     # Interstellar reddening, telluric residuals, flux-calibration wobble.
     ebv = rng.uniform(*EBV_RANGE, n)
     log_mult = -0.4 * np.log(10.0) * (ebv + ebv_offset)[:, None] * obs.extinction[None, :]
@@ -625,19 +658,20 @@ def _observe(rng, flux, snr_range, noise, ebv_offset=0.0):
     sky_ratio = 10.0 ** rng.uniform(-1.3, 0.3, n) * np.sqrt(15.0 / snr_target)
     sky_unit = (sky_ratio * scale)[:, None]
     sky = sky_unit * (obs.sky_continuum + obs.sky_lines.sum(axis=0))[None, :]
-    residual = sky_unit * (rng.normal(0.0, _SKYLINE_SD, (n, obs.sky_lines.shape[0]))
-                           @ obs.sky_lines
-                           + rng.normal(0.0, _SKYCONT_SD, (n, 1)) * obs.sky_continuum)
+    residual = sky_unit * (
+        rng.normal(0.0, _SKYLINE_SD, (n, obs.sky_lines.shape[0])) @ obs.sky_lines
+        + rng.normal(0.0, _SKYCONT_SD, (n, 1)) * obs.sky_continuum
+    )
     # Noise: photon noise of star + sky through the throughput, plus read noise.
     read2 = 10.0 ** rng.uniform(-1.5, -0.5, n) * scale
     photons = obs.throughput * lam / 6500.0
-    var_unit = (flux + sky) / photons + read2[:, None] / obs.throughput ** 2
+    var_unit = (flux + sky) / photons + read2[:, None] / obs.throughput**2
     k = np.median(flux / np.sqrt(var_unit), axis=1) / snr_target
     sigma = k[:, None] * np.sqrt(var_unit)
     observed = flux + residual
     if noise:
         observed = observed + sigma * rng.standard_normal((n, N_PIXELS))
-    ivar = 1.0 / sigma ** 2
+    ivar = 1.0 / sigma**2
     # The SDSS pipeline's BRIGHTSKY bit (an and_mask bit skspec treats as bad):
     # sky above the object's flux + 10 sigma and above 1.25 x the local sky
     # level, i.e. at the bright sky lines of faint or sky-dominated spectra.
@@ -646,8 +680,15 @@ def _observe(rng, flux, snr_range, noise, ebv_offset=0.0):
     ivar[bad] = 0.0
     rows = np.flatnonzero(bad.any(axis=1))
     observed[rows] = interpolate_bad_pixels(observed[rows], bad[rows])
-    frame = {"rv": rv, "ebv": ebv, "lsf_sigma": lsf, "flux_scale": scale,
-             "sky_ratio": sky_ratio, "snr_target": snr_target, "n_bad_pixels": bad.sum(axis=1)}
+    frame = {
+        "rv": rv,
+        "ebv": ebv,
+        "lsf_sigma": lsf,
+        "flux_scale": scale,
+        "sky_ratio": sky_ratio,
+        "snr_target": snr_target,
+        "n_bad_pixels": bad.sum(axis=1),
+    }
     return observed, ivar, frame
 
 
@@ -662,7 +703,7 @@ def _as_generator(random_state):
     if isinstance(random_state, np.random.Generator):
         return random_state
     rs = check_random_state(random_state)
-    return np.random.default_rng(rs.randint(0, 2 ** 31 - 1, size=4))
+    return np.random.default_rng(rs.randint(0, 2**31 - 1, size=4))
 
 
 def _check_snr(snr):
@@ -679,18 +720,21 @@ def _check_snr(snr):
 
 def _describe(subtypes, snr_range, label_noise, zeta_scatter, library=None, offsets=None):
     subtypes_text = ", ".join(subtypes)
-    text = _DESCR_TEMPLATE.format(**locals(), _TEFF_SCATTER=_TEFF_SCATTER, _LSF_RANGE=_LSF_RANGE,
-                                  _WOBBLE_SD=_WOBBLE_SD)
+    text = _DESCR_TEMPLATE.format(
+        **locals(), _TEFF_SCATTER=_TEFF_SCATTER, _LSF_RANGE=_LSF_RANGE, _WOBBLE_SD=_WOBBLE_SD
+    )
     if library is None:
         return text
     from ._templates import LIBRARIES
 
     head, _, rest = text.partition("\nPhotosphere.")
-    rest = rest[rest.index("\nObservation."):]
-    return head + f"""
-Photosphere (empirical, templates: {'+'.join(library)}). The rest-frame spectrum is
+    rest = rest[rest.index("\nObservation.") :]
+    return (
+        head
+        + f"""
+Photosphere (empirical, templates: {"+".join(library)}). The rest-frame spectrum is
 interpolated linearly in log flux between real template spectra of
-{'; '.join(LIBRARIES.get(name, "the user's templates") for name in library)}: in subtype between the two neighbouring subtypes, and
+{"; ".join(LIBRARIES.get(name, "the user's templates") for name in library)}: in subtype between the two neighbouring subtypes, and
 in [Fe/H] between the library's bins, with [Fe/H] drawn uniformly over the
 bins (a subtype's own range bounds it; zeta and Teff in ``frame`` are then
 informational). Below the first subtype the log flux is extrapolated
@@ -700,7 +744,9 @@ labelled k takes the library's spectrum at subtype s + offset
 (``frame.subtype_library``), offset {offsets} (the library's type scale
 against the types given to real stars). The templates carry their own mean reddening: the E(B-V) drawn
 below is applied relative to the middle of its range.
-""" + rest
+"""
+        + rest
+    )
 
 
 _DESCR_TEMPLATE = """Synthetic SDSS-like M dwarf spectra (skspec.datasets.make_mdwarf_spectra)
@@ -765,10 +811,20 @@ al. 1989 ApJ 345 245; O'Donnell 1994 ApJ 422 158; Osterbrock et al. 1996 PASP
 """
 
 
-def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4"),
-                        snr=(5.0, 40.0), random_state=None, return_X_y=False,
-                        label_noise=0.28, zeta_scatter=0.07, noise=True,
-                        photosphere="empirical", templates="kesseli2017", type_offset="auto"):
+def make_mdwarf_spectra(
+    n_samples=1000,
+    *,
+    subtypes=("M0", "M1", "M2", "M3", "M4"),
+    snr=(5.0, 40.0),
+    random_state=None,
+    return_X_y=False,
+    label_noise=0.28,
+    zeta_scatter=0.07,
+    noise=True,
+    photosphere="empirical",
+    templates="kesseli2017",
+    type_offset="auto",
+):
     """Generate realistic synthetic SDSS spectra of M dwarfs.
 
     Stellar photospheres, by default interpolated between real SDSS template
@@ -883,8 +939,7 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
     >>> sorted(set(data.target))
     ['M0', 'M1', 'M2', 'M3', 'M4']
     """
-    if (not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool)
-            or n_samples < 1):
+    if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool) or n_samples < 1:
         raise ValueError(f"`n_samples` must be an integer >= 1, got {n_samples!r}")
     if isinstance(subtypes, str):
         subtypes = (subtypes,)
@@ -904,30 +959,39 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
     if photosphere == "empirical":
         from ._templates import LIBRARIES, TYPE_OFFSET
 
-        if isinstance(templates, dict):   # a user's templates, e.g. a loader's Bunch
+        if isinstance(templates, dict):  # a user's templates, e.g. a loader's Bunch
             library = {"user": _user_library(templates)}
         else:
             names = (templates,) if isinstance(templates, str) else tuple(templates)
             if not names or any(not isinstance(t, str) or t not in LIBRARIES for t in names):
-                raise ValueError(f"`templates` must be one of {sorted(LIBRARIES)}, a list of "
-                                 f"them or a Bunch of templates, got {templates!r}")
+                raise ValueError(
+                    f"`templates` must be one of {sorted(LIBRARIES)}, a list of "
+                    f"them or a Bunch of templates, got {templates!r}"
+                )
             library = {name: name for name in names}
         if isinstance(type_offset, str) and type_offset == "auto":
             offsets = {name: TYPE_OFFSET.get(name, 0.0) for name in library}
-        elif (isinstance(type_offset, numbers.Real) and not isinstance(type_offset, bool)
-              and abs(type_offset) <= 1):
+        elif (
+            isinstance(type_offset, numbers.Real)
+            and not isinstance(type_offset, bool)
+            and abs(type_offset) <= 1
+        ):
             offsets = dict.fromkeys(library, float(type_offset))
         else:
-            raise ValueError(f"`type_offset` must be 'auto' or a number in [-1, 1], got "
-                             f"{type_offset!r}")
+            raise ValueError(
+                f"`type_offset` must be 'auto' or a number in [-1, 1], got {type_offset!r}"
+            )
         for name, spec in library.items():
             covered = (_library_grid(spec) if isinstance(spec, str) else spec)[0]
-            outside = [t for t in subtypes
-                       if not covered[0] <= phys.SUBTYPE_NUMBER[t] <= covered[-1]]
+            outside = [
+                t for t in subtypes if not covered[0] <= phys.SUBTYPE_NUMBER[t] <= covered[-1]
+            ]
             if outside:
-                raise ValueError(f"the {name} templates cover M{covered[0]:g}-M{covered[-1]:g}; "
-                                 f"subtype(s) {outside} need photosphere='physical' or "
-                                 "another library")
+                raise ValueError(
+                    f"the {name} templates cover M{covered[0]:g}-M{covered[-1]:g}; "
+                    f"subtype(s) {outside} need photosphere='physical' or "
+                    "another library"
+                )
     rng = _as_generator(random_state)
 
     per_class = np.full(len(subtypes), n_samples // len(subtypes))
@@ -941,8 +1005,16 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
     frames = []
     for start in range(0, n_samples, _CHUNK):
         stop = min(start + _CHUNK, n_samples)
-        flux, iv, frame = _simulate(rng, numeric[start:stop], snr_range, float(label_noise),
-                                    float(zeta_scatter), bool(noise), library, offsets)
+        flux, iv, frame = _simulate(
+            rng,
+            numeric[start:stop],
+            snr_range,
+            float(label_noise),
+            float(zeta_scatter),
+            bool(noise),
+            library,
+            offsets,
+        )
         data[start:stop] = flux
         ivar[start:stop] = iv
         # Per chunk: sdss_snr works in float64, the whole batch would need
@@ -955,7 +1027,12 @@ def make_mdwarf_spectra(n_samples=1000, *, subtypes=("M0", "M1", "M2", "M3", "M4
     frame["snr_bin"] = snr_bin_label(snr_measured)
     if return_X_y:
         return data, target
-    return Bunch(data=data, target=target, ivar=ivar, wavelength=10.0 ** sdss_loglam(),
-                 snr=snr_measured, frame=frame,
-                 DESCR=_describe(subtypes, snr_range, label_noise, zeta_scatter, library,
-                                 offsets))
+    return Bunch(
+        data=data,
+        target=target,
+        ivar=ivar,
+        wavelength=10.0 ** sdss_loglam(),
+        snr=snr_measured,
+        frame=frame,
+        DESCR=_describe(subtypes, snr_range, label_noise, zeta_scatter, library, offsets),
+    )

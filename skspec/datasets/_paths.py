@@ -58,8 +58,9 @@ def expand_paths(paths):
         try:
             items = list(paths)
         except TypeError:
-            raise TypeError(f"paths must be a path, a glob or a list of paths, got "
-                            f"{type(paths).__name__}") from None
+            raise TypeError(
+                f"paths must be a path, a glob or a list of paths, got {type(paths).__name__}"
+            ) from None
     out = []
     for item in items:
         if not isinstance(item, (str, os.PathLike)):

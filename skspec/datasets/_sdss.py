@@ -55,17 +55,53 @@ _GRID_TOLERANCE = 0.05
 _FIRST_BOSS_PLATE = 3500
 
 _COADD_COLUMNS = ("flux", "loglam", "ivar", "and_mask")
-_SPECOBJ_COLUMNS = ("CLASS", "SUBCLASS", "Z", "ZWARNING", "PLATE", "MJD", "FIBERID",
-                    "SN_MEDIAN_ALL", "INSTRUMENT", "RUN2D")
+_SPECOBJ_COLUMNS = (
+    "CLASS",
+    "SUBCLASS",
+    "Z",
+    "ZWARNING",
+    "PLATE",
+    "MJD",
+    "FIBERID",
+    "SN_MEDIAN_ALL",
+    "INSTRUMENT",
+    "RUN2D",
+)
 # DR7 SPEC_CLN codes (spSpec headers carry a code, not a name).
-_SPEC_CLN = {0: "UNKNOWN", 1: "STAR", 2: "GALAXY", 3: "QSO", 4: "HIZ_QSO", 5: "SKY",
-             6: "STAR_LATE", 7: "GAL_EM"}
-_FILE_ID = re.compile(r"(?:spec-(?P<plate>\d+)-(?P<mjd>\d+)-(?P<fiber>\d+)"
-                      r"|spSpec-(?P<mjd7>\d+)-(?P<plate7>\d+)-(?P<fiber7>\d+))")
+_SPEC_CLN = {
+    0: "UNKNOWN",
+    1: "STAR",
+    2: "GALAXY",
+    3: "QSO",
+    4: "HIZ_QSO",
+    5: "SKY",
+    6: "STAR_LATE",
+    7: "GAL_EM",
+}
+_FILE_ID = re.compile(
+    r"(?:spec-(?P<plate>\d+)-(?P<mjd>\d+)-(?P<fiber>\d+)"
+    r"|spSpec-(?P<mjd7>\d+)-(?P<plate7>\d+)-(?P<fiber7>\d+))"
+)
 
-_FRAME_COLUMNS = ("path", "format", "instrument", "plate", "mjd", "fiber", "class",
-                  "subclass", "target", "z", "zwarning", "snr", "snr_source", "snr_bin",
-                  "coverage", "n_bad_pixels", "n_invalid")
+_FRAME_COLUMNS = (
+    "path",
+    "format",
+    "instrument",
+    "plate",
+    "mjd",
+    "fiber",
+    "class",
+    "subclass",
+    "target",
+    "z",
+    "zwarning",
+    "snr",
+    "snr_source",
+    "snr_bin",
+    "coverage",
+    "n_bad_pixels",
+    "n_invalid",
+)
 
 # One file on the grid: flux (NaN where the file has no pixel), ivar (0 at bad
 # pixels) and the metadata row of ``frame`` (without ``snr_bin``).
@@ -79,6 +115,7 @@ _FileError = FileError
 # --------------------------------------------------------------------------
 # Reading one file
 # --------------------------------------------------------------------------
+
 
 def _find_table(hdul, names, index):
     """Index of the binary table named one of ``names`` (tried at ``index`` first)."""
@@ -96,8 +133,9 @@ def _find_table(hdul, names, index):
         except KeyError:
             continue
     if found is None:
-        raise _FileError(f"no {'/'.join(names)} table (expected in HDU {index}); "
-                         f"not an SDSS spec file")
+        raise _FileError(
+            f"no {'/'.join(names)} table (expected in HDU {index}); not an SDSS spec file"
+        )
     if hdul[found].header.get("XTENSION", "").strip() != "BINTABLE":
         raise _FileError(f"HDU {found} ({hdul[found].name}) is not a binary table")
     return found
@@ -163,13 +201,16 @@ def _read_spspec(hdul, path):
     image = hdul[0].data
     if image is None or image.ndim != 2 or image.shape[0] < 4:
         shape = None if image is None else image.shape
-        raise _FileError(f"primary image has shape {shape}, expected (>=4, n_pixels) "
-                         f"(flux, continuum-subtracted flux, error, mask) of a DR7 spSpec file")
+        raise _FileError(
+            f"primary image has shape {shape}, expected (>=4, n_pixels) "
+            f"(flux, continuum-subtracted flux, error, mask) of a DR7 spSpec file"
+        )
     try:
         coeff0, coeff1 = float(header["COEFF0"]), float(header["COEFF1"])
     except (KeyError, TypeError, ValueError):
-        raise _FileError("primary header lacks COEFF0/COEFF1 (the spSpec wavelength "
-                         "solution)") from None
+        raise _FileError(
+            "primary header lacks COEFF0/COEFF1 (the spSpec wavelength solution)"
+        ) from None
     if not math.isclose(coeff1, DLOGLAM, rel_tol=1e-5):
         raise _FileError(f"COEFF1 = {coeff1:g} is not the SDSS log-linear step {DLOGLAM:g}")
     image = np.asarray(image, dtype=np.float64)
@@ -190,8 +231,13 @@ def _read_spspec(hdul, path):
         "plate": int(header.get("PLATEID", ids.get("plate", -1))),
         "mjd": int(header.get("MJD", ids.get("mjd", -1))),
         "fiber": int(header.get("FIBERID", ids.get("fiber", -1))),
-        "class": (str(header["CLASS"]).strip().upper() if "CLASS" in header
-                  else _SPEC_CLN.get(spec_cln, "") if spec_cln is not None else ""),
+        "class": (
+            str(header["CLASS"]).strip().upper()
+            if "CLASS" in header
+            else _SPEC_CLN.get(spec_cln, "")
+            if spec_cln is not None
+            else ""
+        ),
         # DR7 spSpec headers carry no stellar subtype; some re-packaged files
         # add a SUBCLASS keyword, which is used when present.
         "subclass": str(header.get("SUBCLASS", "")).strip(),
@@ -232,8 +278,9 @@ def _grid_index(loglam):
     index = np.rint(pos)
     offset = np.abs(pos - index).max()
     if offset > _GRID_TOLERANCE:
-        raise _FileError(f"wavelengths are not on the SDSS log-linear grid "
-                         f"(off by {offset:.2f} pixel)")
+        raise _FileError(
+            f"wavelengths are not on the SDSS log-linear grid (off by {offset:.2f} pixel)"
+        )
     index = index.astype(np.int64)
     if np.any(np.diff(index) <= 0):
         raise _FileError("loglam is not strictly increasing by one grid step")
@@ -299,8 +346,17 @@ def _read_native(path):
                     native = _read_spec(source, hdul, path)
         except _FileError:
             raise
-        except (OSError, EOFError, KeyError, IndexError, TypeError, ValueError,
-                AttributeError, UnicodeError, fits.VerifyError) as exc:
+        except (
+            OSError,
+            EOFError,
+            KeyError,
+            IndexError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            UnicodeError,
+            fits.VerifyError,
+        ) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if any("truncated" in str(w.message) for w in caught):
                 reason = f"file is truncated ({reason})"
@@ -342,8 +398,10 @@ def _read_file(path, rest_frame=False):
         covered[index[inside]] = True
     coverage = float(covered.mean())
     if coverage == 0:
-        raise _FileError(f"the spectrum ({10**loglam[0]:.0f}-{10**loglam[-1]:.0f} A) does not "
-                         f"overlap the 4000-9000 A grid")
+        raise _FileError(
+            f"the spectrum ({10 ** loglam[0]:.0f}-{10 ** loglam[-1]:.0f} A) does not "
+            f"overlap the 4000-9000 A grid"
+        )
     meta["coverage"] = coverage
     meta["n_bad_pixels"] = int(np.count_nonzero(grid_ivar == 0))
     meta["n_invalid"] = int(np.count_nonzero(invalid))
@@ -392,8 +450,12 @@ def read_sdss_spectrum(path, *, rest_frame=False):
         spectrum = _read_file(path, rest_frame=rest_frame)
     except _FileError as exc:
         raise _as_exception(path, str(exc)) from exc.__cause__
-    return Bunch(flux=spectrum.flux, ivar=spectrum.ivar, wavelength=sdss_wavelength(),
-                 meta=dict(spectrum.meta))
+    return Bunch(
+        flux=spectrum.flux,
+        ivar=spectrum.ivar,
+        wavelength=sdss_wavelength(),
+        meta=dict(spectrum.meta),
+    )
 
 
 def _as_exception(path, reason):
@@ -457,21 +519,30 @@ def _assemble(spectra, errors):
         warnings.warn(
             f"{len(partial)} spectra do not cover the whole 4000-9000 A grid; uncovered "
             f"pixels are bad (ivar 0, flux interpolated), see frame['coverage']: "
-            + _list_for_warning(f"{p} ({c:.3f})" for p, c in zip(partial["path"],
-                                                                    partial["coverage"])),
-            UserWarning, stacklevel=3)
+            + _list_for_warning(
+                f"{p} ({c:.3f})" for p, c in zip(partial["path"], partial["coverage"])
+            ),
+            UserWarning,
+            stacklevel=3,
+        )
     invalid = frame[frame["n_invalid"] > 0]
     if len(invalid):
         warnings.warn(
             f"{len(invalid)} files hold invalid pixels (negative or NaN ivar, NaN flux), "
             f"treated as bad, see frame['n_invalid']: "
-            + _list_for_warning(f"{p} ({n} pixels)" for p, n in zip(invalid["path"],
-                                                                      invalid["n_invalid"])),
-            UserWarning, stacklevel=3)
+            + _list_for_warning(
+                f"{p} ({n} pixels)" for p, n in zip(invalid["path"], invalid["n_invalid"])
+            ),
+            UserWarning,
+            stacklevel=3,
+        )
     if errors:
-        warnings.warn(f"skipped {len(errors)} unreadable files (see .errors): "
-                      + _list_for_warning(f"{p}: {r}" for p, r in errors),
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"skipped {len(errors)} unreadable files (see .errors): "
+            + _list_for_warning(f"{p}: {r}" for p, r in errors),
+            UserWarning,
+            stacklevel=3,
+        )
     return Bunch(
         data=data,
         ivar=ivar,
@@ -543,8 +614,11 @@ def iter_sdss_spectra(paths, chunk_size=256, *, on_error="skip", rest_frame=Fals
     >>> for chunk in iter_sdss_spectra("spectra/", chunk_size=1000):  # doctest: +SKIP
     ...     proba = model.predict_proba(chunk.data)
     """
-    if (isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer))
-            or chunk_size < 1):
+    if (
+        isinstance(chunk_size, bool)
+        or not isinstance(chunk_size, (int, np.integer))
+        or chunk_size < 1
+    ):
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     _check_on_error(on_error)
     found = resolve_paths(paths)
@@ -667,6 +741,8 @@ def load_sdss_spectra(paths, *, on_error="raise", rest_frame=False):
         else:
             errors.append(error)
     if not spectra:
-        raise ValueError(f"none of the {len(found)} files could be read: "
-                         + _list_for_warning(f"{p}: {r}" for p, r in errors))
+        raise ValueError(
+            f"none of the {len(found)} files could be read: "
+            + _list_for_warning(f"{p}: {r}" for p, r in errors)
+        )
     return _assemble(spectra, errors)

@@ -67,10 +67,14 @@ def bundled_library(name):
     if name not in LIBRARIES:
         raise ValueError(f"unknown template library {name!r}; choose from {sorted(LIBRARIES)}")
     arrays = _bundled()
-    return Bunch(flux=arrays[f"{name}_flux"].astype(float),
-                 subtype=arrays[f"{name}_subtype"].astype(float),
-                 feh=arrays[f"{name}_feh"].astype(float),
-                 loglam=arrays["loglam"], pad=int(arrays["pad"]), name=name)
+    return Bunch(
+        flux=arrays[f"{name}_flux"].astype(float),
+        subtype=arrays[f"{name}_subtype"].astype(float),
+        feh=arrays[f"{name}_feh"].astype(float),
+        loglam=arrays["loglam"],
+        pad=int(arrays["pad"]),
+        name=name,
+    )
 
 
 def _subtype_label(number):
@@ -103,12 +107,17 @@ def _from_bundle(name, subtypes):
     keep = _keep(labels, subtypes)
     if not keep.any():
         raise ValueError(f"no template of subtype(s) {subtypes!r} in the {name} library")
-    frame = pd.DataFrame({"path": f"<bundled {name}>", "target": labels, "feh": lib.feh,
-                          "luminosity": "Dwarf"})[keep]
-    flux = lib.flux[keep][:, lib.pad:lib.pad + sdss_loglam().size]
-    return _as_bunch(flux, frame, f"{LIBRARIES[name]}, shipped with skspec, averaged onto the "
-                                  "SDSS grid loglam = 3.6021 + 1e-4 i (3522 pixels, 4000-9000 A), "
-                                  "median-normalised.")
+    frame = pd.DataFrame(
+        {"path": f"<bundled {name}>", "target": labels, "feh": lib.feh, "luminosity": "Dwarf"}
+    )[keep]
+    flux = lib.flux[keep][:, lib.pad : lib.pad + sdss_loglam().size]
+    return _as_bunch(
+        flux,
+        frame,
+        f"{LIBRARIES[name]}, shipped with skspec, averaged onto the "
+        "SDSS grid loglam = 3.6021 + 1e-4 i (3522 pixels, 4000-9000 A), "
+        "median-normalised.",
+    )
 
 
 def load_kesseli_templates(paths=None, *, subtypes=None):
@@ -174,13 +183,17 @@ def load_kesseli_templates(paths=None, *, subtypes=None):
         except (OSError, KeyError, IndexError, TypeError) as exc:
             raise ValueError(f"{path}: cannot read a template ({exc})") from exc
         fluxes.append(rebin_to_grid(loglam, flux, grid_loglam=sdss_loglam()))
-        rows.append({"path": str(path), "target": m["spt"], "feh": float(m["feh"]),
-                     "luminosity": m["lum"]})
+        rows.append(
+            {"path": str(path), "target": m["spt"], "feh": float(m["feh"]), "luminosity": m["lum"]}
+        )
     if not rows:
         raise ValueError(f"no template found in {paths!r}")
-    return _as_bunch(np.vstack(fluxes), pd.DataFrame(rows),
-                     "Kesseli et al. (2017) PyHammer empirical templates, averaged onto "
-                     "the SDSS grid loglam = 3.6021 + 1e-4 i (3522 pixels, 4000-9000 A).")
+    return _as_bunch(
+        np.vstack(fluxes),
+        pd.DataFrame(rows),
+        "Kesseli et al. (2017) PyHammer empirical templates, averaged onto "
+        "the SDSS grid loglam = 3.6021 + 1e-4 i (3522 pixels, 4000-9000 A).",
+    )
 
 
 def load_bochanski_templates(paths=None, *, subtypes=None):
@@ -231,8 +244,9 @@ def load_bochanski_templates(paths=None, *, subtypes=None):
     for path in _expand_paths(paths):
         m = _BOCHANSKI_NAME.match(path.name)
         if m is None:
-            raise ValueError(f"{path}: not a Bochanski template name "
-                             "(e.g. M20_SDSS_bochanski2007.txt.gz)")
+            raise ValueError(
+                f"{path}: not a Bochanski template name (e.g. M20_SDSS_bochanski2007.txt.gz)"
+            )
         label = f"M{m['spt']}" if m["tenth"] == "0" else f"M{m['spt']}.{m['tenth']}"
         if subtypes is not None and not _keep([label], subtypes)[0]:
             continue
@@ -244,9 +258,12 @@ def load_bochanski_templates(paths=None, *, subtypes=None):
         rows.append({"path": str(path), "target": label, "feh": np.nan, "luminosity": "Dwarf"})
     if not rows:
         raise ValueError(f"no template found in {paths!r}")
-    return _as_bunch(np.vstack(fluxes), pd.DataFrame(rows),
-                     "Bochanski et al. (2007) SDSS M dwarf templates, averaged onto the SDSS "
-                     "grid loglam = 3.6021 + 1e-4 i (3522 pixels, 4000-9000 A).")
+    return _as_bunch(
+        np.vstack(fluxes),
+        pd.DataFrame(rows),
+        "Bochanski et al. (2007) SDSS M dwarf templates, averaged onto the SDSS "
+        "grid loglam = 3.6021 + 1e-4 i (3522 pixels, 4000-9000 A).",
+    )
 
 
 def template_path(name):

@@ -119,7 +119,9 @@ def plot_snr_examples(wavelength, data, target, snr_bin, path):
     target = np.asarray(target, dtype=object)
     snr_bin = np.asarray(snr_bin, dtype=object)
     bins = _ordered_bins(snr_bin)
-    common = [s for s in PAPER_SUBTYPES if all(np.any((target == s) & (snr_bin == b)) for b in bins)]
+    common = [
+        s for s in PAPER_SUBTYPES if all(np.any((target == s) & (snr_bin == b)) for b in bins)
+    ]
     fig = _figure(10, 5)
     ax = fig.subplots()
     subtype = common[len(common) // 2] if common else None
@@ -147,7 +149,8 @@ def plot_folded_images(data, target, path):
     rows = np.array([np.flatnonzero(target == s)[0] for s in subtypes])
     flux = _median_normalised(np.asarray(data, dtype=float)[rows])
     images = Folder2D(shape=FOLD_SHAPE).fit_transform(
-        QuadraticResampler(n_points=N_RESAMPLED).fit_transform(flux))
+        QuadraticResampler(n_points=N_RESAMPLED).fit_transform(flux)
+    )
     fig = _figure(2.6 * len(subtypes), 2.4)
     axes = np.atleast_1d(fig.subplots(1, len(subtypes)))
     for ax, s, img in zip(axes, subtypes, images):
@@ -175,18 +178,34 @@ def _accuracy_figure(scores):
         test = sub[sub["split"] == "test"].set_index("bin")["accuracy"].reindex(bins)
         train = sub[sub["split"] == "train"].set_index("bin")["accuracy"].reindex(bins)
         bars = ax.bar(offs, test.to_numpy(), width, label=f"{MODELS[model].label} {dim.upper()}")
-        ax.plot(offs, train.to_numpy(), "o", mfc="none", color=bars.patches[0].get_facecolor(),
-                ms=4)
+        ax.plot(
+            offs, train.to_numpy(), "o", mfc="none", color=bars.patches[0].get_facecolor(), ms=4
+        )
         # The paper's published accuracies of the same model, input and bin.
         label = MODELS[model].label
         paper_test = np.array([paper_accuracy(label, dim, b) for b in bins], dtype=float)
-        paper_train = np.array([paper_accuracy(label, dim, b, "train") for b in bins],
-                               dtype=float)
+        paper_train = np.array([paper_accuracy(label, dim, b, "train") for b in bins], dtype=float)
         if np.isfinite(paper_test).any():
-            ax.plot(offs, paper_test, "D", color="black", mfc="black", ms=5, zorder=4,
-                    label=None if paper_drawn else "paper, test (Tables 1-3)")
-            ax.plot(offs, paper_train, "x", color="black", ms=5, mew=1.2, zorder=4,
-                    label=None if paper_drawn else "paper, train")
+            ax.plot(
+                offs,
+                paper_test,
+                "D",
+                color="black",
+                mfc="black",
+                ms=5,
+                zorder=4,
+                label=None if paper_drawn else "paper, test (Tables 1-3)",
+            )
+            ax.plot(
+                offs,
+                paper_train,
+                "x",
+                color="black",
+                ms=5,
+                mew=1.2,
+                zorder=4,
+                label=None if paper_drawn else "paper, train",
+            )
             paper_drawn = True
     ax.set_xticks(x, [f"S/N {b}" for b in bins])
     ax.set_ylim(0, 1.05)
@@ -194,8 +213,14 @@ def _accuracy_figure(scores):
     ax.set_title("Accuracy per model and S/N bin, beside the paper's")
     handles, labels = ax.get_legend_handles_labels()
     order = sorted(range(len(labels)), key=lambda k: labels[k].startswith("paper"))
-    ax.legend([handles[k] for k in order], [labels[k] for k in order], fontsize=7,
-              loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    ax.legend(
+        [handles[k] for k in order],
+        [labels[k] for k in order],
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0,
+    )
     return fig
 
 
@@ -225,20 +250,31 @@ def plot_confusion_matrices(predictions, path, *, keys=None):
         present = list(dict.fromkeys(zip(predictions["model"], predictions["dim"])))
         keys = [k for k in present if k[1] == MODELS[k[0]].default_dim] or present
     bins = _ordered_bins(predictions["bin"])
-    labels = [s for s in PAPER_SUBTYPES
-              if s in set(predictions["y_true"]) | set(predictions["y_pred"])]
+    labels = [
+        s for s in PAPER_SUBTYPES if s in set(predictions["y_true"]) | set(predictions["y_pred"])
+    ]
     fig = _figure(2.4 * len(bins) + 0.8, 2.2 * len(keys) + 0.6)
     axes = np.array(fig.subplots(len(keys), len(bins), squeeze=False))
     for r, (model, dim) in enumerate(keys):
         for c, b in enumerate(bins):
             ax = axes[r, c]
-            sub = predictions[(predictions["model"] == model) & (predictions["dim"] == dim)
-                              & (predictions["bin"] == b)]
+            sub = predictions[
+                (predictions["model"] == model)
+                & (predictions["dim"] == dim)
+                & (predictions["bin"] == b)
+            ]
             cm = confusion_matrix(sub["y_true"], sub["y_pred"], labels=labels)
             ax.imshow(cm, cmap="Blues")
             for (i, j), v in np.ndenumerate(cm):
-                ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
-                        color="white" if v > cm.max() / 2 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(v),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if v > cm.max() / 2 else "black",
+                )
             ax.set_xticks(range(len(labels)), labels, fontsize=7)
             ax.set_yticks(range(len(labels)), labels, fontsize=7)
             if r == 0:
@@ -264,12 +300,18 @@ def plot_training_curves(histories, path):
             name = f"{MODELS[model].label} {dim.upper()}"
             line = None
             if any("train_loss" in h for h in hist):
-                (line,) = ax.plot(epochs, [h.get("train_loss", np.nan) for h in hist], lw=1,
-                                  label=name)
+                (line,) = ax.plot(
+                    epochs, [h.get("train_loss", np.nan) for h in hist], lw=1, label=name
+                )
             if any("valid_loss" in h for h in hist):
-                ax.plot(epochs, [h.get("valid_loss", np.nan) for h in hist], "--", lw=1,
-                        color=None if line is None else line.get_color(),
-                        label=None if line is not None else name)
+                ax.plot(
+                    epochs,
+                    [h.get("valid_loss", np.nan) for h in hist],
+                    "--",
+                    lw=1,
+                    color=None if line is None else line.get_color(),
+                    label=None if line is not None else name,
+                )
         ax.set_title(f"S/N {b}")
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
@@ -299,18 +341,20 @@ def make_figures(result, data, out_dir):
     out_dir = Path(out_dir)
     paths = {}
     if len(data.data):
-        paths["resampling"] = plot_resampling(data.wavelength, data.data[0],
-                                              out_dir / "fig1_resampling.png")
-        paths["distribution"] = plot_distribution(data.target, data.snr_bin,
-                                                  out_dir / "fig2_distribution.png")
-        paths["snr_examples"] = plot_snr_examples(data.wavelength, data.data, data.target,
-                                                  data.snr_bin, out_dir / "fig3_snr_levels.png")
-        paths["folded"] = plot_folded_images(data.data, data.target,
-                                             out_dir / "fig4_folded_2d.png")
+        paths["resampling"] = plot_resampling(
+            data.wavelength, data.data[0], out_dir / "fig1_resampling.png"
+        )
+        paths["distribution"] = plot_distribution(
+            data.target, data.snr_bin, out_dir / "fig2_distribution.png"
+        )
+        paths["snr_examples"] = plot_snr_examples(
+            data.wavelength, data.data, data.target, data.snr_bin, out_dir / "fig3_snr_levels.png"
+        )
+        paths["folded"] = plot_folded_images(data.data, data.target, out_dir / "fig4_folded_2d.png")
     if len(result.scores):
         paths["accuracy"] = plot_accuracy(result.scores, out_dir / "fig5_accuracy.png")
-        paths["confusion"] = plot_confusion_matrices(result.predictions,
-                                                     out_dir / "fig6_confusion.png")
-    paths["training"] = plot_training_curves(result.histories,
-                                             out_dir / "fig7_training_curves.png")
+        paths["confusion"] = plot_confusion_matrices(
+            result.predictions, out_dir / "fig6_confusion.png"
+        )
+    paths["training"] = plot_training_curves(result.histories, out_dir / "fig7_training_curves.png")
     return paths

@@ -23,23 +23,25 @@ import pandas as pd
 
 from ..utils._subtypes import PAPER_BINS
 
-__all__ = ["PAPER", "PAPER_BINS", "PAPER_CLAIMS", "PAPER_TABLES", "paper_accuracy",
-           "paper_results"]
+__all__ = ["PAPER", "PAPER_BINS", "PAPER_CLAIMS", "PAPER_TABLES", "paper_accuracy", "paper_results"]
 
 PAPER = {
     "authors": "Jiang B., Wei D., Liu J., Wang S., Cheng L., Wang Z., Qu M.",
     "year": 2020,
-    "title": ("Automated Classification of Massive Spectra Based on Enhanced "
-              "Multi-Scale Coded Convolutional Neural Network"),
+    "title": (
+        "Automated Classification of Massive Spectra Based on Enhanced "
+        "Multi-Scale Coded Convolutional Neural Network"
+    ),
     "journal": "Universe 6(4), 60",
     "doi": "10.3390/universe6040060",
     "url": "https://www.mdpi.com/2218-1997/6/4/60/htm",
     "data": "SDSS DR14 M dwarfs, M0-M4",
     "note": (
         "Paper values are the accuracies printed in the paper's Tables 1-3 (Table 2's "
-        "first row, printed as \"DNN\", is the SVM; the paper's \"MyCNN\" is the CNN). "
+        'first row, printed as "DNN", is the SVM; the paper\'s "MyCNN" is the CNN). '
         "The paper gives no sample sizes or train/test split, so its numbers carry no "
-        "stated uncertainty."),
+        "stated uncertainty."
+    ),
 }
 
 # PAPER_BINS, the paper's S/N bins ("5-10", "10-15", ">15"), is defined with the
@@ -48,8 +50,9 @@ PAPER = {
 #: Qualitative findings stated in the paper's abstract, keyed for the verdict.
 PAPER_CLAIMS = {
     "dnn_weak": "the fully connected neural network cannot extract enough features",
-    "cnn_overfits": ("a CNN quickly achieves satisfactory results on the training set "
-                     "but tends to overfit"),
+    "cnn_overfits": (
+        "a CNN quickly achieves satisfactory results on the training set but tends to overfit"
+    ),
     "snr_matters": "signal-to-noise ratios also have effects on the network",
     "emccnn_best": "the proposed EMCCNN addresses these problems (the paper's best model)",
     "two_d": "the paper tests whether spectra are easier to classify in 2D (folded) form",
@@ -203,10 +206,12 @@ def paper_results():
     >>> row.set_index("bin")["accuracy"].to_dict()
     {'5-10': 0.6802, '10-15': 0.7213, '>15': 0.741}
     """
-    rows = [(table, label, dim, b, split, float(acc))
-            for table, models in PAPER_TABLES.items()
-            for label, views in models.items()
-            for dim, splits in views.items()
-            for split, per_bin in splits.items()
-            for b, acc in per_bin.items()]
+    rows = [
+        (table, label, dim, b, split, float(acc))
+        for table, models in PAPER_TABLES.items()
+        for label, views in models.items()
+        for dim, splits in views.items()
+        for split, per_bin in splits.items()
+        for b, acc in per_bin.items()
+    ]
     return pd.DataFrame(rows, columns=["table", "label", "dim", "bin", "split", "accuracy"])

@@ -72,12 +72,30 @@ MODELS = {
     spec.name: spec
     for spec in (
         ModelSpec("dnn", "DNN", "DNNClassifier", quick=dict(_QUICK_NET)),
-        ModelSpec("cnn", "CNN", "CNNClassifier", dims=("1d", "2d"), default_dim="2d",
-                  quick={**_QUICK_NET, "channels": (8, 16, 32)}),
-        ModelSpec("vgg16", "VGG16", "VGG16Classifier", dims=("1d", "2d"), default_dim="2d",
-                  quick={**_QUICK_NET, "width": 0.0625}),
-        ModelSpec("resnet", "ResNet", "ResNetClassifier", dims=("1d", "2d"), default_dim="2d",
-                  quick={**_QUICK_NET, "width": 0.125}),
+        ModelSpec(
+            "cnn",
+            "CNN",
+            "CNNClassifier",
+            dims=("1d", "2d"),
+            default_dim="2d",
+            quick={**_QUICK_NET, "channels": (8, 16, 32)},
+        ),
+        ModelSpec(
+            "vgg16",
+            "VGG16",
+            "VGG16Classifier",
+            dims=("1d", "2d"),
+            default_dim="2d",
+            quick={**_QUICK_NET, "width": 0.0625},
+        ),
+        ModelSpec(
+            "resnet",
+            "ResNet",
+            "ResNetClassifier",
+            dims=("1d", "2d"),
+            default_dim="2d",
+            quick={**_QUICK_NET, "width": 0.125},
+        ),
         ModelSpec("emccnn", "EMCCNN", "EMCCNNClassifier", quick=dict(_QUICK_NET)),
         ModelSpec("svm", "SVM", "make_svm_classifier", network=False),
         ModelSpec("template", "Template", "TemplateClassifier", network=False),
@@ -86,9 +104,18 @@ MODELS = {
 
 #: Relative cost of one fit (measured, quick settings): the runner starts the
 #: expensive fits first so that parallel workers finish together.
-FIT_COST = {("vgg16", "1d"): 8, ("cnn", "1d"): 5, ("vgg16", "2d"): 4, ("resnet", "1d"): 3,
-            ("cnn", "2d"): 3, ("emccnn", "1d"): 2, ("resnet", "2d"): 1.5, ("dnn", "1d"): 1,
-            ("svm", "1d"): 0.2, ("template", "1d"): 0.1}
+FIT_COST = {
+    ("vgg16", "1d"): 8,
+    ("cnn", "1d"): 5,
+    ("vgg16", "2d"): 4,
+    ("resnet", "1d"): 3,
+    ("cnn", "2d"): 3,
+    ("emccnn", "1d"): 2,
+    ("resnet", "2d"): 1.5,
+    ("dnn", "1d"): 1,
+    ("svm", "1d"): 0.2,
+    ("template", "1d"): 0.1,
+}
 
 
 def available_models():
@@ -107,8 +134,7 @@ def resolve_models(names):
     names = list(dict.fromkeys(n.lower() for n in names))
     unknown = [n for n in names if n not in MODELS]
     if unknown:
-        raise ValueError(f"unknown model(s) {', '.join(unknown)}; "
-                         f"choose from {', '.join(MODELS)}")
+        raise ValueError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
     if not names:
         raise ValueError("no model selected")
     return names
@@ -128,8 +154,17 @@ def _accepted(factory, kwargs):
     return {k: v for k, v in kwargs.items() if k in names}
 
 
-def make_model(name, *, dim=None, quick=False, random_state=None, device="cpu",
-               max_epochs=None, recipe=None, params=None):
+def make_model(
+    name,
+    *,
+    dim=None,
+    quick=False,
+    random_state=None,
+    device="cpu",
+    max_epochs=None,
+    recipe=None,
+    params=None,
+):
     """Build the (unfitted) pipeline of one of the paper's models.
 
     Parameters

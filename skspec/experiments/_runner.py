@@ -30,19 +30,37 @@ from ..utils import SNR_EDGES, snr_bin_labels
 from ..utils._subtypes import PAPER_BINS, PAPER_SUBTYPES, normalise_subtypes
 from ._registry import FIT_COST, MODELS, make_model, resolve_models
 
-__all__ = ["DEFAULT_N_SAMPLES", "SUBTYPES", "ExperimentResult", "check_out_dir",
-           "load_experiment_data", "reproduce", "resolve_bins", "run_experiments"]
+__all__ = [
+    "DEFAULT_N_SAMPLES",
+    "SUBTYPES",
+    "ExperimentResult",
+    "check_out_dir",
+    "load_experiment_data",
+    "reproduce",
+    "resolve_bins",
+    "run_experiments",
+]
 
 logger = logging.getLogger("skspec.experiments")
 
 #: The paper's classes.
 SUBTYPES = PAPER_SUBTYPES
-SCORE_COLUMNS = ["model", "label", "dim", "bin", "split", "accuracy", "within_one",
-                 "fit_seconds", "n"]
+SCORE_COLUMNS = [
+    "model",
+    "label",
+    "dim",
+    "bin",
+    "split",
+    "accuracy",
+    "within_one",
+    "fit_seconds",
+    "n",
+]
 
 
 #: ``data`` values that generate spectra, and the photosphere of each.
 SYNTHETIC_SOURCES = {"synthetic": "empirical", "synthetic-physical": "physical"}
+
 
 def resolve_bins(bins):
     """Validate S/N bin names ("5-10", "10-15", ">15"; comma-separated or a list)."""
@@ -54,20 +72,22 @@ def resolve_bins(bins):
     bins = list(dict.fromkeys(bins))
     unknown = [b for b in bins if b not in valid]
     if unknown or not bins:
-        raise ValueError(f"unknown S/N bin(s) {', '.join(unknown) or '(none)'}; "
-                         f"choose from {', '.join(valid)}")
+        raise ValueError(
+            f"unknown S/N bin(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(valid)}"
+        )
     return bins
 
 
 def _bin_edges(label):
     lo, _, hi = label.partition("-")
     if label.startswith(">"):
-        return float(label[1:]), 40.0   # the paper's upper range; S/N beyond adds little
+        return float(label[1:]), 40.0  # the paper's upper range; S/N beyond adds little
     return float(lo), float(hi)
 
 
-def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_state=0,
-                         progress=None):
+def load_experiment_data(
+    data="synthetic", *, n_samples=3000, bins=None, random_state=0, progress=None
+):
     """Load the spectra of an experiment: the synthetic set or a directory of SDSS files.
 
     Parameters
@@ -114,48 +134,79 @@ def load_experiment_data(data="synthetic", *, n_samples=3000, bins=None, random_
         counts[: n_samples % len(bins)] += 1
         seeds = np.random.SeedSequence(random_state).generate_state(len(bins))
         for label, count, seed in zip(bins, counts, seeds):
-            parts.append(datasets.make_mdwarf_spectra(
-                int(count), subtypes=SUBTYPES, snr=_bin_edges(label), random_state=int(seed),
-                photosphere=SYNTHETIC_SOURCES[data]))
+            parts.append(
+                datasets.make_mdwarf_spectra(
+                    int(count),
+                    subtypes=SUBTYPES,
+                    snr=_bin_edges(label),
+                    random_state=int(seed),
+                    photosphere=SYNTHETIC_SOURCES[data],
+                )
+            )
         bunch = Bunch(
             data=np.concatenate([p.data for p in parts]),
             target=np.concatenate([np.asarray(p.target, dtype=object) for p in parts]),
             snr=np.concatenate([np.asarray(p.snr, dtype=float) for p in parts]),
             wavelength=parts[0].wavelength,
             frame=pd.concat([p.frame for p in parts], ignore_index=True),
-            errors=[], source=data)
+            errors=[],
+            source=data,
+        )
     elif isinstance(data, str) and re.fullmatch(r"sdss-dr\d+", data):
         # The paper's sample, rebuilt from the SDSS archive (needs network the
         # first time; cached and verified under get_data_home() afterwards).
         loaded = datasets.fetch_sdss_mdwarfs(
-            subtypes=SUBTYPES, data_release=int(data[len("sdss-dr"):]),
+            subtypes=SUBTYPES,
+            data_release=int(data[len("sdss-dr") :]),
             n_per_class_and_bin=max(1, int(n_samples) // (len(SUBTYPES) * len(bins))),
-            random_state=random_state, progress=progress)
-        bunch = Bunch(data=loaded.data, target=normalise_subtypes(loaded.target),
-                      snr=np.asarray(loaded.snr, dtype=float), wavelength=loaded.wavelength,
-                      frame=loaded.frame.reset_index(drop=True),
-                      errors=list(getattr(loaded, "errors", []) or []), source=data)
+            random_state=random_state,
+            progress=progress,
+        )
+        bunch = Bunch(
+            data=loaded.data,
+            target=normalise_subtypes(loaded.target),
+            snr=np.asarray(loaded.snr, dtype=float),
+            wavelength=loaded.wavelength,
+            frame=loaded.frame.reset_index(drop=True),
+            errors=list(getattr(loaded, "errors", []) or []),
+            source=data,
+        )
     else:
         directory = Path(data)
         if not directory.is_dir():
-            raise ValueError("--data must be 'synthetic', 'sdss-dr14' or a directory of SDSS "
-                             f"files, got {str(data)!r}")
+            raise ValueError(
+                "--data must be 'synthetic', 'sdss-dr14' or a directory of SDSS "
+                f"files, got {str(data)!r}"
+            )
         files = expand_paths(directory)
         if not files:
             raise ValueError(f"no SDSS spectrum files (*.fits, *.fit) found in {directory}")
         loaded = datasets.load_sdss_spectra(files, on_error="skip")
         target = loaded.target if "target" in loaded else loaded.frame.get("subclass")
-        bunch = Bunch(data=loaded.data, target=normalise_subtypes(target),
-                      snr=np.asarray(loaded.snr, dtype=float), wavelength=loaded.wavelength,
-                      frame=loaded.frame.reset_index(drop=True),
-                      errors=list(getattr(loaded, "errors", []) or []), source=str(directory))
+        bunch = Bunch(
+            data=loaded.data,
+            target=normalise_subtypes(target),
+            snr=np.asarray(loaded.snr, dtype=float),
+            wavelength=loaded.wavelength,
+            frame=loaded.frame.reset_index(drop=True),
+            errors=list(getattr(loaded, "errors", []) or []),
+            source=str(directory),
+        )
 
     snr_bin = np.asarray(bunch.frame["snr_bin"], dtype=object)
     keep = np.isin(snr_bin, bins) & ~pd.isna(pd.Series(bunch.target, dtype=object)).to_numpy()
-    return Bunch(data=bunch.data[keep], target=np.asarray(bunch.target[keep], dtype=object),
-                 snr=bunch.snr[keep], snr_bin=snr_bin[keep], wavelength=bunch.wavelength,
-                 frame=bunch.frame.loc[keep].reset_index(drop=True), errors=bunch.errors,
-                 n_dropped=int((~keep).sum()), source=bunch.source, bins=bins)
+    return Bunch(
+        data=bunch.data[keep],
+        target=np.asarray(bunch.target[keep], dtype=object),
+        snr=bunch.snr[keep],
+        snr_bin=snr_bin[keep],
+        wavelength=bunch.wavelength,
+        frame=bunch.frame.loc[keep].reset_index(drop=True),
+        errors=bunch.errors,
+        n_dropped=int((~keep).sum()),
+        source=bunch.source,
+        bins=bins,
+    )
 
 
 @dataclass
@@ -201,8 +252,13 @@ def _history(estimator):
     out = []
     for row in epochs:
         if isinstance(row, dict):
-            out.append({k: v for k, v in row.items()
-                        if isinstance(v, (int, float, np.integer, np.floating, bool))})
+            out.append(
+                {
+                    k: v
+                    for k, v in row.items()
+                    if isinstance(v, (int, float, np.integer, np.floating, bool))
+                }
+            )
     return out or None
 
 
@@ -211,6 +267,7 @@ def _run_job(job, n_threads=None):
     if n_threads:
         try:
             import torch
+
             torch.set_num_threads(n_threads)
         except ImportError:  # pragma: no cover - torch is a dependency
             pass
@@ -225,15 +282,34 @@ def _run_job(job, n_threads=None):
         y_pred = np.asarray(est.predict(X), dtype=object)
         if split == "test":
             test_pred = y_pred
-        rows.append({"model": job["model"], "label": job["label"], "dim": job["dim"],
-                     "bin": job["bin"], "split": split,
-                     "accuracy": float(np.mean(y_pred == y)),
-                     "within_one": float(within_one_subtype_accuracy(y, y_pred)),
-                     "fit_seconds": fit_seconds, "n": len(y)})
-    preds = pd.DataFrame({"model": job["model"], "dim": job["dim"], "bin": job["bin"],
-                          "y_true": job["y_test"], "y_pred": test_pred})
-    return {"key": (job["model"], job["dim"], job["bin"]), "rows": rows, "predictions": preds,
-            "history": _history(est)}
+        rows.append(
+            {
+                "model": job["model"],
+                "label": job["label"],
+                "dim": job["dim"],
+                "bin": job["bin"],
+                "split": split,
+                "accuracy": float(np.mean(y_pred == y)),
+                "within_one": float(within_one_subtype_accuracy(y, y_pred)),
+                "fit_seconds": fit_seconds,
+                "n": len(y),
+            }
+        )
+    preds = pd.DataFrame(
+        {
+            "model": job["model"],
+            "dim": job["dim"],
+            "bin": job["bin"],
+            "y_true": job["y_test"],
+            "y_pred": test_pred,
+        }
+    )
+    return {
+        "key": (job["model"], job["dim"], job["bin"]),
+        "rows": rows,
+        "predictions": preds,
+        "history": _history(est),
+    }
 
 
 def _split_bin(X, y, test_size, random_state):
@@ -241,8 +317,9 @@ def _split_bin(X, y, test_size, random_state):
     _, counts = np.unique(y, return_counts=True)
     stratify = y if counts.min() >= 2 and len(counts) > 1 else None
     try:
-        return train_test_split(X, y, test_size=test_size, random_state=random_state,
-                                stratify=stratify)
+        return train_test_split(
+            X, y, test_size=test_size, random_state=random_state, stratify=stratify
+        )
     except ValueError:  # test set smaller than the number of classes
         return train_test_split(X, y, test_size=test_size, random_state=random_state)
 
@@ -255,9 +332,24 @@ def _dask_backend_active():
     return type(backend).__name__.startswith("Dask")
 
 
-def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=False,
-                    test_size=0.25, random_state=0, device="cpu", n_jobs=None, max_epochs=None,
-                    recipe=None, params=None, progress=False):
+def run_experiments(
+    X,
+    y,
+    snr_bin,
+    *,
+    models=None,
+    bins=None,
+    dims=None,
+    quick=False,
+    test_size=0.25,
+    random_state=0,
+    device="cpu",
+    n_jobs=None,
+    max_epochs=None,
+    recipe=None,
+    params=None,
+    progress=False,
+):
     """Train and score the paper's models separately in each S/N bin.
 
     Parameters
@@ -312,8 +404,9 @@ def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=F
     y = np.asarray(y, dtype=object)
     snr_bin = np.asarray(snr_bin, dtype=object)
     if not (len(X) == len(y) == len(snr_bin)):
-        raise ValueError(f"X, y and snr_bin have different lengths: "
-                         f"{len(X)}, {len(y)}, {len(snr_bin)}")
+        raise ValueError(
+            f"X, y and snr_bin have different lengths: {len(X)}, {len(y)}, {len(snr_bin)}"
+        )
     params = params or {}
     dims = dims or {}
 
@@ -322,24 +415,44 @@ def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=F
         mask = snr_bin == b
         classes = np.unique(y[mask])
         if mask.sum() < 8 or len(classes) < 2:
-            skipped.append(f"bin {b}: {int(mask.sum())} spectra of {len(classes)} subtype(s), "
-                           "too few to train and test")
+            skipped.append(
+                f"bin {b}: {int(mask.sum())} spectra of {len(classes)} subtype(s), "
+                "too few to train and test"
+            )
             continue
         X_tr, X_te, y_tr, y_te = _split_bin(X[mask], y[mask], test_size, random_state)
         for name in models:
             spec = MODELS[name]
             for dim in dims.get(name, spec.dims):
-                est = make_model(name, dim=dim, quick=quick, random_state=random_state,
-                                 device=device, max_epochs=max_epochs, recipe=recipe,
-                                 params=params.get(name))
-                jobs.append({"model": name, "label": spec.label, "dim": dim, "bin": b,
-                             "estimator": clone(est), "X_train": X_tr, "y_train": y_tr,
-                             "X_test": X_te, "y_test": y_te})
+                est = make_model(
+                    name,
+                    dim=dim,
+                    quick=quick,
+                    random_state=random_state,
+                    device=device,
+                    max_epochs=max_epochs,
+                    recipe=recipe,
+                    params=params.get(name),
+                )
+                jobs.append(
+                    {
+                        "model": name,
+                        "label": spec.label,
+                        "dim": dim,
+                        "bin": b,
+                        "estimator": clone(est),
+                        "X_train": X_tr,
+                        "y_train": y_tr,
+                        "X_test": X_te,
+                        "y_test": y_te,
+                    }
+                )
 
     outputs = []
     bar = None
     if progress and jobs:
         from tqdm.auto import tqdm
+
         bar = tqdm(total=len(jobs), unit="fit", desc="skspec reproduce", dynamic_ncols=True)
     try:
         cores = os.cpu_count() or 1
@@ -365,8 +478,9 @@ def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=F
 
             # Longest fits first, so that the workers finish at about the same time.
             queue = sorted(jobs, key=lambda j: -FIT_COST.get((j["model"], j["dim"]), 1))
-            parallel = Parallel(n_jobs=-1 if on_dask else n_workers,
-                                return_as="generator_unordered")
+            parallel = Parallel(
+                n_jobs=-1 if on_dask else n_workers, return_as="generator_unordered"
+            )
             for out in parallel(delayed(_run_job)(job, threads) for job in queue):
                 outputs.append(out)
                 if bar is not None:
@@ -380,16 +494,26 @@ def run_experiments(X, y, snr_bin, *, models=None, bins=None, dims=None, quick=F
     order = {(j["model"], j["dim"], j["bin"]): i for i, j in enumerate(jobs)}
     outputs.sort(key=lambda o: order[o["key"]])
     scores = pd.DataFrame([r for o in outputs for r in o["rows"]], columns=SCORE_COLUMNS)
-    predictions = (pd.concat([o["predictions"] for o in outputs], ignore_index=True)
-                   if outputs else pd.DataFrame(columns=["model", "dim", "bin", "y_true",
-                                                         "y_pred"]))
+    predictions = (
+        pd.concat([o["predictions"] for o in outputs], ignore_index=True)
+        if outputs
+        else pd.DataFrame(columns=["model", "dim", "bin", "y_true", "y_pred"])
+    )
     histories = {o["key"]: o["history"] for o in outputs if o["history"]}
-    config = {"models": models, "bins": bins, "quick": quick, "test_size": test_size,
-              "random_state": random_state, "device": device,
-              "n_jobs": "dask" if on_dask else n_workers,
-              "max_epochs": max_epochs, "recipe": recipe}
-    return ExperimentResult(scores=scores, predictions=predictions, histories=histories,
-                            skipped=skipped, config=config)
+    config = {
+        "models": models,
+        "bins": bins,
+        "quick": quick,
+        "test_size": test_size,
+        "random_state": random_state,
+        "device": device,
+        "n_jobs": "dask" if on_dask else n_workers,
+        "max_epochs": max_epochs,
+        "recipe": recipe,
+    }
+    return ExperimentResult(
+        scores=scores, predictions=predictions, histories=histories, skipped=skipped, config=config
+    )
 
 
 #: Synthetic spectra drawn when ``n_samples`` is not given, per setting.
@@ -402,8 +526,10 @@ def check_out_dir(out_dir, overwrite=False):
     if out_dir.exists() and not out_dir.is_dir():
         raise FileExistsError(f"output path {out_dir} exists and is not a directory")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise FileExistsError(f"output directory {out_dir} exists and is not empty; "
-                              "choose another or pass --overwrite (overwrite=True)")
+        raise FileExistsError(
+            f"output directory {out_dir} exists and is not empty; "
+            "choose another or pass --overwrite (overwrite=True)"
+        )
     return out_dir
 
 
@@ -414,9 +540,24 @@ def _write_csv(frame, path):
         frame.to_csv(fh, index=False)
 
 
-def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None, seed=0,
-              device="cpu", n_jobs=None, n_samples=None, max_epochs=None, recipe=None,
-              overwrite=False, progress=False, log=None, scheduler=None):
+def reproduce(
+    out_dir,
+    *,
+    data="synthetic",
+    quick=False,
+    models=None,
+    bins=None,
+    seed=0,
+    device="cpu",
+    n_jobs=None,
+    n_samples=None,
+    max_epochs=None,
+    recipe=None,
+    overwrite=False,
+    progress=False,
+    log=None,
+    scheduler=None,
+):
     """Reproduce the paper's Tables 1-3 and figures; write everything to ``out_dir``.
 
     Parameters
@@ -483,18 +624,21 @@ def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None,
     say(f"loading data ({f'synthetic, {n_samples} spectra' if data == 'synthetic' else data})")
     with warnings.catch_warnings():  # unreadable files are reported through `log`
         warnings.simplefilter("ignore", UserWarning)
-        ds = load_experiment_data(data, n_samples=n_samples, bins=bins, random_state=seed,
-                                  progress=progress)
+        ds = load_experiment_data(
+            data, n_samples=n_samples, bins=bins, random_state=seed, progress=progress
+        )
     for path, reason in ds.errors:
         say(f"skipped unreadable file {path}: {reason}")
     if len(ds.data) == 0:
         raise ValueError("no M0-M4 spectra in the requested S/N bins to train on")
     counts = pd.crosstab(pd.Series(ds.snr_bin, name="bin"), pd.Series(ds.target, name="subtype"))
-    summary = (f"Data: {ds.source}, {len(ds.data)} spectra in S/N bins "
-               + ", ".join(f"{b}: {int(counts.loc[b].sum()) if b in counts.index else 0}"
-                           for b in bins)
-               + (f"; {ds.n_dropped} outside M0-M4 or the bins dropped" if ds.n_dropped else "")
-               + (f"; {len(ds.errors)} unreadable file(s) skipped" if ds.errors else "") + ".")
+    summary = (
+        f"Data: {ds.source}, {len(ds.data)} spectra in S/N bins "
+        + ", ".join(f"{b}: {int(counts.loc[b].sum()) if b in counts.index else 0}" for b in bins)
+        + (f"; {ds.n_dropped} outside M0-M4 or the bins dropped" if ds.n_dropped else "")
+        + (f"; {len(ds.errors)} unreadable file(s) skipped" if ds.errors else "")
+        + "."
+    )
     say(summary)
 
     backend = contextlib.nullcontext()
@@ -504,40 +648,77 @@ def reproduce(out_dir, *, data="synthetic", quick=False, models=None, bins=None,
         backend = dask_backend(None if scheduler == "local" else scheduler)
         say(f"fitting on the Dask cluster at {scheduler}")
     with backend:
-        result = run_experiments(ds.data, ds.target, ds.snr_bin, models=models, bins=bins,
-                                 quick=quick, random_state=seed, device=device, n_jobs=n_jobs,
-                                 max_epochs=max_epochs, recipe=recipe, progress=progress)
+        result = run_experiments(
+            ds.data,
+            ds.target,
+            ds.snr_bin,
+            models=models,
+            bins=bins,
+            quick=quick,
+            random_state=seed,
+            device=device,
+            n_jobs=n_jobs,
+            max_epochs=max_epochs,
+            recipe=recipe,
+            progress=progress,
+        )
     for s in result.skipped:
         say(f"not run: {s}")
     if result.scores.empty:
-        raise ValueError("no S/N bin has enough spectra to train and test ("
-                         + "; ".join(result.skipped) + ")")
+        raise ValueError(
+            "no S/N bin has enough spectra to train and test (" + "; ".join(result.skipped) + ")"
+        )
 
-    config = {"data": ds.source, "n_spectra": len(ds.data), "quick": quick,
-              "models": ",".join(models), "bins": ",".join(bins), "seed": seed,
-              "device": device, "n_jobs": result.config["n_jobs"], "max_epochs": max_epochs,
-              "recipe": recipe,
-              "test_size": result.config["test_size"]}
-    markdown = make_report(result.scores, config=config, data_summary=summary,
-                           skipped=result.skipped)
+    config = {
+        "data": ds.source,
+        "n_spectra": len(ds.data),
+        "quick": quick,
+        "models": ",".join(models),
+        "bins": ",".join(bins),
+        "seed": seed,
+        "device": device,
+        "n_jobs": result.config["n_jobs"],
+        "max_epochs": max_epochs,
+        "recipe": recipe,
+        "test_size": result.config["test_size"],
+    }
+    markdown = make_report(
+        result.scores, config=config, data_summary=summary, skipped=result.skipped
+    )
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"results": out_dir / "results.csv", "predictions": out_dir / "predictions.csv",
-             "tables": out_dir / "tables.md", "run": out_dir / "run.json"}
+    paths = {
+        "results": out_dir / "results.csv",
+        "predictions": out_dir / "predictions.csv",
+        "tables": out_dir / "tables.md",
+        "run": out_dir / "run.json",
+    }
     _write_csv(result.scores, paths["results"])
     _write_csv(result.predictions, paths["predictions"])
     with atomic_write(paths["tables"], "w", encoding="utf-8") as fh:
         fh.write(markdown)
     say("drawing figures")
     paths.update(make_figures(result, ds, out_dir))
-    run_info = {"skspec": __version__, "python": platform.python_version(),
-                "config": config, "skipped": result.skipped,
-                "data_errors": [[str(p), str(r)] for p, r in ds.errors],
-                "counts": {b: {s: int(v) for s, v in row.items()}
-                           for b, row in counts.to_dict(orient="index").items()},
-                "seconds": round(time.perf_counter() - t0, 1)}
+    run_info = {
+        "skspec": __version__,
+        "python": platform.python_version(),
+        "config": config,
+        "skipped": result.skipped,
+        "data_errors": [[str(p), str(r)] for p, r in ds.errors],
+        "counts": {
+            b: {s: int(v) for s, v in row.items()}
+            for b, row in counts.to_dict(orient="index").items()
+        },
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
     with atomic_write(paths["run"], "w", encoding="utf-8") as fh:
         json.dump(run_info, fh, indent=2, default=str)
-    return Bunch(result=result, tables=format_tables(result.scores),
-                 verdict=verdict(result.scores, data=ds.source), markdown=markdown, paths=paths,
-                 data_errors=ds.errors, seconds=run_info["seconds"])
+    return Bunch(
+        result=result,
+        tables=format_tables(result.scores),
+        verdict=verdict(result.scores, data=ds.source),
+        markdown=markdown,
+        paths=paths,
+        data_errors=ds.errors,
+        seconds=run_info["seconds"],
+    )

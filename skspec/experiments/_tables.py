@@ -21,8 +21,8 @@ from ._registry import MODELS
 
 __all__ = ["format_tables", "make_report", "table1", "table2", "table3", "verdict"]
 
-_NA = "n/a"        # the paper reports no such value
-_MISSING = "–"     # not run here
+_NA = "n/a"  # the paper reports no such value
+_MISSING = "–"  # not run here
 _SPLITS = ("train", "test")
 
 
@@ -45,8 +45,12 @@ def _pts(a, b):
 
 
 def _lookup(scores, model, dim, b, split, column="accuracy"):
-    hit = scores[(scores["model"] == model) & (scores["dim"] == dim) & (scores["bin"] == b)
-                 & (scores["split"] == split)]
+    hit = scores[
+        (scores["model"] == model)
+        & (scores["dim"] == dim)
+        & (scores["bin"] == b)
+        & (scores["split"] == split)
+    ]
     return float(hit[column].iloc[0]) if len(hit) else None
 
 
@@ -63,8 +67,7 @@ def _bins(scores):
 
 
 def _markdown(header, rows):
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join(["---"] * len(header)) + "|"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -98,8 +101,9 @@ def table1(scores):
     for model in ("dnn", "cnn", "vgg16", "resnet", "emccnn"):
         name = f"{MODELS[model].label} (1D)"
         for i, split in enumerate(_SPLITS):
-            rows.append([name if i == 0 else "", split]
-                        + _bin_cells(scores, model, "1d", bins, split))
+            rows.append(
+                [name if i == 0 else "", split] + _bin_cells(scores, model, "1d", bins, split)
+            )
     return _markdown(header, rows)
 
 
@@ -111,10 +115,13 @@ def table2(scores):
     for model in ("svm", "emccnn"):
         label, dim = MODELS[model].label, _default_dim(model)
         for i, split in enumerate(_SPLITS):
-            rows.append([label if i == 0 else "", split]
-                        + _bin_cells(scores, model, dim, bins, split))
-        rows.append(["", "test, within one subtype"]
-                    + _bin_cells(scores, model, dim, bins, "test", "within_one", paper=False))
+            rows.append(
+                [label if i == 0 else "", split] + _bin_cells(scores, model, dim, bins, split)
+            )
+        rows.append(
+            ["", "test, within one subtype"]
+            + _bin_cells(scores, model, dim, bins, "test", "within_one", paper=False)
+        )
     return _markdown(header, rows)
 
 
@@ -127,23 +134,44 @@ def table3(scores):
         label = MODELS[model].label
         for j, dim in enumerate(("1d", "2d")):
             for i, split in enumerate(_SPLITS):
-                rows.append([label if i == j == 0 else "", dim.upper() if i == 0 else "", split]
-                            + _bin_cells(scores, model, dim, bins, split))
+                rows.append(
+                    [label if i == j == 0 else "", dim.upper() if i == 0 else "", split]
+                    + _bin_cells(scores, model, dim, bins, split)
+                )
     return _markdown(header, rows)
 
 
 def _all_models_table(scores):
     """Every fit: test accuracy (ours and the paper's), within-one accuracy, gap, fit time."""
     test = scores[scores["split"] == "test"]
-    header = ["model", "input", "S/N bin", "test acc (%)", "paper test acc (%)",
-              "within one (%)", "train - test (pts)", "fit (s)", "n test"]
+    header = [
+        "model",
+        "input",
+        "S/N bin",
+        "test acc (%)",
+        "paper test acc (%)",
+        "within one (%)",
+        "train - test (pts)",
+        "fit (s)",
+        "n test",
+    ]
     rows = []
     for _, r in test.iterrows():
         train = _lookup(scores, r["model"], r["dim"], r["bin"], "train")
         gap = _MISSING if train is None else f"{100 * (train - r['accuracy']):+.1f}"
-        rows.append([r["label"], r["dim"].upper(), r["bin"], _pct(r["accuracy"]),
-                     _pct(_paper(r["model"], r["dim"], r["bin"]), _NA),
-                     _pct(r["within_one"]), gap, f"{r['fit_seconds']:.1f}", int(r["n"])])
+        rows.append(
+            [
+                r["label"],
+                r["dim"].upper(),
+                r["bin"],
+                _pct(r["accuracy"]),
+                _pct(_paper(r["model"], r["dim"], r["bin"]), _NA),
+                _pct(r["within_one"]),
+                gap,
+                f"{r['fit_seconds']:.1f}",
+                int(r["n"]),
+            ]
+        )
     return _markdown(header, rows)
 
 
@@ -163,8 +191,11 @@ def _status(hits, total):
 
 
 def _agree(ours, paper):
-    return ("this run agrees with the paper's figures" if ours == paper
-            else "this run disagrees with the paper's figures")
+    return (
+        "this run agrees with the paper's figures"
+        if ours == paper
+        else "this run disagrees with the paper's figures"
+    )
 
 
 def _shift(scores, model, dim, bins, split="test"):
@@ -188,26 +219,33 @@ def _why(scores, keys, bins, what=None):
     known = [(m, d, x) for m, d, x in shifts if x is not None]
     if not known:
         return ""
-    text = (" Test accuracy here minus the paper's (mean over the bins, points): "
-            + ", ".join(f"{_name(m, d)} {100 * x:+.1f}" for m, d, x in known))
+    text = " Test accuracy here minus the paper's (mean over the bins, points): " + ", ".join(
+        f"{_name(m, d)} {100 * x:+.1f}" for m, d, x in known
+    )
     missing = [_name(m, d) for m, d, x in shifts if x is None]
     if missing:
         text += f" ({', '.join(missing)} not in the paper)"
     m, d, x = max(known, key=lambda t: abs(t[2]))
     subject = what(m, d) if what else _name(m, d)
-    return (text + f"; the measurements suggest the difference comes mostly from {subject} "
-            f"scoring {'higher' if x > 0 else 'lower'} here than in the paper.")
+    return (
+        text + f"; the measurements suggest the difference comes mostly from {subject} "
+        f"scoring {'higher' if x > 0 else 'lower'} here than in the paper."
+    )
 
 
 def _data_note(data):
     """How far this run's numbers can be set against the paper's."""
-    paper = (f"The paper's figures (its Tables 1-3) come from {PAPER['data']}, with no sample "
-             "sizes or train/test split given, so they carry no stated uncertainty")
+    paper = (
+        f"The paper's figures (its Tables 1-3) come from {PAPER['data']}, with no sample "
+        "sizes or train/test split given, so they carry no stated uncertainty"
+    )
     if data is None:
         return paper + "; on other data compare the patterns, not the absolute accuracies."
     if str(data).startswith("synthetic"):
-        return (paper + "; this run used synthetic spectra, so compare the patterns (rankings, "
-                "gaps between models and bins), not the absolute accuracies.")
+        return (
+            paper + "; this run used synthetic spectra, so compare the patterns (rankings, "
+            "gaps between models and bins), not the absolute accuracies."
+        )
     return paper + f"; this run used {data}."
 
 
@@ -257,15 +295,19 @@ def verdict(scores, *, data=None):
     if diffs:
         values = np.array([x for x, *_ in diffs])
         big = max(diffs, key=lambda t: abs(t[0]))
-        out.append(f"Test accuracy against the paper's, over the {len(diffs)} (model, input, "
-                   f"bin) cells both report: ours is higher in {int(np.sum(values > 0))} and "
-                   f"lower in {int(np.sum(values < 0))}, by {100 * float(np.mean(values)):+.1f} "
-                   f"points on average; the largest difference is {_name(big[1], big[2])} at "
-                   f"S/N {big[3]} ({_pct(acc(big[1], big[2], big[3]))}% here, "
-                   f"{_pct(_paper(big[1], big[2], big[3]))}% in the paper).")
+        out.append(
+            f"Test accuracy against the paper's, over the {len(diffs)} (model, input, "
+            f"bin) cells both report: ours is higher in {int(np.sum(values > 0))} and "
+            f"lower in {int(np.sum(values < 0))}, by {100 * float(np.mean(values)):+.1f} "
+            f"points on average; the largest difference is {_name(big[1], big[2])} at "
+            f"S/N {big[3]} ({_pct(acc(big[1], big[2], big[3]))}% here, "
+            f"{_pct(_paper(big[1], big[2], big[3]))}% in the paper)."
+        )
     else:
-        out.append("None of the models run here is in the paper's tables, so no accuracy can "
-                   "be set beside the paper's.")
+        out.append(
+            "None of the models run here is in the paper's tables, so no accuracy can "
+            "be set beside the paper's."
+        )
 
     # Best per bin, with the margin over the runner-up against the test-set noise,
     # and the paper's best of the same models.
@@ -280,20 +322,29 @@ def verdict(scores, *, data=None):
             second = tb.iloc[1]
             margin = best["accuracy"] - second["accuracy"]
             noise = _noise(best["accuracy"], second["accuracy"], int(best["n"]))
-            text += (f", {100 * margin:.1f} points ahead of {second['name']}"
-                     + (" (within the test-set noise)" if margin <= noise
-                        else " (beyond the test-set noise)"))
-        published = sorted(((_paper(m, d, b), m, d) for m, d in in_paper
-                            if _paper(m, d, b) is not None), reverse=True)
+            text += f", {100 * margin:.1f} points ahead of {second['name']}" + (
+                " (within the test-set noise)"
+                if margin <= noise
+                else " (beyond the test-set noise)"
+            )
+        published = sorted(
+            ((_paper(m, d, b), m, d) for m, d in in_paper if _paper(m, d, b) is not None),
+            reverse=True,
+        )
         if len(published) > 1:
             value, m, d = published[0]
             same = (m, d) == (best["model"], best["dim"])
-            text += (f". The paper's best of these models is {'also ' if same else ''}"
-                     f"{_name(m, d)} ({_pct(value)}%)")
+            text += (
+                f". The paper's best of these models is {'also ' if same else ''}"
+                f"{_name(m, d)} ({_pct(value)}%)"
+            )
             if not same:
                 theirs = _paper(best["model"], best["dim"], b)
-                text += (f"; it gives {best['name']} {_pct(theirs)}%" if theirs is not None
-                         else f"; {best['name']} is not in the paper")
+                text += (
+                    f"; it gives {best['name']} {_pct(theirs)}%"
+                    if theirs is not None
+                    else f"; {best['name']} is not in the paper"
+                )
         elif published:
             value, m, d = published[0]
             text += f". Of these models the paper reports only {_name(m, d)} ({_pct(value)}%)"
@@ -322,17 +373,24 @@ def verdict(scores, *, data=None):
 
     if emccnn_bins:
         status = _status(emccnn_wins, emccnn_bins)
-        text = (f"Claim \"{PAPER_CLAIMS['emccnn_best']}\": {status} — EMCCNN is best or "
-                f"within noise of the best in {emccnn_wins} of {emccnn_bins} bins.")
+        text = (
+            f'Claim "{PAPER_CLAIMS["emccnn_best"]}": {status} — EMCCNN is best or '
+            f"within noise of the best in {emccnn_wins} of {emccnn_bins} bins."
+        )
         if paper_em_bins:
             both = ours_eval & paper_eval
-            beaten = [f"{_name(*paper_lead[b])} is higher at S/N {b}: "
-                      f"{_pct(_paper(*paper_lead[b], b))} vs {_pct(_paper('emccnn', em_dim, b))}"
-                      for b in bins if b in paper_lead]
-            text += (f" On the paper's own figures for the same models it is the highest in "
-                     f"{paper_em_wins} of {paper_em_bins} bins"
-                     + (f" ({'; '.join(beaten)})" if beaten else "")
-                     + f": {_agree(emccnn_won & both, paper_em_won & both)}.")
+            beaten = [
+                f"{_name(*paper_lead[b])} is higher at S/N {b}: "
+                f"{_pct(_paper(*paper_lead[b], b))} vs {_pct(_paper('emccnn', em_dim, b))}"
+                for b in bins
+                if b in paper_lead
+            ]
+            text += (
+                f" On the paper's own figures for the same models it is the highest in "
+                f"{paper_em_wins} of {paper_em_bins} bins"
+                + (f" ({'; '.join(beaten)})" if beaten else "")
+                + f": {_agree(emccnn_won & both, paper_em_won & both)}."
+            )
             details = []
             for b in sorted(both, key=bins.index):
                 if b in ours_lead and b in paper_em_won:
@@ -341,16 +399,21 @@ def verdict(scores, *, data=None):
                     details.append(
                         f"at S/N {b} {_name(m, d)} leads here ({_pct(acc(m, d, b))}% against "
                         f"EMCCNN's {_pct(acc('emccnn', em_dim, b))}%); "
-                        + (f"the paper gives it {_pct(theirs)}%" if theirs is not None
-                           else "the paper did not test it")
-                        + f" and its EMCCNN {_pct(_paper('emccnn', em_dim, b))}%")
+                        + (
+                            f"the paper gives it {_pct(theirs)}%"
+                            if theirs is not None
+                            else "the paper did not test it"
+                        )
+                        + f" and its EMCCNN {_pct(_paper('emccnn', em_dim, b))}%"
+                    )
                 elif b in paper_lead and b in emccnn_won:
                     m, d = paper_lead[b]
                     here = acc(m, d, b)
                     details.append(
                         f"at S/N {b} the paper's {_name(m, d)} ({_pct(_paper(m, d, b))}%) is "
                         f"above its EMCCNN ({_pct(_paper('emccnn', em_dim, b))}%); here it scores "
-                        f"{_pct(here)}% against EMCCNN's {_pct(acc('emccnn', em_dim, b))}%")
+                        f"{_pct(here)}% against EMCCNN's {_pct(acc('emccnn', em_dim, b))}%"
+                    )
             if details:
                 joined = "; ".join(details)
                 text += f" {joined[0].upper()}{joined[1:]}."
@@ -366,24 +429,31 @@ def verdict(scores, *, data=None):
     if pairs:
         ahead = sum(e > s for _, e, s in pairs)
         detail = ", ".join(f"{b}: {_pts(e, s)}" for b, e, s in pairs)
-        text = (f"EMCCNN beats the SVM in {ahead} of {len(pairs)} bins "
-                f"(EMCCNN - SVM, points: {detail}).")
+        text = (
+            f"EMCCNN beats the SVM in {ahead} of {len(pairs)} bins "
+            f"(EMCCNN - SVM, points: {detail})."
+        )
         published = [(b, _paper("emccnn", em_dim, b), _paper("svm", "1d", b)) for b, _, _ in pairs]
         published = [(b, e, s) for b, e, s in published if e is not None and s is not None]
         if published:
             paper_ahead = sum(e > s for _, e, s in published)
             ours_set = {b for b, e, s in pairs if e > s and b in {p[0] for p in published}}
             paper_set = {b for b, e, s in published if e > s}
-            text += (f" The paper's Table 2: EMCCNN ahead in {paper_ahead} of {len(published)} "
-                     f"({', '.join(f'{b}: {_pts(e, s)}' for b, e, s in published)}); "
-                     f"{_agree(ours_set, paper_set)}.")
+            text += (
+                f" The paper's Table 2: EMCCNN ahead in {paper_ahead} of {len(published)} "
+                f"({', '.join(f'{b}: {_pts(e, s)}' for b, e, s in published)}); "
+                f"{_agree(ours_set, paper_set)}."
+            )
             if ours_set != paper_set:
                 text += _why(scores, [("emccnn", em_dim), ("svm", "1d")], bins)
         out.append(text)
 
     # DNN vs the convolutional networks.
-    conv = [(m, _default_dim(m)) for m in ("cnn", "vgg16", "resnet", "emccnn")
-            if (m, _default_dim(m)) in run]
+    conv = [
+        (m, _default_dim(m))
+        for m in ("cnn", "vgg16", "resnet", "emccnn")
+        if (m, _default_dim(m)) in run
+    ]
     if ("dnn", "1d") in run and conv:
         below, below_bins = 0, set()
         for b in bins:
@@ -393,8 +463,10 @@ def verdict(scores, *, data=None):
                 below += 1
                 below_bins.add(b)
         status = _status(below, len(bins))
-        text = (f"Claim \"{PAPER_CLAIMS['dnn_weak']}\": {status} — the DNN scores below "
-                f"every convolutional network in {below} of {len(bins)} bins.")
+        text = (
+            f'Claim "{PAPER_CLAIMS["dnn_weak"]}": {status} — the DNN scores below '
+            f"every convolutional network in {below} of {len(bins)} bins."
+        )
         paper_below, paper_bins, paper_below_bins, exceptions = 0, set(), set(), []
         for b in bins:
             d = _paper("dnn", "1d", b)
@@ -407,14 +479,17 @@ def verdict(scores, *, data=None):
                 paper_below += 1
                 paper_below_bins.add(b)
             else:
-                exceptions.append(f"at S/N {b} its DNN, {_pct(d)}%, is above its {_name(m, dm)}, "
-                                  f"{_pct(low)}%")
+                exceptions.append(
+                    f"at S/N {b} its DNN, {_pct(d)}%, is above its {_name(m, dm)}, {_pct(low)}%"
+                )
         if paper_bins:
             ours_set = below_bins & paper_bins
-            text += (f" On the paper's own figures for the same networks: {paper_below} of "
-                     f"{len(paper_bins)} bins"
-                     + (f" ({'; '.join(exceptions)})" if exceptions else "")
-                     + f"; {_agree(ours_set, paper_below_bins)}.")
+            text += (
+                f" On the paper's own figures for the same networks: {paper_below} of "
+                f"{len(paper_bins)} bins"
+                + (f" ({'; '.join(exceptions)})" if exceptions else "")
+                + f"; {_agree(ours_set, paper_below_bins)}."
+            )
             if ours_set != paper_below_bins:
                 text += _why(scores, [("dnn", "1d")] + conv, bins)
         out.append(text)
@@ -435,24 +510,30 @@ def verdict(scores, *, data=None):
         tr = g[g["split"] == "train"].set_index("bin")["accuracy"]
         te = g[g["split"] == "test"].set_index("bin")["accuracy"]
         gaps[(m, d)] = float((tr - te).mean())
-        published = [_paper(m, d, b, "train") - _paper(m, d, b) for b in bins
-                     if _paper(m, d, b, "train") is not None and _paper(m, d, b) is not None]
+        published = [
+            _paper(m, d, b, "train") - _paper(m, d, b)
+            for b in bins
+            if _paper(m, d, b, "train") is not None and _paper(m, d, b) is not None
+        ]
         if published:
             paper_gaps[(m, d)] = float(np.mean(published))
     ours = overfit(gaps)
     if ours is not None:
         cnn_gap, median_other, others, status = ours
-        text = (f"Claim \"{PAPER_CLAIMS['cnn_overfits']}\": {status} — the CNN's mean "
-                f"train-test gap is {100 * cnn_gap:.1f} points"
-                + (f" (median of the other models: {100 * median_other:.1f})."
-                   if others else "."))
+        text = (
+            f'Claim "{PAPER_CLAIMS["cnn_overfits"]}": {status} — the CNN\'s mean '
+            f"train-test gap is {100 * cnn_gap:.1f} points"
+            + (f" (median of the other models: {100 * median_other:.1f})." if others else ".")
+        )
         theirs = overfit(paper_gaps)
         if theirs is not None:
             p_gap, p_median, p_others, paper_status = theirs
-            text += (f" In the paper's tables for the same models and bins it is "
-                     f"{100 * p_gap:.1f} points"
-                     + (f" (median of the others: {100 * p_median:.1f})" if p_others else "")
-                     + f"; {_agree(status, paper_status)}.")
+            text += (
+                f" In the paper's tables for the same models and bins it is "
+                f"{100 * p_gap:.1f} points"
+                + (f" (median of the others: {100 * p_median:.1f})" if p_others else "")
+                + f"; {_agree(status, paper_status)}."
+            )
             ratio = p_gap / cnn_gap if cnn_gap > 0 and p_gap > 0 else None
             far = ratio is not None and not 0.5 <= ratio <= 2
             if status != paper_status or far:
@@ -462,10 +543,12 @@ def verdict(scores, *, data=None):
                 d_test = _shift(scores, "cnn", cnn_dim, bins)
                 d_train = _shift(scores, "cnn", cnn_dim, bins, "train")
                 if d_test is not None and d_train is not None:
-                    text += (f" Our CNN-{cnn_dim.upper()} is {100 * d_test:+.1f} points from the "
-                             f"paper's on the test set and {100 * d_train:+.1f} on the training "
-                             "set: the measurements suggest the gap differs mostly through the "
-                             f"{'test' if abs(d_test) >= abs(d_train) else 'training'} accuracy.")
+                    text += (
+                        f" Our CNN-{cnn_dim.upper()} is {100 * d_test:+.1f} points from the "
+                        f"paper's on the test set and {100 * d_train:+.1f} on the training "
+                        "set: the measurements suggest the gap differs mostly through the "
+                        f"{'test' if abs(d_test) >= abs(d_train) else 'training'} accuracy."
+                    )
         out.append(text)
 
     # S/N effect: mean test accuracy per bin across the models run in every bin.
@@ -473,10 +556,13 @@ def verdict(scores, *, data=None):
         means = test.groupby("bin")["accuracy"].mean().reindex(bins)
         rising = bool(np.all(np.diff(means.to_numpy()) > 0))
         detail = ", ".join(f"{b}: {_pct(v)}%" for b, v in means.items())
-        text = (f"Claim \"{PAPER_CLAIMS['snr_matters']}\": "
-                f"{'supported' if rising else 'not clearly supported'} — mean test accuracy "
-                f"by S/N bin is {detail}"
-                + ("" if rising else f" (lowest at S/N {means.idxmin()})") + ".")
+        text = (
+            f'Claim "{PAPER_CLAIMS["snr_matters"]}": '
+            f"{'supported' if rising else 'not clearly supported'} — mean test accuracy "
+            f"by S/N bin is {detail}"
+            + ("" if rising else f" (lowest at S/N {means.idxmin()})")
+            + "."
+        )
         full = [(m, d) for m, d in in_paper if all(_paper(m, d, b) is not None for b in bins)]
         if full:
             paper_means = {b: float(np.mean([_paper(m, d, b) for m, d in full])) for b in bins}
@@ -484,18 +570,21 @@ def verdict(scores, *, data=None):
             lowest = min(paper_means, key=paper_means.get)
             ours_order = sorted(bins, key=lambda b: means[b])
             paper_order = sorted(bins, key=paper_means.get)
-            text += (f" The paper's mean over the {len(full)} of these models it reports is "
-                     + ", ".join(f"{b}: {_pct(v)}%" for b, v in paper_means.items())
-                     + (" (rising with S/N)" if paper_rising else f" (lowest at S/N {lowest})")
-                     + f"; {_agree(ours_order, paper_order)} (the order of the bins).")
+            text += (
+                f" The paper's mean over the {len(full)} of these models it reports is "
+                + ", ".join(f"{b}: {_pct(v)}%" for b, v in paper_means.items())
+                + (" (rising with S/N)" if paper_rising else f" (lowest at S/N {lowest})")
+                + f"; {_agree(ours_order, paper_order)} (the order of the bins)."
+            )
         if not rising:
-            n_train = (scores[scores["split"] == "train"].groupby("bin")["n"].max()
-                       .reindex(bins))
+            n_train = scores[scores["split"] == "train"].groupby("bin")["n"].max().reindex(bins)
             if n_train.notna().all() and n_train.idxmin() == means.idxmin():
-                text += (f" Here the lowest bin, S/N {means.idxmin()}, also has the fewest "
-                         f"training spectra ({int(n_train.min())} against "
-                         f"{int(n_train.max())}): the measurements suggest sample size, as "
-                         "much as S/N, orders the bins.")
+                text += (
+                    f" Here the lowest bin, S/N {means.idxmin()}, also has the fewest "
+                    f"training spectra ({int(n_train.min())} against "
+                    f"{int(n_train.max())}): the measurements suggest sample size, as "
+                    "much as S/N, orders the bins."
+                )
         out.append(text)
 
     # 2D vs 1D (Table 3).
@@ -511,21 +600,25 @@ def verdict(scores, *, data=None):
                     paper_comparisons.append(p2 - p1)
     if comparisons:
         better = sum(c > 0 for c in comparisons)
-        text = (f"2D vs 1D ({PAPER_CLAIMS['two_d']}): the folded 2D input beats the 1D one in "
-                f"{better} of {len(comparisons)} (network, bin) pairs; mean difference "
-                f"{100 * float(np.mean(comparisons)):+.1f} points.")
+        text = (
+            f"2D vs 1D ({PAPER_CLAIMS['two_d']}): the folded 2D input beats the 1D one in "
+            f"{better} of {len(comparisons)} (network, bin) pairs; mean difference "
+            f"{100 * float(np.mean(comparisons)):+.1f} points."
+        )
         if paper_comparisons:
             paper_better = sum(c > 0 for c in paper_comparisons)
             same_sign = sum((o > 0) == (p > 0) for o, p in zip(paired, paper_comparisons))
-            text += (f" The paper's Table 3 for the same pairs: 2D ahead in {paper_better} of "
-                     f"{len(paper_comparisons)}, mean "
-                     f"{100 * float(np.mean(paper_comparisons)):+.1f} points; "
-                     + _agree(2 * better > len(comparisons),
-                              2 * paper_better > len(paper_comparisons))
-                     + f" (the sign agrees in {same_sign} of {len(paper_comparisons)} pairs).")
+            text += (
+                f" The paper's Table 3 for the same pairs: 2D ahead in {paper_better} of "
+                f"{len(paper_comparisons)}, mean "
+                f"{100 * float(np.mean(paper_comparisons)):+.1f} points; "
+                + _agree(2 * better > len(comparisons), 2 * paper_better > len(paper_comparisons))
+                + f" (the sign agrees in {same_sign} of {len(paper_comparisons)} pairs)."
+            )
             if (2 * better > len(comparisons)) != (2 * paper_better > len(paper_comparisons)):
-                nets = [m for m in ("cnn", "vgg16", "resnet")
-                        if (m, "1d") in run and (m, "2d") in run]
+                nets = [
+                    m for m in ("cnn", "vgg16", "resnet") if (m, "1d") in run and (m, "2d") in run
+                ]
                 text += _why(scores, [(m, d) for d in ("1d", "2d") for m in nets], bins)
         out.append(text)
     return out
@@ -556,23 +649,35 @@ def make_report(scores, *, config=None, data_summary=None, skipped=()):
         Markdown text.
     """
     tables = format_tables(scores)
-    parts = ["# skspec reproduction of Jiang et al. (2020), EMCCNN",
-             (f"Paper: {PAPER['authors']} ({PAPER['year']}), *{PAPER['title']}*, "
-              f"{PAPER['journal']}, doi:{PAPER['doi']}."),
-             (f"Accuracies in %. Columns \"ours\" come from this run; each column \"paper\" "
-              f"beside them holds the paper's published value for the same model, input, S/N "
-              f"bin and split. {PAPER['note']} \"–\": not run here; \"n/a\": the paper "
-              "reports no such value.")]
+    parts = [
+        "# skspec reproduction of Jiang et al. (2020), EMCCNN",
+        (
+            f"Paper: {PAPER['authors']} ({PAPER['year']}), *{PAPER['title']}*, "
+            f"{PAPER['journal']}, doi:{PAPER['doi']}."
+        ),
+        (
+            f'Accuracies in %. Columns "ours" come from this run; each column "paper" '
+            f"beside them holds the paper's published value for the same model, input, S/N "
+            f'bin and split. {PAPER["note"]} "–": not run here; "n/a": the paper '
+            "reports no such value."
+        ),
+    ]
     if data_summary:
         parts.append(data_summary)
     if config:
         parts.append("Settings: " + ", ".join(f"{k}={v}" for k, v in config.items()) + ".")
-    parts += ["## Table 1. The five networks on 1D spectra", tables["table1"],
-              "## Table 2. SVM vs EMCCNN", tables["table2"],
-              "## Table 3. 1D spectra vs folded 2D images", tables["table3"],
-              "## All fits", _all_models_table(scores),
-              "## Verdict",
-              "\n".join(f"- {s}" for s in verdict(scores, data=(config or {}).get("data")))]
+    parts += [
+        "## Table 1. The five networks on 1D spectra",
+        tables["table1"],
+        "## Table 2. SVM vs EMCCNN",
+        tables["table2"],
+        "## Table 3. 1D spectra vs folded 2D images",
+        tables["table3"],
+        "## All fits",
+        _all_models_table(scores),
+        "## Verdict",
+        "\n".join(f"- {s}" for s in verdict(scores, data=(config or {}).get("data"))),
+    ]
     if skipped:
         parts += ["## Not run", "\n".join(f"- {s}" for s in skipped)]
     return "\n\n".join(parts) + "\n"

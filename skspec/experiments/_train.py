@@ -17,9 +17,27 @@ __all__ = ["train"]
 logger = logging.getLogger("skspec.experiments")
 
 
-def train(model, out=None, *, data="synthetic", dim=None, n_samples=3000, bins=None,
-          test_size=0.2, seed=0, quick=False, device="cpu", max_epochs=None, recipe=None,
-          per_bin=False, overwrite=False, verbose=0, progress=None, log=None, warn=None):
+def train(
+    model,
+    out=None,
+    *,
+    data="synthetic",
+    dim=None,
+    n_samples=3000,
+    bins=None,
+    test_size=0.2,
+    seed=0,
+    quick=False,
+    device="cpu",
+    max_epochs=None,
+    recipe=None,
+    per_bin=False,
+    overwrite=False,
+    verbose=0,
+    progress=None,
+    log=None,
+    warn=None,
+):
     """Fit one of the paper's pipelines, score it on held-out spectra and save it.
 
     The workflow of ``skspec train``: load the data (:func:`load_experiment_data`),
@@ -119,25 +137,41 @@ def train(model, out=None, *, data="synthetic", dim=None, n_samples=3000, bins=N
     # A saved SVM should give probabilities to `skspec predict` (Platt scaling).
     params = {"probability": True} if model == "svm" else {}
     if model in MODELS and MODELS[model].network and verbose:
-        params["verbose"] = int(verbose)   # skorch's epoch log and progress bar
-    estimator = make_model(model, dim=dim, quick=quick, random_state=seed, device=device,
-                           max_epochs=max_epochs, recipe=recipe, params=params)
+        params["verbose"] = int(verbose)  # skorch's epoch log and progress bar
+    estimator = make_model(
+        model,
+        dim=dim,
+        quick=quick,
+        random_state=seed,
+        device=device,
+        max_epochs=max_epochs,
+        recipe=recipe,
+        params=params,
+    )
     with warnings.catch_warnings():  # skipped files are reported below, one line each
         warnings.simplefilter("ignore", UserWarning)
-        ds = load_experiment_data(data, n_samples=n_samples, bins=bins, random_state=seed,
-                                  progress=progress)
+        ds = load_experiment_data(
+            data, n_samples=n_samples, bins=bins, random_state=seed, progress=progress
+        )
     for path, reason in ds.errors:
         warn(f"skipped unreadable file {path}: {reason}")
     if len(np.unique(ds.target)) < 2:
-        raise ValueError(f"need spectra of at least two subtypes to train, found "
-                         f"{len(ds.target)} spectra of {len(np.unique(ds.target))}")
+        raise ValueError(
+            f"need spectra of at least two subtypes to train, found "
+            f"{len(ds.target)} spectra of {len(np.unique(ds.target))}"
+        )
     X, y, snr = ds.data, ds.target, np.asarray(ds.snr, dtype=float)
     X_test = y_test = snr_test = None
     if test_size > 0:
         _, counts = np.unique(y, return_counts=True)
         X, X_test, y, y_test, snr, snr_test = train_test_split(
-            X, y, snr, test_size=test_size, random_state=seed,
-            stratify=y if counts.min() >= 2 else None)
+            X,
+            y,
+            snr,
+            test_size=test_size,
+            random_state=seed,
+            stratify=y if counts.min() >= 2 else None,
+        )
     form = "2d" if "fold" in estimator.named_steps else "1d"
     if per_bin:
         from ..models import SNRBinnedClassifier
@@ -147,18 +181,33 @@ def train(model, out=None, *, data="synthetic", dim=None, n_samples=3000, bins=N
         estimator = SNRBinnedClassifier(estimator, binner=SNRBinner())
     say(f"fitting {model}{' per S/N bin' if per_bin else ''} on {len(y)} spectra")
     estimator.fit(X, y, **({"snr": snr} if per_bin else {}))
-    metadata = {"model": model, "dim": form, "per_bin": per_bin, "quick": quick,
-                "data": ds.source, "bins": list(ds.bins), "seed": seed, "n_train": len(y),
-                "max_epochs": max_epochs, "recipe": recipe}
+    metadata = {
+        "model": model,
+        "dim": form,
+        "per_bin": per_bin,
+        "quick": quick,
+        "data": ds.source,
+        "bins": list(ds.bins),
+        "seed": seed,
+        "n_train": len(y),
+        "max_epochs": max_epochs,
+        "recipe": recipe,
+    }
     if per_bin:
-        labels = estimator.binner_.bin_labels_   # labels[0] is "<5": bin b is labels[b + 1]
-        metadata["bin_models"] = {labels[b + 1]: (labels[src + 1] if src >= 0 else "global")
-                                  for b, src in enumerate(estimator.bin_source_)}
+        labels = estimator.binner_.bin_labels_  # labels[0] is "<5": bin b is labels[b + 1]
+        metadata["bin_models"] = {
+            labels[b + 1]: (labels[src + 1] if src >= 0 else "global")
+            for b, src in enumerate(estimator.bin_source_)
+        }
     if X_test is not None:
-        pred = np.asarray(estimator.predict(X_test, **({"snr": snr_test} if per_bin else {})),
-                          dtype=object)
-        metadata.update(n_test=len(y_test), test_accuracy=float(np.mean(pred == y_test)),
-                        test_within_one=float(within_one_subtype_accuracy(y_test, pred)))
+        pred = np.asarray(
+            estimator.predict(X_test, **({"snr": snr_test} if per_bin else {})), dtype=object
+        )
+        metadata.update(
+            n_test=len(y_test),
+            test_accuracy=float(np.mean(pred == y_test)),
+            test_within_one=float(within_one_subtype_accuracy(y_test, pred)),
+        )
     if out is not None:
         from ..io import save_model
 

@@ -25,8 +25,13 @@ _FOLDED_DOC = """Input may be 1-D spectra ``(n, L)``, which builds ``Conv1d`` la
     spectra folded to ``(n, H, W)`` by :class:`~skspec.preprocessing.Folder2D`,
     which builds ``Conv2d`` layers (the paper's Table 3 compares both)."""
 
-_FILL = {"net_parameters": NET_PARAMETERS_DOC, "net_attributes": NET_ATTRIBUTES_DOC,
-             "normalization": _NORMALIZATION_DOC, "folded": _FOLDED_DOC}
+_FILL = {
+    "net_parameters": NET_PARAMETERS_DOC,
+    "net_attributes": NET_ATTRIBUTES_DOC,
+    "normalization": _NORMALIZATION_DOC,
+    "folded": _FOLDED_DOC,
+}
+
 
 @fill_doc(**_FILL)
 class DNNClassifier(SpectrumNetClassifier):
@@ -65,29 +70,61 @@ class DNNClassifier(SpectrumNetClassifier):
     """
 
     module = DNN
-    _parameter_constraints = {"hidden_layer_sizes": [tuple, list], "dropout": _FRACTION,
-                              "normalization": _NORMALIZATION}
+    _parameter_constraints = {
+        "hidden_layer_sizes": [tuple, list],
+        "dropout": _FRACTION,
+        "normalization": _NORMALIZATION,
+    }
 
-    def __init__(self, *, hidden_layer_sizes=(512, 256, 128, 64), dropout=0.2,
-                 normalization="median", recipe="default", lr=None, max_epochs=100,
-                 batch_size=64, validation_fraction=0.1, patience=10, callbacks=None,
-                 device="cpu", verbose=0, random_state=None, augment=False, **kwargs):
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes=(512, 256, 128, 64),
+        dropout=0.2,
+        normalization="median",
+        recipe="default",
+        lr=None,
+        max_epochs=100,
+        batch_size=64,
+        validation_fraction=0.1,
+        patience=10,
+        callbacks=None,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+        augment=False,
+        **kwargs,
+    ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
         self.normalization = normalization
-        super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
-                         validation_fraction=validation_fraction, patience=patience,
-                         callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, augment=augment, **kwargs)
+        super().__init__(
+            recipe=recipe,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            device=device,
+            verbose=verbose,
+            random_state=random_state,
+            augment=augment,
+            **kwargs,
+        )
 
     def _check_params(self):
         super()._check_params()
         check_positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
 
     def _module_params(self):
-        return {"n_features": self.n_features_in_, "n_classes": len(self.classes_),
-                    "hidden_layer_sizes": tuple(self.hidden_layer_sizes), "dropout": self.dropout,
-                    "normalization": self.normalization}
+        return {
+            "n_features": self.n_features_in_,
+            "n_classes": len(self.classes_),
+            "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
+            "dropout": self.dropout,
+            "normalization": self.normalization,
+        }
 
 
 @fill_doc(**_FILL)
@@ -129,33 +166,69 @@ class CNNClassifier(SpectrumNetClassifier):
 
     module = PlainCNN
     _accepts_folded = True
-    _parameter_constraints = {"channels": [tuple, list], "kernel_size": _POSITIVE_INT,
-                              "hidden_units": _POSITIVE_INT, "dropout": _FRACTION,
-                              "normalization": _NORMALIZATION}
+    _parameter_constraints = {
+        "channels": [tuple, list],
+        "kernel_size": _POSITIVE_INT,
+        "hidden_units": _POSITIVE_INT,
+        "dropout": _FRACTION,
+        "normalization": _NORMALIZATION,
+    }
 
-    def __init__(self, *, channels=(16, 32, 64), kernel_size=5, hidden_units=128, dropout=0.3,
-                 normalization="median", recipe="default", lr=None, max_epochs=100,
-                 batch_size=64, validation_fraction=0.1, patience=10, callbacks=None,
-                 device="cpu", verbose=0, random_state=None, augment=False, **kwargs):
+    def __init__(
+        self,
+        *,
+        channels=(16, 32, 64),
+        kernel_size=5,
+        hidden_units=128,
+        dropout=0.3,
+        normalization="median",
+        recipe="default",
+        lr=None,
+        max_epochs=100,
+        batch_size=64,
+        validation_fraction=0.1,
+        patience=10,
+        callbacks=None,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+        augment=False,
+        **kwargs,
+    ):
         self.channels = channels
         self.kernel_size = kernel_size
         self.hidden_units = hidden_units
         self.dropout = dropout
         self.normalization = normalization
-        super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
-                         validation_fraction=validation_fraction, patience=patience,
-                         callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, augment=augment, **kwargs)
+        super().__init__(
+            recipe=recipe,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            device=device,
+            verbose=verbose,
+            random_state=random_state,
+            augment=augment,
+            **kwargs,
+        )
 
     def _check_params(self):
         super()._check_params()
         check_positive_ints("channels", self.channels)
 
     def _module_params(self):
-        return {"in_shape": self.input_shape_, "n_classes": len(self.classes_),
-                    "channels": tuple(self.channels), "kernel_size": self.kernel_size,
-                    "hidden_units": self.hidden_units, "dropout": self.dropout,
-                    "normalization": self.normalization}
+        return {
+            "in_shape": self.input_shape_,
+            "n_classes": len(self.classes_),
+            "channels": tuple(self.channels),
+            "kernel_size": self.kernel_size,
+            "hidden_units": self.hidden_units,
+            "dropout": self.dropout,
+            "normalization": self.normalization,
+        }
 
 
 @fill_doc(**_FILL)
@@ -196,26 +269,61 @@ class VGG16Classifier(SpectrumNetClassifier):
 
     module = VGG16
     _accepts_folded = True
-    _parameter_constraints = {"width": _WIDTH, "dropout": _FRACTION, "batch_norm": ["boolean"],
-                              "normalization": _NORMALIZATION}
+    _parameter_constraints = {
+        "width": _WIDTH,
+        "dropout": _FRACTION,
+        "batch_norm": ["boolean"],
+        "normalization": _NORMALIZATION,
+    }
 
-    def __init__(self, *, width=0.125, dropout=0.5, batch_norm=True, normalization="median",
-                 recipe="default", lr=None, max_epochs=100, batch_size=64,
-                 validation_fraction=0.1, patience=10, callbacks=None, device="cpu", verbose=0,
-                 random_state=None, augment=False, **kwargs):
+    def __init__(
+        self,
+        *,
+        width=0.125,
+        dropout=0.5,
+        batch_norm=True,
+        normalization="median",
+        recipe="default",
+        lr=None,
+        max_epochs=100,
+        batch_size=64,
+        validation_fraction=0.1,
+        patience=10,
+        callbacks=None,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+        augment=False,
+        **kwargs,
+    ):
         self.width = width
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.normalization = normalization
-        super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
-                         validation_fraction=validation_fraction, patience=patience,
-                         callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, augment=augment, **kwargs)
+        super().__init__(
+            recipe=recipe,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            device=device,
+            verbose=verbose,
+            random_state=random_state,
+            augment=augment,
+            **kwargs,
+        )
 
     def _module_params(self):
-        return {"in_shape": self.input_shape_, "n_classes": len(self.classes_), "width": self.width,
-                    "dropout": self.dropout, "batch_norm": self.batch_norm,
-                    "normalization": self.normalization}
+        return {
+            "in_shape": self.input_shape_,
+            "n_classes": len(self.classes_),
+            "width": self.width,
+            "dropout": self.dropout,
+            "batch_norm": self.batch_norm,
+            "normalization": self.normalization,
+        }
 
 
 @fill_doc(**_FILL)
@@ -250,16 +358,45 @@ class ResNetClassifier(SpectrumNetClassifier):
     _accepts_folded = True
     _parameter_constraints = {"width": _WIDTH, "normalization": _NORMALIZATION}
 
-    def __init__(self, *, width=0.25, normalization="median", recipe="default", lr=None,
-                 max_epochs=100, batch_size=64, validation_fraction=0.1, patience=10,
-                 callbacks=None, device="cpu", verbose=0, random_state=None, augment=False, **kwargs):
+    def __init__(
+        self,
+        *,
+        width=0.25,
+        normalization="median",
+        recipe="default",
+        lr=None,
+        max_epochs=100,
+        batch_size=64,
+        validation_fraction=0.1,
+        patience=10,
+        callbacks=None,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+        augment=False,
+        **kwargs,
+    ):
         self.width = width
         self.normalization = normalization
-        super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
-                         validation_fraction=validation_fraction, patience=patience,
-                         callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, augment=augment, **kwargs)
+        super().__init__(
+            recipe=recipe,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            device=device,
+            verbose=verbose,
+            random_state=random_state,
+            augment=augment,
+            **kwargs,
+        )
 
     def _module_params(self):
-        return {"in_shape": self.input_shape_, "n_classes": len(self.classes_), "width": self.width,
-                    "normalization": self.normalization}
+        return {
+            "in_shape": self.input_shape_,
+            "n_classes": len(self.classes_),
+            "width": self.width,
+            "normalization": self.normalization,
+        }

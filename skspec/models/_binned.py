@@ -31,8 +31,12 @@ def _slice_params(params, n_samples, rows):
     """Index the sample-aligned entries of ``params`` (e.g. ``ivar``) by ``rows``."""
     out = {}
     for key, value in params.items():
-        if value is not None and hasattr(value, "__len__") and not isinstance(value, str) \
-                and len(value) == n_samples:
+        if (
+            value is not None
+            and hasattr(value, "__len__")
+            and not isinstance(value, str)
+            and len(value) == n_samples
+        ):
             out[key] = safe_indexing(value, rows)
         else:
             out[key] = value
@@ -180,11 +184,13 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         for b in np.flatnonzero(own):  # a loop over the few bins
             rows = np.flatnonzero(bins == b)
             self.estimators_[int(b)] = clone(self.estimator).fit(
-                X[rows], y[rows], **_slice_params(fit_params, X.shape[0], rows))
+                X[rows], y[rows], **_slice_params(fit_params, X.shape[0], rows)
+            )
         owners = np.flatnonzero(own)
         # Nearest bin with its own model; argmin picks the lower bin on ties.
-        self.bin_source_ = owners[np.argmin(np.abs(np.arange(n_bins)[:, None] - owners[None]),
-                                            axis=1)]
+        self.bin_source_ = owners[
+            np.argmin(np.abs(np.arange(n_bins)[:, None] - owners[None]), axis=1)
+        ]
         for b in range(n_bins):
             self.estimators_.setdefault(b, self.estimators_[int(self.bin_source_[b])])
         return self
@@ -196,8 +202,9 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         else:
             snr = np.asarray(snr, dtype=float)
             if snr.shape != (X.shape[0],):
-                raise ValueError(f"snr must have one value per spectrum ({X.shape[0]},), "
-                                 f"got shape {snr.shape}")
+                raise ValueError(
+                    f"snr must have one value per spectrum ({X.shape[0]},), got shape {snr.shape}"
+                )
         return np.maximum(np.asarray(self.binner_.assign(snr)), 0)
 
     def _groups(self, X, snr):
@@ -230,8 +237,7 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         X = validate_spectra(self, X, reset=False)
         out = np.empty(X.shape[0], dtype=self.classes_.dtype)
         for model, rows in self._groups(X, snr):
-            out[rows] = model.predict(X[rows],
-                                      **_slice_params(predict_params, X.shape[0], rows))
+            out[rows] = model.predict(X[rows], **_slice_params(predict_params, X.shape[0], rows))
         return out
 
     @available_if(_estimator_has("predict_proba"))
@@ -257,8 +263,7 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         X = validate_spectra(self, X, reset=False)
         out = np.zeros((X.shape[0], self.classes_.size))
         for model, rows in self._groups(X, snr):
-            proba = model.predict_proba(X[rows],
-                                        **_slice_params(predict_params, X.shape[0], rows))
+            proba = model.predict_proba(X[rows], **_slice_params(predict_params, X.shape[0], rows))
             cols = np.searchsorted(self.classes_, model.classes_)
             out[np.ix_(rows, cols)] = proba
         return out
@@ -325,8 +330,14 @@ class SNRBinnedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             subtype_to_number(np.concatenate([y, y_pred]))
         except ValueError:
             # Not spectral types: exact accuracy only.
-            rows = [{"bin": b, "n": int((names == b).sum()),
-                     "accuracy": float(np.mean(y[names == b] == y_pred[names == b])),
-                     "within_one": np.nan} for b in order]
+            rows = [
+                {
+                    "bin": b,
+                    "n": int((names == b).sum()),
+                    "accuracy": float(np.mean(y[names == b] == y_pred[names == b])),
+                    "within_one": np.nan,
+                }
+                for b in order
+            ]
             return pd.DataFrame(rows, columns=["bin", "n", "accuracy", "within_one"])
         return per_bin_scores(y, y_pred, names, bin_order=order)

@@ -123,11 +123,30 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         "normalization": [StrOptions({"median", "mean"}), None],
     }
 
-    def __init__(self, *, kernel_sizes=(3, 7, 15, 31), code_channels=8, branch_channels=12,
-                 pool_size=32, hidden_units=128, dropout=0.3, denoising_weight=1.0,
-                 normalization="median", recipe="default", lr=None, max_epochs=100,
-                 batch_size=64, validation_fraction=0.1, patience=10, callbacks=None,
-                 device="cpu", verbose=0, random_state=None, augment=False, **kwargs):
+    def __init__(
+        self,
+        *,
+        kernel_sizes=(3, 7, 15, 31),
+        code_channels=8,
+        branch_channels=12,
+        pool_size=32,
+        hidden_units=128,
+        dropout=0.3,
+        denoising_weight=1.0,
+        normalization="median",
+        recipe="default",
+        lr=None,
+        max_epochs=100,
+        batch_size=64,
+        validation_fraction=0.1,
+        patience=10,
+        callbacks=None,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+        augment=False,
+        **kwargs,
+    ):
         self.kernel_sizes = kernel_sizes
         self.code_channels = code_channels
         self.branch_channels = branch_channels
@@ -136,25 +155,44 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         self.dropout = dropout
         self.denoising_weight = denoising_weight
         self.normalization = normalization
-        super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
-                         validation_fraction=validation_fraction, patience=patience,
-                         callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, augment=augment, **kwargs)
+        super().__init__(
+            recipe=recipe,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            device=device,
+            verbose=verbose,
+            random_state=random_state,
+            augment=augment,
+            **kwargs,
+        )
 
     def _check_params(self):
         super()._check_params()
         check_positive_ints("kernel_sizes", self.kernel_sizes)
 
     def _module_params(self):
-        return {"n_classes": len(self.classes_), "kernel_sizes": tuple(self.kernel_sizes),
-                    "code_channels": self.code_channels, "branch_channels": self.branch_channels,
-                    "pool_size": self.pool_size, "hidden_units": self.hidden_units,
-                    "dropout": self.dropout, "normalization": self.normalization}
+        return {
+            "n_classes": len(self.classes_),
+            "kernel_sizes": tuple(self.kernel_sizes),
+            "code_channels": self.code_channels,
+            "branch_channels": self.branch_channels,
+            "pool_size": self.pool_size,
+            "hidden_units": self.hidden_units,
+            "dropout": self.dropout,
+            "normalization": self.normalization,
+        }
 
     def _build_criterion(self):
-        return SupervisedDenoisingLoss(len(self.classes_), self.n_features_in_,
-                                       classification=self._recipe["loss"],
-                                       weight=self.denoising_weight)
+        return SupervisedDenoisingLoss(
+            len(self.classes_),
+            self.n_features_in_,
+            classification=self._recipe["loss"],
+            weight=self.denoising_weight,
+        )
 
     def _normalizer(self):
         return self.module_.denoiser.normalizer

@@ -8,12 +8,15 @@ module), still work; it will be removed in 0.3.
 import warnings
 
 from ..nn import _net
-from ..nn._net import *
+from ..nn._net import *  # noqa: F403 (the 0.1 path, re-exported for one release)
 from ..nn._net import __all__  # noqa: F401
 
-warnings.warn("skspec.models._net is deprecated since skspec 0.2.0 and will be removed in "
-              "0.3; the skorch base now lives in skspec.nn._net", DeprecationWarning,
-              stacklevel=2)
+warnings.warn(
+    "skspec.models._net is deprecated since skspec 0.2.0 and will be removed in "
+    "0.3; the skorch base now lives in skspec.nn._net",
+    DeprecationWarning,
+    stacklevel=2,
+)
 
 
 def __getattr__(name):

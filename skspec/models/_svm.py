@@ -71,13 +71,17 @@ def make_svm_classifier(*, probability=False, **params):
     valid = set(inspect.signature(SVC).parameters) - {"probability"}
     unknown = sorted(set(params) - valid)
     if unknown:
-        raise TypeError(f"make_svm_classifier got parameter(s) {unknown} that SVC does not "
-                        f"take; valid ones: {sorted(valid)}")
+        raise TypeError(
+            f"make_svm_classifier got parameter(s) {unknown} that SVC does not "
+            f"take; valid ones: {sorted(valid)}"
+        )
     svc = SVC(**{**SVM_DEFAULTS, **params})
     if probability:
         svc = CalibratedClassifierCV(svc, ensemble=False)
-    return Pipeline([
-        ("normalize", ContinuumNormalizer(method="median")),
-        ("scale", StandardScaler()),
-        ("svc", svc),
-    ])
+    return Pipeline(
+        [
+            ("normalize", ContinuumNormalizer(method="median")),
+            ("scale", StandardScaler()),
+            ("svc", svc),
+        ]
+    )

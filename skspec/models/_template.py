@@ -61,7 +61,7 @@ def _fill_masked(X, ivar, estimator):
     masked = ivar == 0
     # Non-finite flux at a pixel ivar calls good is an error that names the rows.
     check_finite_spectra(np.where(masked, 0.0, X), estimator=estimator)
-    bad = ~np.isfinite(X)   # all of them masked now: fill just these
+    bad = ~np.isfinite(X)  # all of them masked now: fill just these
     if bad.any():
         X = interpolate_bad_pixels(X, bad)
     return X, ivar
@@ -73,8 +73,9 @@ def _learn_templates(normed, y_idx, trim):
     Returns the templates and the class index of each.
     """
     present = np.unique(y_idx)
-    templates = np.vstack([trim_mean(normed[y_idx == k], trim, axis=0)
-                           for k in present])  # a loop over classes
+    templates = np.vstack(
+        [trim_mean(normed[y_idx == k], trim, axis=0) for k in present]
+    )  # a loop over classes
     return templates, present
 
 
@@ -292,8 +293,9 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         "trim": [Interval(Real, 0, 0.5, closed="left")],
     }
 
-    def __init__(self, templates=None, template_labels=None, poly_degree=2,
-                 temperature="auto", trim=0.1):
+    def __init__(
+        self, templates=None, template_labels=None, poly_degree=2, temperature="auto", trim=0.1
+    ):
         self.templates = templates
         self.template_labels = template_labels
         self.poly_degree = poly_degree
@@ -323,8 +325,7 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         self : TemplateClassifier
             Fitted estimator.
         """
-        X, y = validate_spectra(self, X, y, dtype=np.float64,
-                                ensure_all_finite=ivar is None)
+        X, y = validate_spectra(self, X, y, dtype=np.float64, ensure_all_finite=ivar is None)
         if ivar is not None:
             X, ivar = _fill_masked(X, ivar, self)
         check_classification_targets(y)
@@ -337,37 +338,45 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
 
         if self.templates is None:
             if self.template_labels is not None:
-                raise ValueError("template_labels is given but templates is None; "
-                                 "give both, or neither to learn templates from X, y")
+                raise ValueError(
+                    "template_labels is given but templates is None; "
+                    "give both, or neither to learn templates from X, y"
+                )
             self.classes_, y_idx = np.unique(y, return_inverse=True)
             if self.classes_.size < 2:
-                raise ValueError(f"TemplateClassifier needs spectra of at least 2 classes to "
-                                 f"learn templates from; got 1 class ({str(self.classes_[0])!r})")
+                raise ValueError(
+                    f"TemplateClassifier needs spectra of at least 2 classes to "
+                    f"learn templates from; got 1 class ({str(self.classes_[0])!r})"
+                )
             # Divided by its median, each spectrum counts alike in the mean.
             normed = X / _robust_scale(X)[:, None]
             templates, template_class = _learn_templates(normed, y_idx, self.trim)
             self.template_labels_ = self.classes_[template_class]
         else:
             templates, self.template_labels_ = self._given_templates(X.shape[1])
-            self.classes_, template_class = np.unique(self.template_labels_,
-                                                      return_inverse=True)
+            self.classes_, template_class = np.unique(self.template_labels_, return_inverse=True)
             known = np.isin(y, self.classes_)
             if not np.all(known):
                 # Such spectra can never be predicted right: worth knowing early.
                 missing = np.unique(y[~known])[:5].tolist()
-                warnings.warn(f"no template has the training label(s) {missing}; those "
-                              "spectra cannot be classified correctly", UserWarning,
-                              stacklevel=2)
+                warnings.warn(
+                    f"no template has the training label(s) {missing}; those "
+                    "spectra cannot be classified correctly",
+                    UserWarning,
+                    stacklevel=2,
+                )
             y_idx = np.where(known, np.searchsorted(self.classes_, y), 0)
-        self._matcher = _Matcher(templates, template_class, self.classes_.size,
-                                 self.poly_degree)
+        self._matcher = _Matcher(templates, template_class, self.classes_.size, self.poly_degree)
         self.templates_ = self._matcher.templates
 
         if self.temperature == "auto":
             keep = np.isin(y, self.classes_)
             self.temperature_ = self._calibrate(
-                X[keep], y_idx[keep], None if ivar is None else ivar[keep],
-                None if self.templates is not None else normed)
+                X[keep],
+                y_idx[keep],
+                None if ivar is None else ivar[keep],
+                None if self.templates is not None else normed,
+            )
         else:
             self.temperature_ = float(self.temperature)
         return self
@@ -385,11 +394,14 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("template_labels is required when templates is an array")
         labels = column_or_1d(np.asarray(labels))
         if labels.shape[0] != templates.shape[0]:
-            raise ValueError(f"got {templates.shape[0]} templates but {labels.shape[0]} "
-                             "template_labels")
+            raise ValueError(
+                f"got {templates.shape[0]} templates but {labels.shape[0]} template_labels"
+            )
         if templates.shape[1] != n_features:
-            raise ValueError(f"templates have {templates.shape[1]} pixels but X has "
-                             f"{n_features} features; they must share one pixel grid")
+            raise ValueError(
+                f"templates have {templates.shape[1]} pixels but X has "
+                f"{n_features} features; they must share one pixel grid"
+            )
         if np.any(np.all(templates == 0, axis=1)):
             raise ValueError("a template is zero everywhere")
         return templates, labels
@@ -427,14 +439,15 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate(self, X, ivar):
         check_is_fitted(self)
-        X = validate_spectra(self, X, dtype=np.float64, reset=False,
-                             ensure_all_finite=ivar is None)
+        X = validate_spectra(self, X, dtype=np.float64, reset=False, ensure_all_finite=ivar is None)
         if ivar is not None:
             X, ivar = _fill_masked(X, ivar, self)
             few = (ivar > 0).sum(axis=1) <= self._matcher.rank.max()
             if np.any(few):
-                raise ValueError(f"{few.sum()} spectra have no more good pixels (ivar > 0) "
-                                 "than continuum coefficients; cannot match them")
+                raise ValueError(
+                    f"{few.sum()} spectra have no more good pixels (ivar > 0) "
+                    "than continuum coefficients; cannot match them"
+                )
         return X, ivar
 
     def __sklearn_tags__(self):

@@ -54,8 +54,9 @@ class SpectrumAugmenter:
     (torch.Size([4, 100]), True)
     """
 
-    def __init__(self, *, wobble=0.1, degree=3, shift=1.0, snr=(5.0, 60.0), bad_run=20,
-                 probability=0.8):
+    def __init__(
+        self, *, wobble=0.1, degree=3, shift=1.0, snr=(5.0, 60.0), bad_run=20, probability=0.8
+    ):
         self.wobble = wobble
         self.degree = degree
         self.shift = shift
@@ -66,24 +67,29 @@ class SpectrumAugmenter:
     def check(self):
         """Validate the settings; raises ValueError naming the bad one."""
         for name, value, ok in (
-                ("wobble", self.wobble, isinstance(self.wobble, Real) and self.wobble >= 0),
-                ("degree", self.degree, isinstance(self.degree, Integral) and self.degree >= 0),
-                ("shift", self.shift, isinstance(self.shift, Real) and self.shift >= 0),
-                ("bad_run", self.bad_run, isinstance(self.bad_run, Integral)
-                 and self.bad_run >= 0),
-                ("probability", self.probability, isinstance(self.probability, Real)
-                 and 0 <= self.probability <= 1)):
+            ("wobble", self.wobble, isinstance(self.wobble, Real) and self.wobble >= 0),
+            ("degree", self.degree, isinstance(self.degree, Integral) and self.degree >= 0),
+            ("shift", self.shift, isinstance(self.shift, Real) and self.shift >= 0),
+            ("bad_run", self.bad_run, isinstance(self.bad_run, Integral) and self.bad_run >= 0),
+            (
+                "probability",
+                self.probability,
+                isinstance(self.probability, Real) and 0 <= self.probability <= 1,
+            ),
+        ):
             if not ok:
                 raise ValueError(f"SpectrumAugmenter: invalid {name}={value!r}")
         if self.snr is not None:
             try:
                 lo, hi = (float(v) for v in self.snr)
             except (TypeError, ValueError):
-                raise ValueError(f"SpectrumAugmenter: snr must be None or (low, high), "
-                                 f"got {self.snr!r}") from None
+                raise ValueError(
+                    f"SpectrumAugmenter: snr must be None or (low, high), got {self.snr!r}"
+                ) from None
             if not 0 < lo <= hi:
-                raise ValueError(f"SpectrumAugmenter: snr must satisfy 0 < low <= high, "
-                                 f"got {self.snr!r}")
+                raise ValueError(
+                    f"SpectrumAugmenter: snr must satisfy 0 < low <= high, got {self.snr!r}"
+                )
         return self
 
     def __repr__(self):
@@ -118,8 +124,9 @@ class SpectrumAugmenter:
             out = out * torch.exp(coef @ _legendre(pos, self.degree))
         if self.snr is not None:
             lo_snr, hi_snr = (math.log(float(v)) for v in self.snr)
-            snr = torch.exp(lo_snr + (hi_snr - lo_snr) * torch.rand(n, 1, device=device,
-                                                                    dtype=dtype))
+            snr = torch.exp(
+                lo_snr + (hi_snr - lo_snr) * torch.rand(n, 1, device=device, dtype=dtype)
+            )
             level = out.abs().median(dim=1, keepdim=True).values.clamp_min(1e-30)
             sigma = torch.sqrt(out.abs() * level) / snr
             out = out + sigma * torch.randn_like(out)
@@ -142,4 +149,4 @@ def _legendre(x, degree):
     rows = [torch.ones_like(x), x]
     for k in range(1, degree):
         rows.append(((2 * k + 1) * x * rows[k] - k * rows[k - 1]) / (k + 1))
-    return torch.stack(rows[1:degree + 1])
+    return torch.stack(rows[1 : degree + 1])

@@ -11,10 +11,18 @@ import torch
 from torch import nn
 
 _LAYERS = {
-    1: {"conv": nn.Conv1d, "bn": nn.BatchNorm1d, "maxpool": nn.MaxPool1d,
-        "adaptive_avgpool": nn.AdaptiveAvgPool1d},
-    2: {"conv": nn.Conv2d, "bn": nn.BatchNorm2d, "maxpool": nn.MaxPool2d,
-        "adaptive_avgpool": nn.AdaptiveAvgPool2d},
+    1: {
+        "conv": nn.Conv1d,
+        "bn": nn.BatchNorm1d,
+        "maxpool": nn.MaxPool1d,
+        "adaptive_avgpool": nn.AdaptiveAvgPool1d,
+    },
+    2: {
+        "conv": nn.Conv2d,
+        "bn": nn.BatchNorm2d,
+        "maxpool": nn.MaxPool2d,
+        "adaptive_avgpool": nn.AdaptiveAvgPool2d,
+    },
 }
 
 #: Accepted values of the ``normalization`` argument of the networks.
@@ -99,10 +107,26 @@ class ConvBNAct(nn.Sequential):
         Append a ReLU.
     """
 
-    def __init__(self, ndim, in_channels, out_channels, kernel_size, stride=1,
-                 batch_norm=True, activation=True):
-        layers = [layer("conv", ndim)(in_channels, out_channels, kernel_size, stride=stride,
-                                      padding=kernel_size // 2, bias=not batch_norm)]
+    def __init__(
+        self,
+        ndim,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        batch_norm=True,
+        activation=True,
+    ):
+        layers = [
+            layer("conv", ndim)(
+                in_channels,
+                out_channels,
+                kernel_size,
+                stride=stride,
+                padding=kernel_size // 2,
+                bias=not batch_norm,
+            )
+        ]
         if batch_norm:
             layers.append(layer("bn", ndim)(out_channels))
         if activation:
@@ -134,8 +158,9 @@ class ResidualBlock(nn.Module):
             ConvBNAct(ndim, out_channels, out_channels, 3, activation=False),
         )
         if stride != 1 or in_channels != out_channels:
-            self.shortcut = ConvBNAct(ndim, in_channels, out_channels, 1, stride=stride,
-                                      activation=False)
+            self.shortcut = ConvBNAct(
+                ndim, in_channels, out_channels, 1, stride=stride, activation=False
+            )
         else:
             self.shortcut = nn.Identity()
         self.act = nn.ReLU(inplace=True)
@@ -166,12 +191,13 @@ class MultiScaleBlock(nn.Module):
         Length each branch is pooled to (per spatial dimension).
     """
 
-    def __init__(self, ndim, in_channels, branch_channels, kernel_sizes, stride=1,
-                 pool_size=32):
+    def __init__(self, ndim, in_channels, branch_channels, kernel_sizes, stride=1, pool_size=32):
         super().__init__()
         self.branches = nn.ModuleList(
-            nn.Sequential(ConvBNAct(ndim, in_channels, branch_channels, int(k), stride=stride),
-                          layer("adaptive_avgpool", ndim)(pool_size))
+            nn.Sequential(
+                ConvBNAct(ndim, in_channels, branch_channels, int(k), stride=stride),
+                layer("adaptive_avgpool", ndim)(pool_size),
+            )
             for k in kernel_sizes
         )
         self.out_channels = branch_channels * len(self.branches)

@@ -21,8 +21,16 @@ class PlainCNN(nn.Module):
     normalization : {"median", "mean", None}, default="median"
     """
 
-    def __init__(self, in_shape, n_classes, channels=(16, 32, 64), kernel_size=5,
-                 hidden_units=128, dropout=0.3, normalization="median"):
+    def __init__(
+        self,
+        in_shape,
+        n_classes,
+        channels=(16, 32, 64),
+        kernel_size=5,
+        hidden_units=128,
+        dropout=0.3,
+        normalization="median",
+    ):
         super().__init__()
         ndim = len(in_shape)
         self.normalizer = SpectrumNormalizer(normalization)
@@ -31,8 +39,9 @@ class PlainCNN(nn.Module):
             blocks += [ConvBNAct(ndim, c_in, int(c), kernel_size), max_pool(ndim, 2)]
             c_in = int(c)
         self.features = nn.Sequential(*blocks)
-        self.head = mlp(output_numel(self.features, in_shape), (hidden_units,), n_classes,
-                        dropout=dropout)
+        self.head = mlp(
+            output_numel(self.features, in_shape), (hidden_units,), n_classes, dropout=dropout
+        )
 
     def forward(self, x):
         return self.head(self.features(self.normalizer(x).unsqueeze(1)))

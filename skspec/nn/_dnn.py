@@ -19,8 +19,14 @@ class DNN(nn.Module):
     normalization : {"median", "mean", None}, default="median"
     """
 
-    def __init__(self, n_features, n_classes, hidden_layer_sizes=(512, 256, 128, 64),
-                 dropout=0.2, normalization="median"):
+    def __init__(
+        self,
+        n_features,
+        n_classes,
+        hidden_layer_sizes=(512, 256, 128, 64),
+        dropout=0.2,
+        normalization="median",
+    ):
         super().__init__()
         self.normalizer = SpectrumNormalizer(normalization)
         self.body = mlp(n_features, hidden_layer_sizes, n_classes, dropout=dropout)

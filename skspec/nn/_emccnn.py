@@ -43,16 +43,27 @@ class EMCCNN(nn.Module):
     shape ``(n, L)``, in normalised flux units.
     """
 
-    def __init__(self, n_classes, kernel_sizes=(3, 7, 15, 31), code_channels=8,
-                 branch_channels=12, pool_size=32, hidden_units=128, dropout=0.3,
-                 normalization="median", encoder_kernel_size=5):
+    def __init__(
+        self,
+        n_classes,
+        kernel_sizes=(3, 7, 15, 31),
+        code_channels=8,
+        branch_channels=12,
+        pool_size=32,
+        hidden_units=128,
+        dropout=0.3,
+        normalization="median",
+        encoder_kernel_size=5,
+    ):
         super().__init__()
         self.denoiser = DenoisingAutoencoder(code_channels, encoder_kernel_size, normalization)
         # Branch stride 2 halves the cost; the code is already 4x downsampled.
-        self.multiscale = MultiScaleBlock(1, code_channels, branch_channels, kernel_sizes,
-                                          stride=2, pool_size=pool_size)
-        self.head = mlp(self.multiscale.out_channels * pool_size, (hidden_units,), n_classes,
-                        dropout=dropout)
+        self.multiscale = MultiScaleBlock(
+            1, code_channels, branch_channels, kernel_sizes, stride=2, pool_size=pool_size
+        )
+        self.head = mlp(
+            self.multiscale.out_channels * pool_size, (hidden_units,), n_classes, dropout=dropout
+        )
 
     def forward(self, x):
         x = self.denoiser.normalizer(x)

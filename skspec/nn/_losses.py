@@ -42,8 +42,9 @@ class SupervisedDenoisingLoss(nn.Module):
 
     def __init__(self, n_classes, n_features, classification="cross_entropy", weight=1.0):
         super().__init__()
-        self.classification = (None if classification is None
-                               else ClassificationLoss(n_classes, classification))
+        self.classification = (
+            None if classification is None else ClassificationLoss(n_classes, classification)
+        )
         self.weight = float(weight)
         self.register_buffer("templates", torch.zeros(n_classes, n_features))
         self.register_buffer("counts", torch.zeros(n_classes))
@@ -60,8 +61,9 @@ class SupervisedDenoisingLoss(nn.Module):
         n = torch.bincount(y, minlength=self.templates.shape[0]).to(self.counts)
         sums = torch.zeros_like(self.templates).index_add_(0, y, x_normalised)
         total = self.counts + n
-        self.templates.copy_((self.templates * self.counts[:, None] + sums)
-                             / total.clamp(min=1)[:, None])
+        self.templates.copy_(
+            (self.templates * self.counts[:, None] + sums) / total.clamp(min=1)[:, None]
+        )
         self.counts.copy_(total)
 
     def forward(self, output, y):

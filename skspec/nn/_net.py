@@ -90,12 +90,21 @@ __all__ = [
 _FLOAT_DTYPES = (np.float64, np.float32)
 
 #: Training recipes: the library default and the EMCCNN paper as written.
-RECIPES = MappingProxyType({
-    "default": MappingProxyType({"optimizer": torch.optim.Adam, "lr": 1e-3,
-                                 "loss": "cross_entropy", "lr_schedule": True}),
-    "paper": MappingProxyType({"optimizer": torch.optim.SGD, "lr": 1e-4,
-                               "loss": "mse", "lr_schedule": False}),
-})
+RECIPES = MappingProxyType(
+    {
+        "default": MappingProxyType(
+            {
+                "optimizer": torch.optim.Adam,
+                "lr": 1e-3,
+                "loss": "cross_entropy",
+                "lr_schedule": True,
+            }
+        ),
+        "paper": MappingProxyType(
+            {"optimizer": torch.optim.SGD, "lr": 1e-4, "loss": "mse", "lr_schedule": False}
+        ),
+    }
+)
 
 NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
         Training recipe. ``"default"``: Adam, cross-entropy on logits and,
@@ -253,8 +262,22 @@ class SpectrumNetMixin(SkorchStateDefaults):
         "augment": ["boolean", SpectrumAugmenter, None],
     }
 
-    def __init__(self, *, recipe, lr, max_epochs, batch_size, validation_fraction, patience,
-                 callbacks, device, verbose, random_state, augment=False, **kwargs):
+    def __init__(
+        self,
+        *,
+        recipe,
+        lr,
+        max_epochs,
+        batch_size,
+        validation_fraction,
+        patience,
+        callbacks,
+        device,
+        verbose,
+        random_state,
+        augment=False,
+        **kwargs,
+    ):
         self.augment = augment
         self.recipe = recipe
         self.lr = lr
@@ -306,7 +329,9 @@ class SpectrumNetMixin(SkorchStateDefaults):
     def _check_params(self):
         validate_parameter_constraints(
             {**SpectrumNetMixin._parameter_constraints, **self._parameter_constraints},
-            self.get_params(deep=False), caller_name=type(self).__name__)
+            self.get_params(deep=False),
+            caller_name=type(self).__name__,
+        )
         if isinstance(self.augment, SpectrumAugmenter):
             self.augment.check()
         if self.device is not None:
@@ -317,7 +342,8 @@ class SpectrumNetMixin(SkorchStateDefaults):
             if device.type == "cuda" and not torch.cuda.is_available():
                 raise ValueError(
                     f"device={self.device!r} was requested but CUDA is not available "
-                    "(torch.cuda.is_available() is False); use device='cpu'")
+                    "(torch.cuda.is_available() is False); use device='cpu'"
+                )
 
     # ------------------------------------------------------------------
     # Input validation
@@ -329,8 +355,14 @@ class SpectrumNetMixin(SkorchStateDefaults):
             X = np.asarray(X)  # other array-likes
         n_dim = 2 if sp.issparse(X) else X.ndim
         if n_dim == 3 and self._accepts_folded:
-            Xc = check_array(X, allow_nd=True, dtype=_FLOAT_DTYPES, estimator=self,
-                             input_name="X", ensure_all_finite=False)
+            Xc = check_array(
+                X,
+                allow_nd=True,
+                dtype=_FLOAT_DTYPES,
+                estimator=self,
+                input_name="X",
+                ensure_all_finite=False,
+            )
             check_finite_spectra(Xc, estimator=self)
             shape = tuple(int(s) for s in Xc.shape[1:])
             if reset:
@@ -339,24 +371,31 @@ class SpectrumNetMixin(SkorchStateDefaults):
                 if hasattr(self, "feature_names_in_"):
                     del self.feature_names_in_
             elif len(self.input_shape_) != 2:
-                raise ValueError(f"{name} was fitted on 1-D spectra of {self.n_features_in_} "
-                                 f"pixels; got folded X of shape {Xc.shape}")
+                raise ValueError(
+                    f"{name} was fitted on 1-D spectra of {self.n_features_in_} "
+                    f"pixels; got folded X of shape {Xc.shape}"
+                )
             elif shape != self.input_shape_:
-                raise ValueError(f"X has spectra of shape {shape}, but {name} was fitted on "
-                                 f"spectra of shape {self.input_shape_}")
+                raise ValueError(
+                    f"X has spectra of shape {shape}, but {name} was fitted on "
+                    f"spectra of shape {self.input_shape_}"
+                )
         else:
             if not reset and len(getattr(self, "input_shape_", ())) == 2:
-                raise ValueError(f"{name} was fitted on folded spectra of shape "
-                                 f"{self.input_shape_} (3-D X); got X with {n_dim} dimension(s)")
-            Xc = validate_spectra(self, X, reset=reset, dtype=_FLOAT_DTYPES,
-                                  accept_sparse=False)
+                raise ValueError(
+                    f"{name} was fitted on folded spectra of shape "
+                    f"{self.input_shape_} (3-D X); got X with {n_dim} dimension(s)"
+                )
+            Xc = validate_spectra(self, X, reset=reset, dtype=_FLOAT_DTYPES, accept_sparse=False)
             if reset:
                 self.input_shape_ = (int(Xc.shape[1]),)
         with np.errstate(over="ignore"):
             Xc = Xc.astype(np.float32, copy=False)
         if not np.isfinite(Xc).all():
-            raise ValueError(f"X has values beyond the float32 range (|x| > 3.4e38), which {name} "
-                             "computes in; rescale the flux")
+            raise ValueError(
+                f"X has values beyond the float32 range (|x| > 3.4e38), which {name} "
+                "computes in; rescale the flux"
+            )
         return np.require(Xc, requirements=["C", "W"])
 
     def _validate_training_data(self, X, y, *, reset, classes=None):
@@ -374,8 +413,10 @@ class SpectrumNetMixin(SkorchStateDefaults):
             except TypeError as exc:
                 raise TypeError(f"labels must be of one comparable type: {exc}") from None
             if len(labels) < 2:
-                raise ValueError(f"{name} needs spectra of at least 2 classes to learn; got 1 "
-                                 f"class ({str(labels[0])!r})")
+                raise ValueError(
+                    f"{name} needs spectra of at least 2 classes to learn; got 1 "
+                    f"class ({str(labels[0])!r})"
+                )
             self.classes_ = labels
         y = self._encode_labels(y)
         if self._uses_validation():
@@ -391,9 +432,11 @@ class SpectrumNetMixin(SkorchStateDefaults):
         known = classes[np.clip(idx, 0, len(classes) - 1)] == y
         if not np.all(known):
             unseen = np.unique(np.asarray(y)[~known]).tolist()
-            raise ValueError(f"y contains labels not seen when the classes were set (first "
-                             f"fit/partial_fit or its `classes`): {unseen[:10]}; known classes "
-                             f"are {classes.tolist()}")
+            raise ValueError(
+                f"y contains labels not seen when the classes were set (first "
+                f"fit/partial_fit or its `classes`): {unseen[:10]}; known classes "
+                f"are {classes.tolist()}"
+            )
         return idx.astype(np.int64)
 
     def _uses_validation(self):
@@ -409,7 +452,8 @@ class SpectrumNetMixin(SkorchStateDefaults):
                 f"validation_fraction={self.validation_fraction} cannot hold out a stratified "
                 f"validation set from {len(y)} spectra of {len(counts)} classes (smallest class: "
                 f"{counts.min()} spectra, {n_valid} held out); pass more spectra, a larger "
-                "fraction, or validation_fraction=None")
+                "fraction, or validation_fraction=None"
+            )
 
     def _validate_predict_X(self, X):
         check_is_fitted(self)
@@ -419,8 +463,9 @@ class SpectrumNetMixin(SkorchStateDefaults):
         try:
             return self.__dict__["classes_"]
         except KeyError:
-            raise AttributeError(f"{type(self).__name__} has no attribute 'classes_' before "
-                                 "fit") from None
+            raise AttributeError(
+                f"{type(self).__name__} has no attribute 'classes_' before fit"
+            ) from None
 
     def _set_classes(self, value):
         self.__dict__["classes_"] = value
@@ -548,10 +593,14 @@ class SpectrumNetMixin(SkorchStateDefaults):
         # that fit would reject: fall back to the defaults for those.
         validate = self._uses_validation()
         monitor = "valid_loss" if validate else "train_loss"
-        recipe = RECIPES.get(self.recipe, RECIPES["default"]) if isinstance(
-            self.recipe, str) else RECIPES["default"]
-        lr_patience = (max(1, self.patience // 3) if isinstance(self.patience, Integral)
-                       else self.patience)
+        recipe = (
+            RECIPES.get(self.recipe, RECIPES["default"])
+            if isinstance(self.recipe, str)
+            else RECIPES["default"]
+        )
+        lr_patience = (
+            max(1, self.patience // 3) if isinstance(self.patience, Integral) else self.patience
+        )
         callbacks = [
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
@@ -559,12 +608,24 @@ class SpectrumNetMixin(SkorchStateDefaults):
         if validate:
             callbacks.append(("valid_loss", PassthroughScoring(name="valid_loss")))
             callbacks += self._validation_scores()
-            callbacks.append(("early_stopping", EarlyStopping(
-                monitor="valid_loss", patience=self.patience, load_best=True)))
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                )
+            )
         if recipe["lr_schedule"]:
-            callbacks.append(("lr_scheduler", LRScheduler(
-                policy=torch.optim.lr_scheduler.ReduceLROnPlateau, monitor=monitor,
-                factor=0.5, patience=lr_patience)))
+            callbacks.append(
+                (
+                    "lr_scheduler",
+                    LRScheduler(
+                        policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
+                        monitor=monitor,
+                        factor=0.5,
+                        patience=lr_patience,
+                    ),
+                )
+            )
         if isinstance(self.verbose, Real) and self.verbose > 0:
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks.append(("print_log", PrintLog()))
@@ -581,8 +642,9 @@ class SpectrumNetMixin(SkorchStateDefaults):
             return super().get_split_datasets(X, y, **fit_params)
         train, valid = (X, y), None
         if self._uses_validation():
-            splitter = StratifiedShuffleSplit(n_splits=1, test_size=self.validation_fraction,
-                                              random_state=self._seeds[1])
+            splitter = StratifiedShuffleSplit(
+                n_splits=1, test_size=self.validation_fraction, random_state=self._seeds[1]
+            )
             i_train, i_valid = next(splitter.split(np.zeros(len(y)), y))
             train, valid = (X[i_train], y[i_train]), (X[i_valid], y[i_valid])
         self._prepare_training(*train)
@@ -603,8 +665,9 @@ class SpectrumNetMixin(SkorchStateDefaults):
                 seed = getattr(self, "_seeds", (0, 0, 0))[2]
                 kwargs.setdefault("generator", torch.Generator().manual_seed(seed))
             # A last batch of a single spectrum breaks batch normalisation.
-            kwargs.setdefault("drop_last", len(dataset) > batch_size
-                              and len(dataset) % batch_size == 1)
+            kwargs.setdefault(
+                "drop_last", len(dataset) > batch_size and len(dataset) % batch_size == 1
+            )
         iterator = self.iterator_train if training else self.iterator_valid
         return iterator(dataset, batch_size=batch_size, **kwargs)
 
@@ -624,8 +687,9 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
         return ClassificationLoss(len(self.classes_), self._recipe["loss"])
 
     def _validation_scores(self):
-        return [("valid_acc", EpochScoring(_encoded_accuracy, name="valid_acc",
-                                           lower_is_better=False))]
+        return [
+            ("valid_acc", EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False))
+        ]
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -703,13 +767,17 @@ class DenoisingTargetsMixin:
         try:
             return to_numpy(self.criterion_.templates)
         except AttributeError:
-            raise AttributeError(f"{type(self).__name__} has no attribute 'denoising_targets_' "
-                                 "before fit") from None
+            raise AttributeError(
+                f"{type(self).__name__} has no attribute 'denoising_targets_' before fit"
+            ) from None
 
 
 def check_positive_ints(name, value):
     """Raise a ValueError unless ``value`` is a non-empty sequence of positive ints."""
-    ok = (isinstance(value, (tuple, list)) and len(value) > 0
-          and all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in value))
+    ok = (
+        isinstance(value, (tuple, list))
+        and len(value) > 0
+        and all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in value)
+    )
     if not ok:
         raise ValueError(f"{name} must be a non-empty tuple of positive ints, got {value!r}")

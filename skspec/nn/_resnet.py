@@ -24,8 +24,9 @@ class ResNet18(nn.Module):
         ndim = len(in_shape)
         self.normalizer = SpectrumNormalizer(normalization)
         c = [scaled(v, width) for v in (64, 128, 256, 512)]
-        self.stem = nn.Sequential(ConvBNAct(ndim, 1, c[0], 7, stride=2),
-                                  max_pool(ndim, 3, stride=2, padding=1))
+        self.stem = nn.Sequential(
+            ConvBNAct(ndim, 1, c[0], 7, stride=2), max_pool(ndim, 3, stride=2, padding=1)
+        )
         stages, c_in = [], c[0]
         for i, c_out in enumerate(c):
             stride = 1 if i == 0 else 2

@@ -5,8 +5,26 @@ from torch import nn
 from ._blocks import ConvBNAct, SpectrumNormalizer, max_pool, mlp, output_numel, scaled
 
 #: VGG-16 ("configuration D"): output channels, "M" for 2x max pooling.
-VGG16_LAYERS = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M",
-                512, 512, 512, "M", 512, 512, 512, "M")
+VGG16_LAYERS = (
+    64,
+    64,
+    "M",
+    128,
+    128,
+    "M",
+    256,
+    256,
+    256,
+    "M",
+    512,
+    512,
+    512,
+    "M",
+    512,
+    512,
+    512,
+    "M",
+)
 
 
 class VGG16(nn.Module):
@@ -27,8 +45,9 @@ class VGG16(nn.Module):
     normalization : {"median", "mean", None}, default="median"
     """
 
-    def __init__(self, in_shape, n_classes, width=0.125, dropout=0.5, batch_norm=True,
-                 normalization="median"):
+    def __init__(
+        self, in_shape, n_classes, width=0.125, dropout=0.5, batch_norm=True, normalization="median"
+    ):
         super().__init__()
         ndim = len(in_shape)
         self.normalizer = SpectrumNormalizer(normalization)
@@ -41,8 +60,9 @@ class VGG16(nn.Module):
                 c_in = scaled(v, width)
         self.features = nn.Sequential(*layers)
         hidden = scaled(4096, width)
-        self.head = mlp(output_numel(self.features, in_shape), (hidden, hidden), n_classes,
-                        dropout=dropout)
+        self.head = mlp(
+            output_numel(self.features, in_shape), (hidden, hidden), n_classes, dropout=dropout
+        )
 
     def forward(self, x):
         return self.head(self.features(self.normalizer(x).unsqueeze(1)))

@@ -101,8 +101,9 @@ class BadPixelInterpolator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
             none good, naming the rows.
         """
         validate_params(self)
-        X = validate_spectra(self, X, reset=False, dtype=[np.float64, np.float32],
-                             ensure_all_finite=False)
+        X = validate_spectra(
+            self, X, reset=False, dtype=[np.float64, np.float32], ensure_all_finite=False
+        )
         bad = ~np.isfinite(X)
         if not bad.any():
             return X.copy()
@@ -113,7 +114,8 @@ class BadPixelInterpolator(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
             raise ValueError(
                 f"BadPixelInterpolator: {hopeless.size} spectra have too many bad (NaN/inf) "
                 f"pixels to fill (over max_bad_fraction={self.max_bad_fraction}): rows "
-                f"{shown}{', ...' if hopeless.size > 10 else ''}; drop them")
+                f"{shown}{', ...' if hopeless.size > 10 else ''}; drop them"
+            )
         return interpolate_bad_pixels(X, bad)
 
     def __sklearn_tags__(self):

@@ -184,4 +184,4 @@ def _running_median(X, window):
     # A window centred on a real pixel never leaves its own padded row, so the
     # concatenation equals filtering each row on its own.
     med = ndimage.median_filter(padded.ravel(), size=window, mode="nearest")
-    return med.reshape(n, m + 2 * half)[:, half:half + m]
+    return med.reshape(n, m + 2 * half)[:, half : half + m]

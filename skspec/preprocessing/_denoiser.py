@@ -25,8 +25,9 @@ def _never(self):
 
 
 @fill_doc(net_parameters=NET_PARAMETERS_DOC, net_attributes=NET_ATTRIBUTES_DOC)
-class SupervisedDenoiser(DenoisingTargetsMixin, OneToOneFeatureMixin, TransformerMixin,
-                         SpectrumNetMixin, NeuralNet):
+class SupervisedDenoiser(
+    DenoisingTargetsMixin, OneToOneFeatureMixin, TransformerMixin, SpectrumNetMixin, NeuralNet
+):
     """Denoise spectra with a convolutional autoencoder trained towards class templates.
 
     ``fit(X, y)`` trains the denoising encoder/decoder of
@@ -101,17 +102,42 @@ class SupervisedDenoiser(DenoisingTargetsMixin, OneToOneFeatureMixin, Transforme
         "normalization": [StrOptions({"median", "mean"}), None],
     }
 
-    def __init__(self, *, code_channels=8, kernel_size=9, normalization="median",
-                 recipe="default", lr=None, max_epochs=50, batch_size=64,
-                 validation_fraction=0.1, patience=10, callbacks=None, device="cpu", verbose=0,
-                 random_state=None, augment=False, **kwargs):
+    def __init__(
+        self,
+        *,
+        code_channels=8,
+        kernel_size=9,
+        normalization="median",
+        recipe="default",
+        lr=None,
+        max_epochs=50,
+        batch_size=64,
+        validation_fraction=0.1,
+        patience=10,
+        callbacks=None,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+        augment=False,
+        **kwargs,
+    ):
         self.code_channels = code_channels
         self.kernel_size = kernel_size
         self.normalization = normalization
-        super().__init__(recipe=recipe, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
-                         validation_fraction=validation_fraction, patience=patience,
-                         callbacks=callbacks, device=device, verbose=verbose,
-                         random_state=random_state, augment=augment, **kwargs)
+        super().__init__(
+            recipe=recipe,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            device=device,
+            verbose=verbose,
+            random_state=random_state,
+            augment=augment,
+            **kwargs,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -119,12 +145,14 @@ class SupervisedDenoiser(DenoisingTargetsMixin, OneToOneFeatureMixin, Transforme
         return tags
 
     def _module_params(self):
-        return {"code_channels": self.code_channels, "kernel_size": self.kernel_size,
-                    "normalization": self.normalization}
+        return {
+            "code_channels": self.code_channels,
+            "kernel_size": self.kernel_size,
+            "normalization": self.normalization,
+        }
 
     def _build_criterion(self):
-        return SupervisedDenoisingLoss(len(self.classes_), self.n_features_in_,
-                                       classification=None)
+        return SupervisedDenoisingLoss(len(self.classes_), self.n_features_in_, classification=None)
 
     def _normalizer(self):
         return self.module_.normalizer

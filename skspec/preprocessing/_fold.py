@@ -154,10 +154,14 @@ class Folder2D(TransformerMixin, BaseEstimator):
         """Return ``shape`` with ``-1`` resolved, or raise if it cannot hold ``n_pixels``."""
         shape = tuple(self.shape)
         name = type(self).__name__
-        if len(shape) != 2 or not all(
-            isinstance(s, Integral) and not isinstance(s, bool) and (s > 0 or s == -1)
-            for s in shape
-        ) or shape == (-1, -1):
+        if (
+            len(shape) != 2
+            or not all(
+                isinstance(s, Integral) and not isinstance(s, bool) and (s > 0 or s == -1)
+                for s in shape
+            )
+            or shape == (-1, -1)
+        ):
             raise ValueError(
                 f"{name} shape must be two positive integers, one of which may be -1; "
                 f"got {self.shape!r}"

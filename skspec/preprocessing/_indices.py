@@ -44,8 +44,11 @@ def _check_wavelength(wavelength, n_features=None):
             n_features = N_PIXELS
         first, last = LOGLAM0, LOGLAM0 + (N_PIXELS - 1) * DLOGLAM
         step = (last - first) / max(n_features - 1, 1)
-        loglam = np.linspace(first, last, n_features) if n_features > 1 else np.array(
-            [(first + last) / 2])
+        loglam = (
+            np.linspace(first, last, n_features)
+            if n_features > 1
+            else np.array([(first + last) / 2])
+        )
         half = step / 2 if n_features > 1 else (last - first) / 2 + DLOGLAM / 2
         edges = np.concatenate([loglam - half, [loglam[-1] + half]])
         return 10.0**loglam, 10.0**edges
@@ -56,17 +59,18 @@ def _check_wavelength(wavelength, n_features=None):
                 f"X has {n_features} features but spectral indices need spectra on a "
                 f"wavelength grid: the default is the SDSS grid of {wave.size} pixels "
                 "(4000-9000 A vacuum); pass wavelength='span' for spectra resampled over "
-                "the same span, or an array for any other grid")
+                "the same span, or an array for any other grid"
+            )
     else:
         wave = np.asarray(wavelength, dtype=float)
         if wave.ndim != 1 or wave.size < 2:
-            raise ValueError("wavelength must be a 1-D array of at least 2 values, got shape "
-                             f"{wave.shape}")
+            raise ValueError(
+                f"wavelength must be a 1-D array of at least 2 values, got shape {wave.shape}"
+            )
         if not np.all(np.isfinite(wave)) or np.any(np.diff(wave) <= 0) or wave[0] <= 0:
             raise ValueError("wavelength must be finite, positive and strictly increasing")
         if n_features is not None and n_features != wave.size:
-            raise ValueError(f"X has {n_features} features but wavelength has {wave.size} "
-                             "values")
+            raise ValueError(f"X has {n_features} features but wavelength has {wave.size} values")
     # Geometric midpoints: exact pixel boundaries of a log-linear grid.
     mid = np.sqrt(wave[:-1] * wave[1:])
     edges = np.concatenate([[wave[0] ** 2 / mid[0]], mid, [wave[-1] ** 2 / mid[-1]]])
@@ -87,7 +91,8 @@ def _window_weights(edges, windows_air, label):
         if lo < edges[0] or hi > edges[-1]:
             raise ValueError(
                 f"{label}: window {lo_air:g}-{hi_air:g} A (air) lies outside the wavelength "
-                f"grid {edges[0]:.1f}-{edges[-1]:.1f} A (vacuum)")
+                f"grid {edges[0]:.1f}-{edges[-1]:.1f} A (vacuum)"
+            )
         overlap = np.clip(np.minimum(edges[1:], hi) - np.maximum(edges[:-1], lo), 0, None)
         total += overlap / overlap.sum()
     return total / len(windows_air)
@@ -117,8 +122,11 @@ def index_weights(wavelength=None, indices=DEFAULT_INDICES, n_features=None):
     """
     indices = _check_indices(indices)
     _, edges = _check_wavelength(wavelength, n_features)
-    ratios = [name for name in INDEX_WINDOWS
-              if name in indices or ("zeta" in indices and name in _ZETA_NEEDS)]
+    ratios = [
+        name
+        for name in INDEX_WINDOWS
+        if name in indices or ("zeta" in indices and name in _ZETA_NEEDS)
+    ]
     cols = []
     for name in ratios:
         num, den = INDEX_WINDOWS[name]
@@ -337,9 +345,11 @@ class SpectralIndices(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self)
-        if (input_features is not None and hasattr(self, "feature_names_in_")
-                and not np.array_equal(np.asarray(input_features, dtype=object),
-                                       self.feature_names_in_)):
+        if (
+            input_features is not None
+            and hasattr(self, "feature_names_in_")
+            and not np.array_equal(np.asarray(input_features, dtype=object), self.feature_names_in_)
+        ):
             raise ValueError("input_features is not equal to feature_names_in_")
         return np.asarray(self.indices_, dtype=object)
 
@@ -347,4 +357,3 @@ class SpectralIndices(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.requires_fit = True
         return tags
-

@@ -138,9 +138,9 @@ class QuadraticResampler(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         out = np.empty((n, self.n_points), dtype=X.dtype)
         step = max(1, _CHUNK_ELEMENTS // max(m, self.n_points))
         for lo in range(0, n, step):  # chunks of rows bound the memory, not a loop per spectrum
-            block = X[lo:lo + step]
-            plan.evaluate(plan.coefficients(block), out[lo:lo + step])
-            out[lo:lo + step, plan.same_out] = block[:, plan.same_in]
+            block = X[lo : lo + step]
+            plan.evaluate(plan.coefficients(block), out[lo : lo + step])
+            out[lo : lo + step, plan.same_out] = block[:, plan.same_in]
         return out
 
     def transform_grid(self, grid):
@@ -222,8 +222,11 @@ class _Plan:
         ).all(axis=1)
         self.boundary = np.flatnonzero(~toeplitz)
         is_left = self.boundary < m // 2
-        if (np.abs(coo.row - coo.col).max() > 1 or self.boundary[is_left].max() >= _EDGE // 2
-                or self.boundary[~is_left].min() < m - _EDGE // 2):
+        if (
+            np.abs(coo.row - coo.col).max() > 1
+            or self.boundary[is_left].max() >= _EDGE // 2
+            or self.boundary[~is_left].min() < m - _EDGE // 2
+        ):
             raise RuntimeError(  # only if scipy ever changes its knot placement
                 "unexpected quadratic-spline collocation structure; please report"
             )
@@ -238,7 +241,7 @@ class _Plan:
         ab[0, 1:], ab[1], ab[2, :-1] = upper, main, lower
         green = solve_banded((1, 1), ab, unit)  # (m, r)
         self.left_t = green[:_EDGE, is_left].T.astype(dtype)  # (r_left, EDGE)
-        self.right_t = green[m - _EDGE:, ~is_left].T.astype(dtype)
+        self.right_t = green[m - _EDGE :, ~is_left].T.astype(dtype)
         self.is_left = is_left
 
     def coefficients(self, y):

@@ -79,8 +79,7 @@ def index_subtype(flux, ivar=None, *, wavelength=None):
     return subtype, error
 
 
-def out_of_scope_score(flux, ivar=None, *, wavelength=None, subtype_range=(0, 4),
-                       threshold=0.5):
+def out_of_scope_score(flux, ivar=None, *, wavelength=None, subtype_range=(0, 4), threshold=0.5):
     """How far outside M0-M4 a spectrum lies, from its own molecular bands.
 
     The score is the distance in subtypes between :func:`index_subtype` and
@@ -135,5 +134,11 @@ def out_of_scope_score(flux, ivar=None, *, wavelength=None, subtype_range=(0, 4)
     score = np.where(np.isfinite(subtype), score, np.nan)
     with np.errstate(invalid="ignore"):
         flagged = (score > threshold) & (score > 2 * error)
-    return pd.DataFrame({"index_subtype": subtype, "index_subtype_err": error,
-                         "out_of_scope_score": score, "out_of_scope": flagged})
+    return pd.DataFrame(
+        {
+            "index_subtype": subtype,
+            "index_subtype_err": error,
+            "out_of_scope_score": score,
+            "out_of_scope": flagged,
+        }
+    )

@@ -23,10 +23,12 @@ def fill_doc(**fragments):
     >>> Spectrum.__doc__
     'Holds flux in 1e-17 erg/s/cm^2/A.'
     """
+
     def decorate(cls):
         doc = cls.__doc__
         for key, text in fragments.items():
             doc = doc.replace("{" + key + "}", text)
         cls.__doc__ = doc
         return cls
+
     return decorate

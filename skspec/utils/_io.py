@@ -10,8 +10,14 @@ from pathlib import Path
 # mkstemp creates its file 0600 whatever the umask, and os.replace keeps that
 # mode, so every output would be unreadable to the group (and to Dask workers
 # running as another user).
-_FLAGS = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-          | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+_FLAGS = (
+    os.O_RDWR
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 def _temp_beside(path, suffix):

@@ -61,6 +61,7 @@ def signature_param_names(cls):
 # skorch
 # --------------------------------------------------------------------------
 
+
 class SkorchStateDefaults:
     """Class-level defaults of the skorch state that a net has before its first fit.
 

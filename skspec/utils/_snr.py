@@ -137,7 +137,10 @@ def snr_bin_labels(edges=SNR_EDGES):
     :func:`snr_bin_index`; index 0 names the spectra below the first edge.
     """
     edges = [float(e) for e in edges]
-    fmt = lambda v: f"{v:g}"
+
+    def fmt(v):
+        return f"{v:g}"
+
     labels = [f"<{fmt(edges[0])}"]
     labels += [f"{fmt(a)}-{fmt(b)}" for a, b in itertools.pairwise(edges)]
     labels.append(f">{fmt(edges[-1])}")

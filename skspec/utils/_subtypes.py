@@ -34,8 +34,18 @@ PAPER_BINS = tuple(snr_bin_labels(SNR_EDGES)[1:])
 # Numeric position of subtype 0 of each class on one continuous scale with M0 = 0.
 # K has the eight subtypes K0-K7 (K7 directly precedes M0, as in Kesseli et al.
 # 2017 and PyHammer); every other class has ten.
-_CLASS_OFFSET = {"O": -58.0, "B": -48.0, "A": -38.0, "F": -28.0, "G": -18.0,
-                 "K": -8.0, "M": 0.0, "L": 10.0, "T": 20.0, "Y": 30.0}
+_CLASS_OFFSET = {
+    "O": -58.0,
+    "B": -48.0,
+    "A": -38.0,
+    "F": -28.0,
+    "G": -18.0,
+    "K": -8.0,
+    "M": 0.0,
+    "L": 10.0,
+    "T": 20.0,
+    "Y": 30.0,
+}
 _N_SUBTYPES = {"K": 8.0}
 # A class letter, optionally prefixed by "d"/"sd"/"esd" (dwarf, subdwarf), then
 # the subtype number; a luminosity class or any note may follow ("M2V", "M1 (204445)").
@@ -137,8 +147,7 @@ def normalise_subtypes(labels):
     ['M2', 'M3', 'M1', None, None, None]
     """
     labels = pd.Series(np.asarray(labels, dtype=object).reshape(-1), dtype=object)
-    digit = labels.where(labels.notna(), "").astype(str).str.extract(_PAPER_SUBTYPE,
-                                                                      expand=False)
+    digit = labels.where(labels.notna(), "").astype(str).str.extract(_PAPER_SUBTYPE, expand=False)
     found = digit.notna().to_numpy()
     out = np.full(len(labels), None, dtype=object)
     out[found] = ("M" + digit[found]).to_numpy(dtype=object)

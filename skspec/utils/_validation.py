@@ -12,8 +12,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import validate_data
 
-__all__ = ["check_finite_spectra", "check_ivar", "check_known_labels", "check_spectra_input",
-           "validate_spectra"]
+__all__ = [
+    "check_finite_spectra",
+    "check_ivar",
+    "check_known_labels",
+    "check_spectra_input",
+    "validate_spectra",
+]
 
 _MAX_ROWS_SHOWN = 10
 
@@ -57,8 +62,7 @@ def check_spectra_input(X, *, estimator=None):
         if isinstance(X, (str, bytes)):
             raise TypeError(f"{what} must be an array of spectra, got a {type(X).__name__}")
         rows = list(X) if isinstance(X, (list, tuple)) else None
-        if rows and all(hasattr(r, "__len__") and not isinstance(r, (str, bytes))
-                        for r in rows):
+        if rows and all(hasattr(r, "__len__") and not isinstance(r, (str, bytes)) for r in rows):
             lengths = np.array([len(r) for r in rows])
             if np.any(lengths != lengths[0]):
                 odd = np.flatnonzero(lengths != lengths[0])
@@ -66,22 +70,26 @@ def check_spectra_input(X, *, estimator=None):
                     f"{what} has spectra of unequal lengths (row 0 has {lengths[0]} pixels, "
                     f"row {odd[0]} has {lengths[odd[0]]}; {len(odd)} rows differ from row 0); "
                     "put every spectrum on one wavelength grid first, e.g. with "
-                    "skspec.utils.rebin_to_grid or by reading them with load_sdss_spectra")
+                    "skspec.utils.rebin_to_grid or by reading them with load_sdss_spectra"
+                )
         X = np.asarray(X) if rows is not None else X
     dtype = getattr(X, "dtype", None)
     if isinstance(dtype, np.dtype):
         if dtype.kind in "USV":
-            raise TypeError(f"{what} holds text (strings, dtype {dtype}), not flux values; spectra "
-                            "must be numeric arrays (np.asarray(X, dtype=float) converts "
-                            "text that holds numbers)")
+            raise TypeError(
+                f"{what} holds text (strings, dtype {dtype}), not flux values; spectra "
+                "must be numeric arrays (np.asarray(X, dtype=float) converts "
+                "text that holds numbers)"
+            )
         if dtype.kind == "O":
             try:
                 X = np.asarray(X, dtype=np.float64)
             except (TypeError, ValueError) as exc:
                 # "argument must be a string or a number" stays in the message
                 # (scikit-learn's check_dtype_object looks for it).
-                raise TypeError(f"{what} holds values that are not numbers (object dtype): "
-                                f"{exc}") from None
+                raise TypeError(
+                    f"{what} holds values that are not numbers (object dtype): {exc}"
+                ) from None
     return X
 
 
@@ -116,12 +124,14 @@ def check_finite_spectra(X, *, estimator=None):
             f"spectra (rows "
             f"{_rows_text(rows)}). Mark such pixels bad and fill them first, e.g. "
             "skspec.preprocessing.BadPixelInterpolator in the pipeline or "
-            "skspec.utils.interpolate_bad_pixels(flux, ivar == 0); or drop those rows")
+            "skspec.utils.interpolate_bad_pixels(flux, ivar == 0); or drop those rows"
+        )
     return X
 
 
-def validate_spectra(estimator, X="no_validation", y="no_validation", *, reset=True,
-                     **check_params):
+def validate_spectra(
+    estimator, X="no_validation", y="no_validation", *, reset=True, **check_params
+):
     """``sklearn.utils.validation.validate_data`` with skspec's messages.
 
     Parameters
@@ -175,9 +185,12 @@ def check_known_labels(y, classes, *, estimator=None):
         labels, counts = np.unique(y[unknown_mask].astype(str), return_counts=True)
         who = "the model" if estimator is None else type(estimator).__name__
         shown = ", ".join(f"{str(lab)!r} ({n})" for lab, n in zip(labels[:10], counts[:10]))
-        warnings.warn(f"y holds labels {who} was not trained on: {shown}; those spectra "
-                      f"count as wrong (known classes: {[str(c) for c in classes]})",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"y holds labels {who} was not trained on: {shown}; those spectra "
+            f"count as wrong (known classes: {[str(c) for c in classes]})",
+            UserWarning,
+            stacklevel=3,
+        )
         return labels
     return np.array([], dtype=object)
 

@@ -26,8 +26,12 @@ from ...nn import (
     mlp,
 )
 
-warnings.warn("skspec.models.nn is deprecated since skspec 0.2.0 and will be removed in 0.3; "
-              "import the torch modules from skspec.nn", DeprecationWarning, stacklevel=2)
+warnings.warn(
+    "skspec.models.nn is deprecated since skspec 0.2.0 and will be removed in 0.3; "
+    "import the torch modules from skspec.nn",
+    DeprecationWarning,
+    stacklevel=2,
+)
 
 # The old submodules (skspec.models.nn._blocks, ...) are the new ones, so that
 # pickles naming them resolve to the same classes.
