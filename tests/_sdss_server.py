@@ -31,8 +31,17 @@ import numpy as np
 from astropy.io import fits
 
 _SQL_PATH = re.compile(r"^/dr(?P<dr>\d+)/en/tools/search/x_results\.aspx$")
-_COLUMNS = ["specobjid", "plate", "mjd", "fiberid", "run2d", "class", "subclass",
-            "sn_median_all", "z"]
+_COLUMNS = [
+    "specobjid",
+    "plate",
+    "mjd",
+    "fiberid",
+    "run2d",
+    "class",
+    "subclass",
+    "sn_median_all",
+    "z",
+]
 
 
 def spec_name(plate, mjd, fiber):
@@ -41,8 +50,10 @@ def spec_name(plate, mjd, fiber):
 
 def sas_path(data_release, run2d, plate, mjd, fiber):
     """URL path of a spectrum under the SAS base, as astroquery builds it for DR <= 15."""
-    return (f"/sas/dr{data_release}/sdss/spectro/redux/{run2d}/spectra/{int(plate):04d}/"
-            + spec_name(plate, mjd, fiber))
+    return (
+        f"/sas/dr{data_release}/sdss/spectro/redux/{run2d}/spectra/{int(plate):04d}/"
+        + spec_name(plate, mjd, fiber)
+    )
 
 
 def read_specobj(path):
@@ -78,8 +89,9 @@ class FakeSDSS:
         for p in spec_files:
             row = read_specobj(p)
             self.rows.append(row)
-            self.files[sas_path(data_release, row["run2d"], row["plate"], row["mjd"],
-                                row["fiberid"])] = Path(p).read_bytes()
+            self.files[
+                sas_path(data_release, row["run2d"], row["plate"], row["mjd"], row["fiberid"])
+            ] = Path(p).read_bytes()
         self.rows.sort(key=lambda r: (r["plate"], r["mjd"], r["fiberid"]))
         self.counts = collections.Counter()
         self.log = []
@@ -171,8 +183,12 @@ class FakeSDSS:
         writer = csv.DictWriter(out, fieldnames=_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: (np.format_float_positional(v) if isinstance(v, float) else v)
-                             for k, v in r.items()})
+            writer.writerow(
+                {
+                    k: (np.format_float_positional(v) if isinstance(v, float) else v)
+                    for k, v in r.items()
+                }
+            )
         return out.getvalue().encode()
 
 

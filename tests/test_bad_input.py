@@ -44,7 +44,9 @@ def test_nan_and_inf_flux_name_the_rows(name, spectra):
     bad[3, 100] = np.nan
     bad[17, 5] = np.inf
     est = clone(ESTIMATORS[name])
-    with pytest.raises(ValueError, match=r"NaN or infinity \(inf\) in the flux of 2 spectra \(rows 3, 17\)"):
+    with pytest.raises(
+        ValueError, match=r"NaN or infinity \(inf\) in the flux of 2 spectra \(rows 3, 17\)"
+    ):
         _fit(est, bad, y)
     _fit(est, X, y)
     method = next(m for m in ("predict", "transform") if hasattr(est, m))
@@ -133,10 +135,10 @@ def test_nan_where_ivar_masks_it_is_filled_else_named(spectra):
     ref = model.predict(X, ivar=ivar)
     bad, ivar_bad = X.copy(), ivar.copy()
     bad[4, 2000:2010] = np.nan
-    ivar_bad[4, 2000:2010] = 0          # masked: filled, weight 0
+    ivar_bad[4, 2000:2010] = 0  # masked: filled, weight 0
     np.testing.assert_array_equal(model.predict(bad, ivar=ivar_bad), ref)
     TemplateClassifier().fit(bad, y, ivar=ivar_bad)
-    bad[9, 50] = np.inf                  # not masked: named
+    bad[9, 50] = np.inf  # not masked: named
     with pytest.raises(ValueError, match=r"in the flux of 1 spectra \(rows 9\)"):
         model.predict(bad, ivar=ivar_bad)
     with pytest.raises(ValueError, match="non-negative"):

@@ -77,8 +77,7 @@ def test_unpopulated_bins_borrow_nearest_model():
     np.testing.assert_array_equal(clf.bin_source_, [0, 0, 2, 2])
     assert clf.estimators_[1] is clf.estimators_[0]
     assert clf.estimators_[3] is clf.estimators_[2]
-    np.testing.assert_array_equal(clf.predict(np.zeros((2, 8)), snr=[12.0, 25.0]),
-                                  ["M0", "M2"])
+    np.testing.assert_array_equal(clf.predict(np.zeros((2, 8)), snr=[12.0, 25.0]), ["M0", "M2"])
 
 
 def test_single_class_bin_borrows_and_global_fallback():
@@ -94,8 +93,9 @@ def test_single_class_bin_borrows_and_global_fallback():
 
 
 def test_predict_proba_columns_follow_classes():
-    X, y = make_classification(n_samples=120, n_features=8, n_informative=4,
-                               n_classes=3, random_state=0)
+    X, y = make_classification(
+        n_samples=120, n_features=8, n_informative=4, n_classes=3, random_state=0
+    )
     y = np.array(["a", "b", "c"])[y]
     snr = np.where(np.arange(120) < 60, 7.0, 40.0)
     y[:60] = np.where(y[:60] == "c", "a", y[:60])  # the low bin never sees "c"
@@ -140,16 +140,18 @@ def test_with_template_classifier_and_ivar():
     clean = np.array([shapes[c] for c in y]) * rng.uniform(1, 10, (120, 1))
     sigma = clean.mean(axis=1, keepdims=True) / snr[:, None]
     X = clean + rng.normal(size=clean.shape) * sigma
-    ivar = np.broadcast_to(1 / sigma ** 2, X.shape).copy()
+    ivar = np.broadcast_to(1 / sigma**2, X.shape).copy()
     clf = SNRBinnedClassifier(TemplateClassifier()).fit(X, y, snr=snr, ivar=ivar)
     assert clf.score(X, y, snr=snr, ivar=ivar) > 0.95
     scores = clf.score_per_bin(X, y, snr=snr, ivar=ivar)
     assert scores["bin"].tolist() == ["5-10", "10-15", ">15"]
     assert scores["n"].sum() == 120
-    expected = per_bin_scores(y, clf.predict(X, snr=snr, ivar=ivar),
-                              clf.binner_.label(clf.binner_.assign(snr)))
-    np.testing.assert_allclose(scores[["n", "accuracy", "within_one"]],
-                               expected[["n", "accuracy", "within_one"]])
+    expected = per_bin_scores(
+        y, clf.predict(X, snr=snr, ivar=ivar), clf.binner_.label(clf.binner_.assign(snr))
+    )
+    np.testing.assert_allclose(
+        scores[["n", "accuracy", "within_one"]], expected[["n", "accuracy", "within_one"]]
+    )
 
 
 def test_score_per_bin_reports_low_snr_and_non_subtype_labels():
@@ -169,14 +171,16 @@ def test_score_per_bin_reports_low_snr_and_non_subtype_labels():
 def test_grid_search_and_cross_val_with_snr():
     X, y = make_classification(n_samples=150, n_features=8, class_sep=2.0, random_state=0)
     snr = np.random.default_rng(0).uniform(5, 30, 150)
-    search = GridSearchCV(SNRBinnedClassifier(RidgeClassifier()),
-                          {"estimator__alpha": [1e6, 1e-2]}, cv=3)
+    search = GridSearchCV(
+        SNRBinnedClassifier(RidgeClassifier()), {"estimator__alpha": [1e6, 1e-2]}, cv=3
+    )
     # Scoring inside the search estimates the S/N; routing to models still works.
     search.fit(X, y, snr=snr)
     assert search.best_params_ == {"estimator__alpha": 1e-2}
     assert search.best_estimator_.bin_counts_.sum() == 150
-    scores = cross_val_score(SNRBinnedClassifier(RidgeClassifier()), X, y, cv=3,
-                             params={"snr": snr})
+    scores = cross_val_score(
+        SNRBinnedClassifier(RidgeClassifier()), X, y, cv=3, params={"snr": snr}
+    )
     assert scores.mean() > 0.85
 
 
@@ -204,5 +208,4 @@ def test_bad_input():
 def test_dummy_inner_estimator_predicts_bin_majority():
     X, y, snr = _bins_data({0: (20, "M0"), 1: (20, "M1"), 2: (20, "M2")})
     clf = SNRBinnedClassifier(DummyClassifier(strategy="most_frequent")).fit(X, y, snr=snr)
-    np.testing.assert_array_equal(clf.predict(X[:3], snr=[7.0, 12.0, 40.0]),
-                                  ["M0", "M1", "M2"])
+    np.testing.assert_array_equal(clf.predict(X[:3], snr=[7.0, 12.0, 40.0]), ["M0", "M1", "M2"])

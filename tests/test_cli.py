@@ -18,20 +18,28 @@ SUBTYPES = {"M0", "M1", "M2", "M3", "M4"}
 
 
 def test_python_m_skspec_version():
-    out = subprocess.run([sys.executable, "-m", "skspec", "--version"], capture_output=True,
-                         text=True, timeout=120, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "skspec", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0
     assert out.stdout.strip() == f"skspec {skspec.__version__}"
 
 
-@pytest.mark.parametrize("argv, message", [
-    ([], "a command is required"),
-    (["reproduce", "--models", "svm,lstm"], "unknown model(s) lstm"),
-    (["reproduce", "--bins", "0-5"], "unknown S/N bin(s) 0-5"),
-    (["reproduce", "--n-jobs", "0"], "--n-jobs"),
-    (["train", "--out", "m.skspec"], "--model"),
-    (["predict", "m.skspec"], "FILES_OR_DIR"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ([], "a command is required"),
+        (["reproduce", "--models", "svm,lstm"], "unknown model(s) lstm"),
+        (["reproduce", "--bins", "0-5"], "unknown S/N bin(s) 0-5"),
+        (["reproduce", "--n-jobs", "0"], "--n-jobs"),
+        (["train", "--out", "m.skspec"], "--model"),
+        (["predict", "m.skspec"], "FILES_OR_DIR"),
+    ],
+)
 def test_usage_errors_exit_2(argv, message, capsys):
     assert main(argv) == EXIT_USAGE
     assert message in capsys.readouterr().err
@@ -56,8 +64,9 @@ def test_errors_are_one_line_and_debug_shows_traceback(tmp_path, capsys):
     assert "not a skspec model file" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "p.csv").exists()
-    assert main(["--debug", "predict", str(bogus), str(spec), "--out",
-                 str(tmp_path / "p.csv")]) == 1
+    assert (
+        main(["--debug", "predict", str(bogus), str(spec), "--out", str(tmp_path / "p.csv")]) == 1
+    )
     assert "Traceback" in capsys.readouterr().err
 
 
@@ -65,9 +74,25 @@ def test_errors_are_one_line_and_debug_shows_traceback(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def reproduced(tmp_path_factory):
     out = tmp_path_factory.mktemp("repro") / "out"
-    code = main(["reproduce", "--quick", "--out", str(out), "--n-samples", "200",
-                 "--models", "svm,template,cnn", "--max-epochs", "1", "--seed", "1",
-                 "--n-jobs", "1", "-q"])
+    code = main(
+        [
+            "reproduce",
+            "--quick",
+            "--out",
+            str(out),
+            "--n-samples",
+            "200",
+            "--models",
+            "svm,template,cnn",
+            "--max-epochs",
+            "1",
+            "--seed",
+            "1",
+            "--n-jobs",
+            "1",
+            "-q",
+        ]
+    )
     return code, out
 
 
@@ -76,16 +101,27 @@ def test_reproduce_writes_every_file(reproduced):
     assert code == EXIT_OK
     names = {p.name for p in out.iterdir()}
     assert {"results.csv", "predictions.csv", "tables.md", "run.json"} <= names
-    for fig in ("fig1_resampling", "fig2_distribution", "fig3_snr_levels", "fig4_folded_2d",
-                "fig5_accuracy", "fig6_confusion", "fig7_training_curves"):
+    for fig in (
+        "fig1_resampling",
+        "fig2_distribution",
+        "fig3_snr_levels",
+        "fig4_folded_2d",
+        "fig5_accuracy",
+        "fig6_confusion",
+        "fig7_training_curves",
+    ):
         assert (out / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
     assert not any(n.startswith(".") for n in names)  # no temporaries left
     res = pd.read_csv(out / "results.csv")
     for col in ("model", "dim", "bin", "split", "accuracy", "within_one", "fit_seconds"):
         assert col in res.columns
     # svm and template in 1D, the CNN in 1D and 2D; three bins; train and test.
-    assert set(zip(res["model"], res["dim"])) == {("svm", "1d"), ("template", "1d"),
-                                                  ("cnn", "1d"), ("cnn", "2d")}
+    assert set(zip(res["model"], res["dim"])) == {
+        ("svm", "1d"),
+        ("template", "1d"),
+        ("cnn", "1d"),
+        ("cnn", "2d"),
+    }
     assert set(res["bin"]) == {"5-10", "10-15", ">15"}
     assert len(res) == 4 * 3 * 2
     assert res["accuracy"].between(0, 1).all()
@@ -94,8 +130,15 @@ def test_reproduce_writes_every_file(reproduced):
 def test_reproduce_tables_hold_ours_and_the_papers(reproduced, capsys):
     _, out = reproduced
     text = (out / "tables.md").read_text()
-    for part in ("Table 1", "Table 2", "Table 3", "| paper |", "n/a", "## Verdict",
-                 "doi:10.3390/universe6040060"):
+    for part in (
+        "Table 1",
+        "Table 2",
+        "Table 3",
+        "| paper |",
+        "n/a",
+        "## Verdict",
+        "doi:10.3390/universe6040060",
+    ):
         assert part in text
     res = pd.read_csv(out / "results.csv")
     svm = res[(res["model"] == "svm") & (res["bin"] == "5-10") & (res["split"] == "test")]
@@ -110,8 +153,26 @@ def test_reproduce_overwrite(reproduced, tmp_path, capsys):
     out = tmp_path / "out"
     shutil.copytree(reproduced[1], out)
     before = (out / "results.csv").read_text()
-    code = main(["reproduce", "--quick", "--out", str(out), "--n-samples", "200", "--models",
-                 "svm", "--bins", ">15", "--overwrite", "--seed", "1", "--n-jobs", "1", "-q"])
+    code = main(
+        [
+            "reproduce",
+            "--quick",
+            "--out",
+            str(out),
+            "--n-samples",
+            "200",
+            "--models",
+            "svm",
+            "--bins",
+            ">15",
+            "--overwrite",
+            "--seed",
+            "1",
+            "--n-jobs",
+            "1",
+            "-q",
+        ]
+    )
     assert code == EXIT_OK
     after = pd.read_csv(out / "results.csv")
     assert set(after["model"]) == {"svm"} and set(after["bin"]) == {">15"}
@@ -123,8 +184,9 @@ def test_reproduce_overwrite(reproduced, tmp_path, capsys):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "svm.skspec"
-    code = main(["train", "--model", "svm", "--n-samples", "250", "--seed", "0",
-                 "--out", str(path), "-q"])
+    code = main(
+        ["train", "--model", "svm", "--n-samples", "250", "--seed", "0", "--out", str(path), "-q"]
+    )
     assert code == EXIT_OK
     return path
 
@@ -149,8 +211,7 @@ def test_predict_real_files_with_a_corrupted_one(trained, sdss_dir, tmp_path, ca
     bad.write_bytes(good[0].read_bytes()[:5000])  # truncated FITS
     out = tmp_path / "predictions.csv"
 
-    code = main(["predict", str(trained), str(data), "--out", str(out), "--chunk-size", "4",
-                 "-q"])
+    code = main(["predict", str(trained), str(data), "--out", str(out), "--chunk-size", "4", "-q"])
     captured = capsys.readouterr()
     assert code == EXIT_PARTIAL
     assert bad.name in captured.err and "Traceback" not in captured.err
@@ -162,10 +223,9 @@ def test_predict_real_files_with_a_corrupted_one(trained, sdss_dir, tmp_path, ca
     assert pred["probability"].between(0, 1).all()
     for col in ("plate", "mjd", "fiber", "snr", "snr_bin", "flags"):
         assert col in pred.columns
-    flags = dict(zip(pred["file"].map(lambda p: p.rsplit("/", 1)[-1]),
-                     pred["flags"].fillna("")))
-    assert "low_snr" in flags["spec-3764-55514-0972.fits"]          # S/N ~1, an M6 giant
-    assert "sdss_not_m0_m4" in flags["spec-7332-56683-0788.fits"]    # a G8 star
+    flags = dict(zip(pred["file"].map(lambda p: p.rsplit("/", 1)[-1]), pred["flags"].fillna("")))
+    assert "low_snr" in flags["spec-3764-55514-0972.fits"]  # S/N ~1, an M6 giant
+    assert "sdss_not_m0_m4" in flags["spec-7332-56683-0788.fits"]  # a G8 star
     assert "sdss_not_m0_m4" not in flags["spec-0618-52049-0372.fits"]  # an M1 dwarf
 
     errors = pd.read_csv(tmp_path / "predictions.errors.csv")
@@ -182,29 +242,48 @@ def test_predict_real_files_with_a_corrupted_one(trained, sdss_dir, tmp_path, ca
 def test_predict_missing_and_empty_inputs(trained, tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert main(["predict", str(trained), str(empty), "--out", str(tmp_path / "p.csv"),
-                 "-q"]) == EXIT_USAGE
+    assert (
+        main(["predict", str(trained), str(empty), "--out", str(tmp_path / "p.csv"), "-q"])
+        == EXIT_USAGE
+    )
     assert "no SDSS spectrum files" in capsys.readouterr().err
     # Nothing to classify at all: a usage error, nothing written.
-    code = main(["predict", str(trained), str(tmp_path / "nope.fits"), "--out",
-                 str(tmp_path / "p.csv"), "-q"])
+    code = main(
+        [
+            "predict",
+            str(trained),
+            str(tmp_path / "nope.fits"),
+            "--out",
+            str(tmp_path / "p.csv"),
+            "-q",
+        ]
+    )
     assert code == EXIT_USAGE
     assert "nope.fits" in capsys.readouterr().err
     assert not (tmp_path / "p.csv").exists()
 
 
-def test_predict_missing_path_among_readable_ones_is_partial(trained, sdss_dir, tmp_path,
-                                                             capsys):
+def test_predict_missing_path_among_readable_ones_is_partial(trained, sdss_dir, tmp_path, capsys):
     good = min(sdss_dir.glob("spec-*.fits"))
-    code = main(["predict", str(trained), str(good), str(tmp_path / "nope.fits"), "--out",
-                 str(tmp_path / "p.csv"), "-q"])
+    code = main(
+        [
+            "predict",
+            str(trained),
+            str(good),
+            str(tmp_path / "nope.fits"),
+            "--out",
+            str(tmp_path / "p.csv"),
+            "-q",
+        ]
+    )
     assert code == EXIT_PARTIAL
     assert "nope.fits" in capsys.readouterr().err
     assert len(pd.read_csv(tmp_path / "p.csv")) == 1
 
 
-def test_interrupted_predict_leaves_no_partial_csv(trained, sdss_dir, tmp_path, monkeypatch,
-                                                   capsys):
+def test_interrupted_predict_leaves_no_partial_csv(
+    trained, sdss_dir, tmp_path, monkeypatch, capsys
+):
     from skspec import datasets
 
     real = datasets.iter_sdss_spectra
@@ -217,8 +296,9 @@ def test_interrupted_predict_leaves_no_partial_csv(trained, sdss_dir, tmp_path, 
 
     monkeypatch.setattr(datasets, "iter_sdss_spectra", failing)
     out = tmp_path / "p.csv"
-    code = main(["predict", str(trained), str(sdss_dir), "--out", str(out), "--chunk-size", "2",
-                 "-q"])
+    code = main(
+        ["predict", str(trained), str(sdss_dir), "--out", str(out), "--chunk-size", "2", "-q"]
+    )
     assert code == cli.EXIT_INTERRUPTED
     assert "interrupted" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
@@ -227,10 +307,15 @@ def test_interrupted_predict_leaves_no_partial_csv(trained, sdss_dir, tmp_path, 
 def test_flags_thresholds():
     from skspec._predict import prediction_flags
 
-    frame = pd.DataFrame({"snr": [3.0, np.nan, 20.0, 20.0], "coverage": [1.0, 1.0, 0.5, 1.0],
-                          "n_bad_pixels": [0, 0, 0, 1000], "class": ["STAR", "STAR", "STAR",
-                                                                     "GALAXY"],
-                          "subclass": ["M2", "M6III", "K7", ""]})
+    frame = pd.DataFrame(
+        {
+            "snr": [3.0, np.nan, 20.0, 20.0],
+            "coverage": [1.0, 1.0, 0.5, 1.0],
+            "n_bad_pixels": [0, 0, 0, 1000],
+            "class": ["STAR", "STAR", "STAR", "GALAXY"],
+            "subclass": ["M2", "M6III", "K7", ""],
+        }
+    )
     got = prediction_flags(frame, 3522)
     assert got[0] == "low_snr"
     assert got[1] == "low_snr;sdss_not_m0_m4"
@@ -240,8 +325,20 @@ def test_flags_thresholds():
 
 def test_reproduce_on_a_directory_of_real_files(sdss_dir, tmp_path, capsys):
     # Nine files are far too few to train per S/N bin: a clear one-line error, exit 1.
-    code = main(["reproduce", "--data", str(sdss_dir), "--models", "svm", "--out",
-                 str(tmp_path / "out"), "--n-jobs", "1", "-q"])
+    code = main(
+        [
+            "reproduce",
+            "--data",
+            str(sdss_dir),
+            "--models",
+            "svm",
+            "--out",
+            str(tmp_path / "out"),
+            "--n-jobs",
+            "1",
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "no S/N bin has enough spectra" in err and "Traceback" not in err
@@ -254,14 +351,31 @@ def test_train_per_bin_and_predict_route_by_snr(sdss_dir, tmp_path, capsys):
     from skspec.models import SNRBinnedClassifier
 
     path = tmp_path / "binned.skspec"
-    assert main(["train", "--model", "template", "--per-bin", "--n-samples", "300",
-                 "--out", str(path), "-q"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--model",
+                "template",
+                "--per-bin",
+                "--n-samples",
+                "300",
+                "--out",
+                str(path),
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert "one model per S/N bin" in capsys.readouterr().out
     meta = read_model_metadata(path)["user"]
     assert meta["per_bin"] is True
     assert meta["bin_models"] == {"5-10": "5-10", "10-15": "10-15", ">15": ">15"}
     model = load_model(path)
-    assert isinstance(model, SNRBinnedClassifier) and len(set(map(id, model.estimators_.values()))) == 3
+    assert (
+        isinstance(model, SNRBinnedClassifier)
+        and len(set(map(id, model.estimators_.values()))) == 3
+    )
 
     out = tmp_path / "p.csv"
     assert main(["predict", str(path), str(sdss_dir), "--out", str(out), "-q"]) == 0
@@ -275,13 +389,16 @@ def test_train_per_bin_and_predict_route_by_snr(sdss_dir, tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------- issue 12
-@pytest.mark.parametrize("argv, message", [
-    (["train", "--model", "svm", "--dim", "2d"], "--model svm has no --dim 2d form"),
-    (["train", "--model", "template", "--data", "{tmp}/nonexistent"], "no such directory"),
-    (["train", "--model", "template", "--data", "{tmp}/file.txt"], "not a directory"),
-    (["train", "--model", "template", "--data", "{tmp}/emptydir"], "no SDSS spectrum files"),
-    (["reproduce", "--data", "{tmp}/nonexistent", "--out", "{tmp}/repro"], "no such directory"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--model", "svm", "--dim", "2d"], "--model svm has no --dim 2d form"),
+        (["train", "--model", "template", "--data", "{tmp}/nonexistent"], "no such directory"),
+        (["train", "--model", "template", "--data", "{tmp}/file.txt"], "not a directory"),
+        (["train", "--model", "template", "--data", "{tmp}/emptydir"], "no SDSS spectrum files"),
+        (["reproduce", "--data", "{tmp}/nonexistent", "--out", "{tmp}/repro"], "no such directory"),
+    ],
+)
 def test_bad_combinations_and_missing_inputs_exit_2(argv, message, tmp_path, capsys):
     """Usage errors found after parsing exit 2 with one line, and write nothing."""
     (tmp_path / "file.txt").write_text("x")
@@ -297,8 +414,15 @@ def test_bad_combinations_and_missing_inputs_exit_2(argv, message, tmp_path, cap
 
 
 def test_predict_without_model_file_exits_2(tmp_path, capsys):
-    code = main(["predict", str(tmp_path / "nomodel.skspec"), str(tmp_path / "nodir"),
-                 "--out", str(tmp_path / "p.csv")])
+    code = main(
+        [
+            "predict",
+            str(tmp_path / "nomodel.skspec"),
+            str(tmp_path / "nodir"),
+            "--out",
+            str(tmp_path / "p.csv"),
+        ]
+    )
     assert code == EXIT_USAGE
     err = capsys.readouterr().err
     assert "nomodel.skspec not found" in err and len(err.strip().splitlines()) == 1
@@ -307,12 +431,19 @@ def test_predict_without_model_file_exits_2(tmp_path, capsys):
 
 def test_usage_errors_exit_2_from_the_shell(tmp_path):
     """The three commands of the issue, as a user types them."""
-    for args in (["train", "--model", "svm", "--dim", "2d", "--out", "x.skspec"],
-                 ["train", "--model", "template", "--data", "/nonexistent", "--out",
-                  "x.skspec"],
-                 ["predict", "nomodel.skspec", "nodir", "--out", "p.csv"]):
-        out = subprocess.run([sys.executable, "-m", "skspec", *args], capture_output=True,
-                             text=True, timeout=300, check=False, cwd=tmp_path)
+    for args in (
+        ["train", "--model", "svm", "--dim", "2d", "--out", "x.skspec"],
+        ["train", "--model", "template", "--data", "/nonexistent", "--out", "x.skspec"],
+        ["predict", "nomodel.skspec", "nodir", "--out", "p.csv"],
+    ):
+        out = subprocess.run(
+            [sys.executable, "-m", "skspec", *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            cwd=tmp_path,
+        )
         assert out.returncode == EXIT_USAGE, (args, out.stderr)
         assert len(out.stderr.strip().splitlines()) == 1, out.stderr
     assert list(tmp_path.iterdir()) == []
@@ -337,27 +468,56 @@ def test_train_sdss_dr14_routes_to_fetch_with_progress(monkeypatch, tmp_path, ca
         calls.update(kwargs)
         n = 40
         rng = np.random.default_rng(0)
-        return Bunch(data=rng.normal(1, 0.1, (n, 3522)).astype(np.float32),
-                     target=np.array(["M1", "M2"] * (n // 2), object), snr=np.full(n, 20.0),
-                     wavelength=np.arange(3522.0),
-                     frame=pd.DataFrame({"snr_bin": [">15"] * n}), errors=[])
+        return Bunch(
+            data=rng.normal(1, 0.1, (n, 3522)).astype(np.float32),
+            target=np.array(["M1", "M2"] * (n // 2), object),
+            snr=np.full(n, 20.0),
+            wavelength=np.arange(3522.0),
+            frame=pd.DataFrame({"snr_bin": [">15"] * n}),
+            errors=[],
+        )
 
     monkeypatch.setattr(datasets, "fetch_sdss_mdwarfs", fake_fetch)
     out = tmp_path / "t.skspec"
-    assert main(["train", "--model", "template", "--data", "sdss-dr14", "--out",
-                 str(out)]) == EXIT_OK
+    assert (
+        main(["train", "--model", "template", "--data", "sdss-dr14", "--out", str(out)]) == EXIT_OK
+    )
     assert calls["data_release"] == 14 and calls["progress"] is True
     assert read_model_metadata(out)["user"]["data"] == "sdss-dr14"
     capsys.readouterr()
-    assert main(["train", "--model", "template", "--data", "sdss-dr14", "--out", str(out),
-                 "--overwrite", "-q"]) == EXIT_OK
+    assert (
+        main(
+            [
+                "train",
+                "--model",
+                "template",
+                "--data",
+                "sdss-dr14",
+                "--out",
+                str(out),
+                "--overwrite",
+                "-q",
+            ]
+        )
+        == EXIT_OK
+    )
     assert calls["progress"] is False
 
 
 @pytest.fixture(scope="module")
 def _tiny_dnn_argv():
-    return ["train", "--model", "dnn", "--quick", "--max-epochs", "2", "--n-samples", "150",
-            "--seed", "0"]
+    return [
+        "train",
+        "--model",
+        "dnn",
+        "--quick",
+        "--max-epochs",
+        "2",
+        "--n-samples",
+        "150",
+        "--seed",
+        "0",
+    ]
 
 
 def test_train_shows_the_epoch_log_on_stderr(_tiny_dnn_argv, tmp_path, capsys):
@@ -388,11 +548,28 @@ def test_command_outputs_honour_the_umask(sdss_dir, tmp_path):
     old = os.umask(0o022)
     try:
         model = tmp_path / "t.skspec"
-        assert main(["train", "--model", "template", "--n-samples", "150", "--test-size", "0",
-                     "--out", str(model), "-q"]) == EXIT_OK
+        assert (
+            main(
+                [
+                    "train",
+                    "--model",
+                    "template",
+                    "--n-samples",
+                    "150",
+                    "--test-size",
+                    "0",
+                    "--out",
+                    str(model),
+                    "-q",
+                ]
+            )
+            == EXIT_OK
+        )
         pred = tmp_path / "p.csv"
-        assert main(["predict", str(model), str(sdss_dir), "--out", str(pred),
-                     "-q"]) in (EXIT_OK, EXIT_PARTIAL)
+        assert main(["predict", str(model), str(sdss_dir), "--out", str(pred), "-q"]) in (
+            EXIT_OK,
+            EXIT_PARTIAL,
+        )
     finally:
         os.umask(old)
     assert os.stat(model).st_mode & 0o777 == 0o644

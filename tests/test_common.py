@@ -2,11 +2,13 @@
 
 Estimators are found by discovery (the ``__all__`` of each subpackage), so a
 new estimator is checked without editing this file. Networks run with tiny
-settings (``TINY_PARAMS`` in ``tests/_tiny.py``); checks that cannot hold are
-listed in ``EXPECTED_FAILED_CHECKS`` with the reason.
+settings (``TINY_PARAMS`` in ``tests/_tiny.py``; ``TRAIN_CHECK_PARAMS`` for
+``check_classifiers_train``); checks that cannot hold are listed in
+``EXPECTED_FAILED_CHECKS`` with the reason.
 """
 
-from _tiny import discover_estimators, instances
+from _tiny import TRAIN_CHECK_PARAMS, discover_estimators, instances
+from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 # {class name: {check name: reason}}: checks known not to hold, and why.
@@ -16,46 +18,79 @@ EXPECTED_FAILED_CHECKS = {}
 # tests/test_resample.py and test_continuum.py cover the same contracts
 # (pickling, idempotence, subsets, pipelines) on spectrum-like data.
 _NARROW_QUADRATIC = "a quadratic spline needs at least 3 pixels; this check's data have 2 features"
-_SIGNED_FLUX = ("the check's data have rows with a median <= 0, which a flux "
-                "normalisation rejects (tested on positive flux in test_continuum.py)")
-EXPECTED_FAILED_CHECKS["QuadraticResampler"] = dict.fromkeys([
-    "check_estimators_overwrite_params",
-    "check_estimators_fit_returns_self",
-    "check_readonly_memmap_input",
-    "check_fit_idempotent",
-    "check_fit_check_is_fitted",
-    "check_n_features_in",
-], _NARROW_QUADRATIC)
-EXPECTED_FAILED_CHECKS["ContinuumNormalizer"] = dict.fromkeys([
-    "check_estimators_dtypes",
-    "check_pipeline_consistency",
-    "check_estimators_pickle",
-    "check_estimators_pickle(readonly_memmap=True)",
-    "check_transformer_data_not_an_array",
-    "check_transformer_general",
-    "check_transformer_preserve_dtypes",
-    "check_transformer_general(readonly_memmap=True)",
-], _SIGNED_FLUX)
+_SIGNED_FLUX = (
+    "the check's data have rows with a median <= 0, which a flux "
+    "normalisation rejects (tested on positive flux in test_continuum.py)"
+)
+EXPECTED_FAILED_CHECKS["QuadraticResampler"] = dict.fromkeys(
+    [
+        "check_estimators_overwrite_params",
+        "check_estimators_fit_returns_self",
+        "check_readonly_memmap_input",
+        "check_fit_idempotent",
+        "check_fit_check_is_fitted",
+        "check_n_features_in",
+    ],
+    _NARROW_QUADRATIC,
+)
+EXPECTED_FAILED_CHECKS["ContinuumNormalizer"] = dict.fromkeys(
+    [
+        "check_estimators_dtypes",
+        "check_pipeline_consistency",
+        "check_estimators_pickle",
+        "check_estimators_pickle(readonly_memmap=True)",
+        "check_transformer_data_not_an_array",
+        "check_transformer_general",
+        "check_transformer_preserve_dtypes",
+        "check_transformer_general(readonly_memmap=True)",
+    ],
+    _SIGNED_FLUX,
+)
 
-# Networks (tests/test_networks.py, test_denoiser.py) run narrow, for one epoch.
-_TINY_CONV_NET = ("one epoch of a deliberately tiny convolutional net on the check's "
-                  "2-feature blobs stay below its 0.83 training accuracy; learning is "
-                  "tested on spectrum-like data in tests/test_networks.py")
-for _name in ["EMCCNNClassifier", "CNNClassifier", "VGG16Classifier", "ResNetClassifier"]:
-    EXPECTED_FAILED_CHECKS[_name] = {"check_classifiers_train": _TINY_CONV_NET}
+# Networks (tests/test_networks.py, test_denoiser.py) run narrow, for one epoch;
+# check_classifiers_train runs with TRAIN_CHECK_PARAMS (more epochs), under
+# which EMCCNN passes it (the DNN does with its TINY_PARAMS). VGG-16 and ResNet-18 do not
+# in the time a unit check may take: the check's rows have 2 features, and
+# each row is divided by its median |x| (for 2 features the smaller |x|).
+_DEEP_NET_ON_BLOBS = (
+    "measured: on the check's 2-feature blobs, divided row by row by their median "
+    "|x|, the tiny VGG-16/ResNet-18 stay at 0.33-0.74 multi-class training accuracy "
+    "after 20 epochs and pass 0.83 only at width 1/8 and only just (0.84-0.93 by "
+    "seed), over a minute per check on a CPU; that each network learns is tested on "
+    "held-out spectra in tests/test_networks.py::test_every_network_learns_held_out_spectra"
+)
+for _name in ["VGG16Classifier", "ResNetClassifier"]:
+    EXPECTED_FAILED_CHECKS[_name] = {"check_classifiers_train": _DEEP_NET_ON_BLOBS}
+EXPECTED_FAILED_CHECKS["CNNClassifier"] = {
+    "check_classifiers_train": (
+        "measured: with 5 epochs at lr 0.03 the tiny plain CNN passed 3 of the check's 6 "
+        "variants (float32 and read-only memmap ones stayed below 0.83) at about 40 s each; "
+        "run for one epoch here. That it learns is tested on held-out spectra in "
+        "tests/test_networks.py::test_every_network_learns_held_out_spectra"
+    )
+}
 # The networks compute in float32. CPU matrix kernels (oneDNN/MKL) sum in an
 # order that depends on where a row sits in its batch, so the same spectrum in
 # another batch position can come out one float32 ulp (~3e-8) apart, while the
 # check asks for rtol=1e-7 on probabilities near 0.3: it passes or fails by the
 # luck of the kernel. tests/test_networks.py checks order invariance of every
 # network at float32 precision (rtol 1e-5) instead.
-_FLOAT32_ORDER = ("float32 matrix kernels round a row differently in another batch "
-                  "position (1 ulp, ~3e-8 > the check's rtol 1e-7); checked at float32 "
-                  "precision in tests/test_networks.py")
-for _name in ["DNNClassifier", "EMCCNNClassifier", "CNNClassifier", "VGG16Classifier",
-              "ResNetClassifier", "SupervisedDenoiser"]:
-    EXPECTED_FAILED_CHECKS.setdefault(_name, {})[
-        "check_methods_sample_order_invariance"] = _FLOAT32_ORDER
+_FLOAT32_ORDER = (
+    "float32 matrix kernels round a row differently in another batch "
+    "position (1 ulp, ~3e-8 > the check's rtol 1e-7); checked at float32 "
+    "precision in tests/test_networks.py"
+)
+for _name in [
+    "DNNClassifier",
+    "EMCCNNClassifier",
+    "CNNClassifier",
+    "VGG16Classifier",
+    "ResNetClassifier",
+    "SupervisedDenoiser",
+]:
+    EXPECTED_FAILED_CHECKS.setdefault(_name, {})["check_methods_sample_order_invariance"] = (
+        _FLOAT32_ORDER
+    )
 
 
 def _expected_failed(estimator):
@@ -68,4 +103,7 @@ def test_discovery_finds_estimators():
 
 @parametrize_with_checks(instances(), expected_failed_checks=_expected_failed)
 def test_sklearn_compatible_estimator(estimator, check):
+    name = type(estimator).__name__
+    if check.func.__name__ == "check_classifiers_train" and name in TRAIN_CHECK_PARAMS:
+        estimator = clone(estimator).set_params(**TRAIN_CHECK_PARAMS[name])
     check(estimator)

@@ -67,7 +67,9 @@ def test_polynomial_removes_a_smooth_log_continuum_exactly():
     out = ContinuumNormalizer(method="polynomial", degree=3).fit_transform(X)
     assert_allclose(out, 1.0, rtol=1e-10)
     # Degree 1 cannot follow the curvature.
-    assert np.abs(ContinuumNormalizer(method="polynomial", degree=1).fit_transform(X) - 1).max() > 0.05
+    assert (
+        np.abs(ContinuumNormalizer(method="polynomial", degree=1).fit_transform(X) - 1).max() > 0.05
+    )
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -85,8 +87,11 @@ def test_non_positive_median_is_rejected_with_rows():
     X = _spectra(n=4)
     X[1] = -X[1]
     X[3] = 0.0
-    with pytest.raises(ValueError, match=r"2 spectra whose median flux is zero or negative "
-                                         r"\(rows \[1, 3\]\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"2 spectra whose median flux is zero or negative "
+        r"\(rows \[1, 3\]\)",
+    ):
         ContinuumNormalizer().fit(X).transform(X)
 
 
@@ -122,7 +127,9 @@ def test_bad_parameters_are_rejected(params, match):
 
 def test_wrong_width_after_fit_is_rejected():
     est = ContinuumNormalizer().fit(np.ones((2, 5)))
-    with pytest.raises(ValueError, match="X has 4 features, but ContinuumNormalizer is expecting 5"):
+    with pytest.raises(
+        ValueError, match="X has 4 features, but ContinuumNormalizer is expecting 5"
+    ):
         est.transform(np.ones((2, 4)))
 
 

@@ -54,8 +54,13 @@ def cluster():
     distributed = pytest.importorskip("distributed")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # port and shutdown chatter of a loaded CI box
-        cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                           host="127.0.0.1", dashboard_address=None)
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
     yield cluster
     cluster.close(timeout=30)
 
@@ -110,11 +115,14 @@ def spectra_dir(sdss_dir, tmp_path_factory):
 
 # ---------------------------------------------------------------------------- no Dask
 def test_core_imports_without_dask():
-    code = ("import sys, skspec, skspec.io, skspec.cli, skspec.distributed; "
-            "bad = [m for m in ('dask', 'distributed') if m in sys.modules]; "
-            "assert not bad, bad")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, check=False)
+    code = (
+        "import sys, skspec, skspec.io, skspec.cli, skspec.distributed; "
+        "bad = [m for m in ('dask', 'distributed') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert res.returncode == 0, res.stderr
 
 
@@ -177,8 +185,7 @@ def test_grid_search_on_dask_equals_local(client):
 
     X, y = _training_data(n=40, n_features=600, random_state=1)
     X = X + np.random.default_rng(1).normal(0, 0.5, X.shape)  # so that scores differ
-    pipe = Pipeline([("resample", QuadraticResampler(n_points=300)),
-                     ("clf", TemplateClassifier())])
+    pipe = Pipeline([("resample", QuadraticResampler(n_points=300)), ("clf", TemplateClassifier())])
     grid = {"resample__n_points": [100, 400], "clf__poly_degree": [0, 3]}
     remote, local = _search_both_ways(client, pipe, grid, X, y)
     _assert_same_search(remote, local, X)
@@ -192,9 +199,21 @@ def test_grid_search_of_a_network_on_dask_equals_local(client, one_torch_thread)
     from skspec.preprocessing import QuadraticResampler
 
     X, y = _training_data(n=40, n_features=600, random_state=1)
-    pipe = Pipeline([("resample", QuadraticResampler(n_points=300)),
-                     ("clf", DNNClassifier(hidden_layer_sizes=(16,), max_epochs=4, batch_size=16,
-                                           validation_fraction=None, random_state=0))])
+    pipe = Pipeline(
+        [
+            ("resample", QuadraticResampler(n_points=300)),
+            (
+                "clf",
+                DNNClassifier(
+                    hidden_layer_sizes=(16,),
+                    max_epochs=4,
+                    batch_size=16,
+                    validation_fraction=None,
+                    random_state=0,
+                ),
+            ),
+        ]
+    )
     grid = {"resample__n_points": [200, 400], "clf__hidden_layer_sizes": [(8,), (16,)]}
     remote, local = _search_both_ways(client, pipe, grid, X, y)
     _assert_same_search(remote, local, X)
@@ -204,8 +223,13 @@ def test_skorch_net_fitted_on_a_worker_predicts_identically(client, one_torch_th
     from skspec.models import DNNClassifier
 
     X, y = _training_data(n=40, n_features=300, random_state=2)
-    net = DNNClassifier(hidden_layer_sizes=(16,), max_epochs=3, batch_size=16,
-                        validation_fraction=None, random_state=0)
+    net = DNNClassifier(
+        hidden_layer_sizes=(16,),
+        max_epochs=3,
+        batch_size=16,
+        validation_fraction=None,
+        random_state=0,
+    )
 
     def fit_on_worker(estimator, X, y):  # a local function: pickled by value
         import os
@@ -247,15 +271,24 @@ def test_predict_files_equals_single_process(client, template_model, spectra_dir
     # tests (in any order) may have loaded the module's model already.
     template_model = Path(shutil.copy(template_model, tmp_path / "template.skspec"))
     out = tmp_path / "pred"
-    summary = predict_files(template_model, spectra_dir, out, scheduler=client,
-                            partition_size=5, chunk_size=3, progress=False)
+    summary = predict_files(
+        template_model,
+        spectra_dir,
+        out,
+        scheduler=client,
+        partition_size=5,
+        chunk_size=3,
+        progress=False,
+    )
 
     n_good = N_COPIES * len(list(spectra_dir.glob("*-c0.fits")))
     assert summary.n_files == n_good + 2
     assert summary.n_predicted == n_good
     assert summary.n_partitions == len(summary.outputs) == -(-(n_good + 2) // 5)
     assert sorted(os.path.basename(p) for p, _ in summary.errors) == [
-        "spec-9999-59999-0001.fits", "spec-9999-59999-0002.fits"]
+        "spec-9999-59999-0001.fits",
+        "spec-9999-59999-0002.fits",
+    ]
     assert all(reason for _, reason in summary.errors)
     errors = pd.read_csv(summary.errors_path)
     assert list(errors.columns) == ["file", "reason"] and len(errors) == 2
@@ -268,8 +301,9 @@ def test_predict_files_equals_single_process(client, template_model, spectra_dir
 
     # byte for byte what `skspec predict` writes in one process (other chunking)
     ref = tmp_path / "ref.csv"
-    assert cli_main(["predict", str(template_model), str(spectra_dir), "--out", str(ref),
-                     "-q"]) == 3
+    assert (
+        cli_main(["predict", str(template_model), str(spectra_dir), "--out", str(ref), "-q"]) == 3
+    )
     assert [r for p in summary.outputs for r in _data_rows(p)] == _data_rows(ref)
     assert summary.write_csv(tmp_path / "joined.csv").read_bytes() == ref.read_bytes()
     header = ref.read_text().splitlines()[0]
@@ -289,8 +323,15 @@ def test_predict_files_equals_single_process(client, template_model, spectra_dir
     # a second run reuses the workers' cached model; old parts are replaced
     with pytest.raises(FileExistsError, match="overwrite=True"):
         predict_files(template_model, spectra_dir, out, scheduler=client, progress=False)
-    again = predict_files(template_model, spectra_dir, out, scheduler=client,
-                          partition_size=100, progress=False, overwrite=True)
+    again = predict_files(
+        template_model,
+        spectra_dir,
+        out,
+        scheduler=client,
+        partition_size=100,
+        progress=False,
+        overwrite=True,
+    )
     assert again.model_loads == 0
     assert sorted(p.name for p in out.glob("part-*.csv")) == ["part-00000.csv"]
     assert _data_rows(again.outputs[0]) == _data_rows(ref)
@@ -303,8 +344,14 @@ def test_failing_partition_raises_and_names_it(client, spectra_dir, tmp_path):
     narrow = tmp_path / "narrow.skspec"
     save_model(TemplateClassifier().fit(X, y), narrow)
     with pytest.raises(RuntimeError, match=r"partition \d+ .*expects 100 pixels"):
-        predict_files(narrow, spectra_dir, tmp_path / "out", scheduler=client,
-                      partition_size=10, progress=False)
+        predict_files(
+            narrow,
+            spectra_dir,
+            tmp_path / "out",
+            scheduler=client,
+            partition_size=10,
+            progress=False,
+        )
     assert not (tmp_path / "out" / "summary.json").exists()
 
 
@@ -324,22 +371,44 @@ def test_predict_files_validates_before_connecting(template_model, tmp_path):
 
 
 # ---------------------------------------------------------------------------- the command
-def test_cli_predict_scheduler_equals_single_process(cluster, template_model, spectra_dir,
-                                                     tmp_path):
+def test_cli_predict_scheduler_equals_single_process(
+    cluster, template_model, spectra_dir, tmp_path
+):
     ref = tmp_path / "ref.csv"
-    assert cli_main(["predict", str(template_model), str(spectra_dir), "--out", str(ref),
-                     "-q"]) == 3
+    assert (
+        cli_main(["predict", str(template_model), str(spectra_dir), "--out", str(ref), "-q"]) == 3
+    )
     out = tmp_path / "dask.csv"
-    assert cli_main(["predict", str(template_model), str(spectra_dir), "--out", str(out),
-                     "--scheduler", cluster.scheduler_address, "--partition-size", "7",
-                     "-q"]) == 3
+    assert (
+        cli_main(
+            [
+                "predict",
+                str(template_model),
+                str(spectra_dir),
+                "--out",
+                str(out),
+                "--scheduler",
+                cluster.scheduler_address,
+                "--partition-size",
+                "7",
+                "-q",
+            ]
+        )
+        == 3
+    )
     assert out.read_bytes() == ref.read_bytes()
     errors = pd.read_csv(tmp_path / "dask.errors.csv")
     assert sorted(map(os.path.basename, errors["file"])) == [
-        "spec-9999-59999-0001.fits", "spec-9999-59999-0002.fits"]
+        "spec-9999-59999-0001.fits",
+        "spec-9999-59999-0002.fits",
+    ]
     # the partitions' scratch directory is gone
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "dask.csv", "dask.errors.csv", "ref.csv", "ref.errors.csv"]
+        "dask.csv",
+        "dask.errors.csv",
+        "ref.csv",
+        "ref.errors.csv",
+    ]
 
 
 def test_cli_reproduce_scheduler_fits_on_the_cluster(client, cluster, tmp_path):
@@ -347,23 +416,66 @@ def test_cli_reproduce_scheduler_fits_on_the_cluster(client, cluster, tmp_path):
         return list(dask_scheduler.task_prefixes)
 
     out = tmp_path / "run"
-    assert cli_main(["reproduce", "--quick", "--models", "template", "--n-samples", "120",
-                     "--out", str(out), "--scheduler", cluster.scheduler_address, "-q"]) == 0
+    assert (
+        cli_main(
+            [
+                "reproduce",
+                "--quick",
+                "--models",
+                "template",
+                "--n-samples",
+                "120",
+                "--out",
+                str(out),
+                "--scheduler",
+                cluster.scheduler_address,
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert any("_run_job" in p for p in client.run_on_scheduler(prefixes))
     run = json.loads((out / "run.json").read_text())
     assert run["config"]["n_jobs"] == "dask"
     local = tmp_path / "local"
-    assert cli_main(["reproduce", "--quick", "--models", "template", "--n-samples", "120",
-                     "--out", str(local), "--n-jobs", "1", "-q"]) == 0
+    assert (
+        cli_main(
+            [
+                "reproduce",
+                "--quick",
+                "--models",
+                "template",
+                "--n-samples",
+                "120",
+                "--out",
+                str(local),
+                "--n-jobs",
+                "1",
+                "-q",
+            ]
+        )
+        == 0
+    )
     cols = ["model", "dim", "bin", "split", "accuracy", "within_one", "n"]
-    pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv")[cols],
-                                  pd.read_csv(local / "results.csv")[cols])
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "results.csv")[cols], pd.read_csv(local / "results.csv")[cols]
+    )
 
 
 def test_cli_scheduler_unreachable_is_one_line(template_model, spectra_dir, tmp_path, capsys):
     pytest.importorskip("distributed")
-    code = cli_main(["predict", str(template_model), str(spectra_dir), "--out",
-                     str(tmp_path / "p.csv"), "--scheduler", "tcp://127.0.0.1:1", "-q"])
+    code = cli_main(
+        [
+            "predict",
+            str(template_model),
+            str(spectra_dir),
+            "--out",
+            str(tmp_path / "p.csv"),
+            "--scheduler",
+            "tcp://127.0.0.1:1",
+            "-q",
+        ]
+    )
     assert code == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "skspec predict: error" in err

@@ -33,11 +33,17 @@ def test_shipped_libraries_cover_the_model_grid():
 def test_shipped_copy_matches_the_original_files(shared_data):
     # The package data are the originals averaged onto the grid, nothing more.
     for shipped, original in (
-            (load_kesseli_templates(subtypes=["M1", "M3"]),
-             load_kesseli_templates(shared_data / "pyhammer_templates", subtypes=["M1", "M3"])),
-            (load_bochanski_templates(subtypes=["M0", "M4"]),
-             load_bochanski_templates(shared_data / "bochanski2007_templates",
-                                      subtypes=["M0", "M4"]))):
+        (
+            load_kesseli_templates(subtypes=["M1", "M3"]),
+            load_kesseli_templates(shared_data / "pyhammer_templates", subtypes=["M1", "M3"]),
+        ),
+        (
+            load_bochanski_templates(subtypes=["M0", "M4"]),
+            load_bochanski_templates(
+                shared_data / "bochanski2007_templates", subtypes=["M0", "M4"]
+            ),
+        ),
+    ):
         order = np.lexsort((original.feh, original.target))
         mine = np.lexsort((shipped.feh, shipped.target))
         a = original.data[order] / np.median(original.data[order], axis=1, keepdims=True)
@@ -79,7 +85,7 @@ def _rest_frame(s, feh, library="kesseli2017"):
             return getattr(self.rng, name)
 
     flux, star = _empirical_star(FixedFeh(), np.asarray(s, float), library)
-    return flux[:, PAD:PAD + N_PIXELS], star
+    return flux[:, PAD : PAD + N_PIXELS], star
 
 
 @pytest.mark.parametrize("feh", [-0.5, 0.0, 0.5])
@@ -128,8 +134,13 @@ def test_empirical_generator_output_and_population():
     assert np.all(np.diff(medians) < 0)
     again = make_mdwarf_spectra(600, random_state=3, photosphere="empirical")
     np.testing.assert_array_equal(ds.data, again.data)
-    other = make_mdwarf_spectra(50, random_state=3, photosphere="empirical",
-                                templates="bochanski2007", subtypes=("M6", "M8"))
+    other = make_mdwarf_spectra(
+        50,
+        random_state=3,
+        photosphere="empirical",
+        templates="bochanski2007",
+        subtypes=("M6", "M8"),
+    )
     assert sorted(set(other.target)) == ["M6", "M8"] and np.isnan(other.frame.feh).all()
 
 
@@ -151,11 +162,12 @@ def test_user_templates_feed_the_empirical_photosphere():
     b = make_mdwarf_spectra(40, random_state=0, templates="bochanski2007", noise=False)
     assert set(a.frame.library) == {"user"}
     # (A rare pixel flips across the BRIGHTSKY threshold and is interpolated.)
-    ratio = np.abs(a.data / b.data - 1)[:, 60:N_PIXELS - 60]
+    ratio = np.abs(a.data / b.data - 1)[:, 60 : N_PIXELS - 60]
     assert np.median(ratio) < 1e-5 and np.quantile(ratio, 0.999) < 1e-3
     with pytest.raises(ValueError, match="consecutive"):
-        make_mdwarf_spectra(10, templates=load_bochanski_templates(subtypes=["M0", "M2"]),
-                            subtypes=("M0", "M2"))
+        make_mdwarf_spectra(
+            10, templates=load_bochanski_templates(subtypes=["M0", "M2"]), subtypes=("M0", "M2")
+        )
     with pytest.raises(ValueError, match="unknown subtype"):
         make_mdwarf_spectra(10, templates={"data": own.data[:1], "target": ["G2"]})
     with pytest.raises(ValueError, match=r"\(n, 3522\)"):

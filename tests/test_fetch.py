@@ -31,8 +31,7 @@ from skspec.datasets import (
     load_sdss_spectra,
 )
 
-M1_HIGH = ["spec-0618-52049-0372.fits", "spec-1079-52621-0509.fits",
-           "spec-5047-55833-0936.fits"]
+M1_HIGH = ["spec-0618-52049-0372.fits", "spec-1079-52621-0509.fits", "spec-5047-55833-0936.fits"]
 M4_MID = ["spec-1123-52882-0065.fits"]
 SELECTED = sorted(M1_HIGH + M4_MID)
 N_CELLS = 15  # 5 subtypes x 3 S/N bins: one SQL query each
@@ -54,9 +53,11 @@ def pointing_at(server):
     """astroquery's configuration pointing at ``server``; no proxy for it."""
     from astroquery.sdss import conf
 
-    with pytest.MonkeyPatch.context() as mp, \
-            conf.set_temp("skyserver_baseurl", server.url), \
-            conf.set_temp("sas_baseurl", server.url + "/sas"):
+    with (
+        pytest.MonkeyPatch.context() as mp,
+        conf.set_temp("skyserver_baseurl", server.url),
+        conf.set_temp("sas_baseurl", server.url + "/sas"),
+    ):
         # fsync makes the cache durable, not correct; ~7 ms a file is most of a test
         mp.setattr(os, "fsync", lambda fd: None)
         mp.setenv("NO_PROXY", "127.0.0.1,localhost")
@@ -100,8 +101,11 @@ def names(dataset):
 
 def block_network_modules(monkeypatch):
     """Make ``import astroquery`` and ``import requests`` fail from here on."""
-    for mod in [m for m in sys.modules if m in ("astroquery", "requests")
-                or m.startswith(("astroquery.", "requests."))]:
+    for mod in [
+        m
+        for m in sys.modules
+        if m in ("astroquery", "requests") or m.startswith(("astroquery.", "requests."))
+    ]:
         monkeypatch.delitem(sys.modules, mod)
     monkeypatch.setitem(sys.modules, "astroquery", None)
     monkeypatch.setitem(sys.modules, "requests", None)
@@ -110,6 +114,7 @@ def block_network_modules(monkeypatch):
 # --------------------------------------------------------------------------
 # A fresh download, then a cached rerun
 # --------------------------------------------------------------------------
+
 
 def test_fresh_download(fake_sdss, tmp_path, sdss_dir):
     ds = fetch_sdss_mdwarfs(data_home=tmp_path, **FAST)
@@ -136,7 +141,8 @@ def test_fresh_download(fake_sdss, tmp_path, sdss_dir):
     assert frame.loc["spec-0618-52049-0372.fits", "specobjid"] == 695908431386667008
     np.testing.assert_allclose(frame["sn_median_all"], frame["snr"], rtol=1e-6)
     assert frame.loc["spec-0618-52049-0372.fits", "url"].endswith(
-        "/sas/dr14/sdss/spectro/redux/26/spectra/0618/spec-0618-52049-0372.fits")
+        "/sas/dr14/sdss/spectro/redux/26/spectra/0618/spec-0618-52049-0372.fits"
+    )
     assert "Data release: 14" in ds.DESCR
     assert ds.DESCR.count("SELECT TOP 100") == N_CELLS
     assert "s.subClass LIKE 'M3%'" in ds.DESCR
@@ -177,6 +183,7 @@ def test_data_home_from_environment(fake_sdss, tmp_path, monkeypatch):
 # Interrupted, corrupted, failing
 # --------------------------------------------------------------------------
 
+
 def test_interrupted_download_is_resumed(fake_sdss, tmp_path, monkeypatch):
     real_verify = _fetch._verify_fits
     calls = []
@@ -196,7 +203,8 @@ def test_interrupted_download_is_resumed(fake_sdss, tmp_path, monkeypatch):
     present = sorted(p.name for p in spectra_dir(tmp_path).glob("*.fits"))
     assert len(present) == 2
     assert sorted(p.name for p in spectra_dir(tmp_path).iterdir()) == sorted(
-        present + [n + ".sha256" for n in present])
+        present + [n + ".sha256" for n in present]
+    )
     # a temporary file left by a killed process is ignored
     (spectra_dir(tmp_path) / ".spec-9999-55555-0001.abc123.fits").write_bytes(b"partial")
 
@@ -260,8 +268,10 @@ def test_verification_uses_fits_checksum_when_present(sdss_dir, tmp_path):
         _fetch._verify_fits(tmp_path / "junk.fits")
     # cut on a block boundary: inside a header, then inside the data
     raw = src.read_bytes()
-    for cut, match in ((2880 * 2, "inside the header of HDU 0"),
-                       (2880 * 10, "truncated: HDU 1 ends at byte")):
+    for cut, match in (
+        (2880 * 2, "inside the header of HDU 0"),
+        (2880 * 10, "truncated: HDU 1 ends at byte"),
+    ):
         (tmp_path / "cut.fits").write_bytes(raw[:cut])
         with pytest.raises(_fetch._BadFile, match=match):
             _fetch._verify_fits(tmp_path / "cut.fits")
@@ -276,13 +286,22 @@ def test_transient_failures_are_retried_with_backoff(fake_sdss, tmp_path, monkey
     fake_sdss.fail("x_results.aspx", 2, "500")  # the SQL service too
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        ds = fetch_sdss_mdwarfs(data_home=tmp_path, subtypes=SMALL["subtypes"],
-                                snr_bins=SMALL["snr_bins"], n_retries=3, backoff=0.25,
-                                timeout=10, n_jobs=1)
+        ds = fetch_sdss_mdwarfs(
+            data_home=tmp_path,
+            subtypes=SMALL["subtypes"],
+            snr_bins=SMALL["snr_bins"],
+            n_retries=3,
+            backoff=0.25,
+            timeout=10,
+            n_jobs=1,
+        )
     assert names(ds) == SELECTED and ds.errors == []
     assert fake_sdss.spectrum_requests() == {
-        "spec-0618-52049-0372.fits": 4, "spec-1079-52621-0509.fits": 2,
-        "spec-5047-55833-0936.fits": 2, "spec-1123-52882-0065.fits": 1}
+        "spec-0618-52049-0372.fits": 4,
+        "spec-1079-52621-0509.fits": 2,
+        "spec-5047-55833-0936.fits": 2,
+        "spec-1123-52882-0065.fits": 1,
+    }
     # exponential: 0.25, 0.5, 1 for the file failing three times, 0.25 for the others
     assert sorted(sleeps) == sorted([0.25, 0.5] + [0.25, 0.5, 1.0] + [0.25, 0.25])
     assert fake_sdss.sql_requests() == 4 + 2
@@ -313,8 +332,10 @@ def test_permanent_failures_are_reported_and_others_returned(fake_sdss, tmp_path
     fake_sdss.reset()
     ds = fetch_sdss_mdwarfs(data_home=tmp_path, **SMALL)
     assert names(ds) == SELECTED and ds.errors == []
-    assert fake_sdss.spectrum_requests() == {"spec-0618-52049-0372.fits": 1,
-                                             "spec-1123-52882-0065.fits": 1}
+    assert fake_sdss.spectrum_requests() == {
+        "spec-0618-52049-0372.fits": 1,
+        "spec-1123-52882-0065.fits": 1,
+    }
 
 
 def test_failing_query_raises_and_caches_nothing(fake_sdss, tmp_path):
@@ -335,6 +356,7 @@ def test_nothing_downloadable_raises(fake_sdss, tmp_path):
 # Cache only, selection, parameters
 # --------------------------------------------------------------------------
 
+
 def test_cache_only_with_empty_cache_is_a_clear_error(fake_sdss, tmp_path):
     with pytest.raises(FileNotFoundError, match="download_if_missing=False"):
         fetch_sdss_mdwarfs(data_home=tmp_path, download_if_missing=False)
@@ -353,22 +375,27 @@ def test_selection_is_deterministic(fake_sdss, tmp_path):
     assert fake_sdss.sql_requests() == 3
     fake_sdss.reset()
     # the same call reuses the cached answers: same SQL text
-    ds = fetch_sdss_mdwarfs(subtypes=("M1",), n_per_class_and_bin=2, data_home=tmp_path,
-                            **FAST)
+    ds = fetch_sdss_mdwarfs(subtypes=("M1",), n_per_class_and_bin=2, data_home=tmp_path, **FAST)
     assert fake_sdss.n_requests == 0
     assert len(ds.data) == 2  # TOP 2 of the three M1 stars with S/N > 15
     # another random_state is another (SQL) selection
-    fetch_sdss_mdwarfs(subtypes=("M1",), n_per_class_and_bin=2, data_home=tmp_path,
-                       random_state=1, **FAST)
+    fetch_sdss_mdwarfs(
+        subtypes=("M1",), n_per_class_and_bin=2, data_home=tmp_path, random_state=1, **FAST
+    )
     assert fake_sdss.sql_requests() == 3
 
     sql = _fetch._selection_sql("M2", 10.0, 15.0, 7, 3, 5)
     assert sql == _fetch._selection_sql("M2", 10.0, 15.0, 7, 3, 5)
     assert sql.startswith("SELECT TOP 7 ")
-    for part in ("FROM SpecObj AS s", "s.class = 'STAR'", "s.subClass LIKE 'M2%'",
-                 "s.snMedian >= 10 AND s.snMedian < 15", "s.snMedian AS sn_median_all",
-                 "s.subClass NOT LIKE '%III%'",
-                 "* 3 + CAST(s.mjd AS BIGINT) * 5) % 2147483647"):
+    for part in (
+        "FROM SpecObj AS s",
+        "s.class = 'STAR'",
+        "s.subClass LIKE 'M2%'",
+        "s.snMedian >= 10 AND s.snMedian < 15",
+        "s.snMedian AS sn_median_all",
+        "s.subClass NOT LIKE '%III%'",
+        "* 3 + CAST(s.mjd AS BIGINT) * 5) % 2147483647",
+    ):
         assert part in sql
     assert "<" not in _fetch._selection_sql("M2", 15.0, None, 7, 3, 5)
 
@@ -382,30 +409,32 @@ def test_missing_astroquery_is_a_clear_import_error(tmp_path, monkeypatch):
 @pytest.mark.parametrize("original", [_fetch, _download], ids=["_fetch", "_download"])
 def test_module_imports_without_astroquery(monkeypatch, original):
     block_network_modules(monkeypatch)
-    spec = importlib.util.spec_from_file_location(original.__name__ + "_copy",
-                                                  original.__file__)
+    spec = importlib.util.spec_from_file_location(original.__name__ + "_copy", original.__file__)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # would raise if it imported them at load time
     assert callable(getattr(module, "fetch_sdss_mdwarfs", None) or module.Downloader)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"subtypes": ("M0", "m1")}, "subtypes"),
-    ({"subtypes": ("M0'; DROP TABLE x --",)}, "subtypes"),
-    ({"subtypes": ()}, "subtypes"),
-    ({"subtypes": ("M1", "M1")}, "duplicates"),
-    ({"snr_bins": ((10, 5),)}, "low < high"),
-    ({"snr_bins": ((5, 10), (8, None))}, "overlap"),
-    ({"snr_bins": ((5, None), (10, 15))}, "overlap"),
-    ({"snr_bins": (5, 10)}, "pairs"),
-    ({"snr_bins": ()}, "empty"),
-    ({"n_per_class_and_bin": 0}, "n_per_class_and_bin"),
-    ({"n_per_class_and_bin": 2.5}, "n_per_class_and_bin"),
-    ({"data_release": 7}, "data_release"),
-    ({"n_retries": -1}, "n_retries"),
-    ({"backoff": -1.0}, "backoff"),
-    ({"n_jobs": 0}, "n_jobs"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"subtypes": ("M0", "m1")}, "subtypes"),
+        ({"subtypes": ("M0'; DROP TABLE x --",)}, "subtypes"),
+        ({"subtypes": ()}, "subtypes"),
+        ({"subtypes": ("M1", "M1")}, "duplicates"),
+        ({"snr_bins": ((10, 5),)}, "low < high"),
+        ({"snr_bins": ((5, 10), (8, None))}, "overlap"),
+        ({"snr_bins": ((5, None), (10, 15))}, "overlap"),
+        ({"snr_bins": (5, 10)}, "pairs"),
+        ({"snr_bins": ()}, "empty"),
+        ({"n_per_class_and_bin": 0}, "n_per_class_and_bin"),
+        ({"n_per_class_and_bin": 2.5}, "n_per_class_and_bin"),
+        ({"data_release": 7}, "data_release"),
+        ({"n_retries": -1}, "n_retries"),
+        ({"backoff": -1.0}, "backoff"),
+        ({"n_jobs": 0}, "n_jobs"),
+    ],
+)
 def test_invalid_parameters(kwargs, match, tmp_path):
     with pytest.raises(ValueError, match=match):
         fetch_sdss_mdwarfs(data_home=tmp_path, **kwargs)
@@ -426,18 +455,28 @@ def test_get_data_home(tmp_path, monkeypatch):
 # The real archive (deselected by default: pytest -m network)
 # --------------------------------------------------------------------------
 
+
 @pytest.mark.network
 def test_real_sdss_archive(tmp_path):
     pytest.importorskip("astroquery")
-    ds = fetch_sdss_mdwarfs(subtypes=("M2",), snr_bins=((15, None),), n_per_class_and_bin=2,
-                            data_home=tmp_path, n_retries=2)
+    ds = fetch_sdss_mdwarfs(
+        subtypes=("M2",),
+        snr_bins=((15, None),),
+        n_per_class_and_bin=2,
+        data_home=tmp_path,
+        n_retries=2,
+    )
     assert ds.errors == []
     assert ds.data.shape == (2, 3522)
     assert list(ds.target) == ["M2", "M2"]
     assert (ds.frame["sn_median_all"] >= 15).all()
-    again = fetch_sdss_mdwarfs(subtypes=("M2",), snr_bins=((15, None),),
-                               n_per_class_and_bin=2, data_home=tmp_path,
-                               download_if_missing=False)
+    again = fetch_sdss_mdwarfs(
+        subtypes=("M2",),
+        snr_bins=((15, None),),
+        n_per_class_and_bin=2,
+        data_home=tmp_path,
+        download_if_missing=False,
+    )
     np.testing.assert_array_equal(again.data, ds.data)
 
 
@@ -455,9 +494,14 @@ def test_reproduce_data_sdss_dr14_uses_fetch(monkeypatch):
     def fake_fetch(**kwargs):
         calls.update(kwargs)
         n = 6
-        return Bunch(data=np.ones((n, 3522), np.float32), target=np.array(["M1"] * n, object),
-                     snr=np.full(n, 20.0), wavelength=np.arange(3522.0),
-                     frame=pd.DataFrame({"snr_bin": [">15"] * n}), errors=[])
+        return Bunch(
+            data=np.ones((n, 3522), np.float32),
+            target=np.array(["M1"] * n, object),
+            snr=np.full(n, 20.0),
+            wavelength=np.arange(3522.0),
+            frame=pd.DataFrame({"snr_bin": [">15"] * n}),
+            errors=[],
+        )
 
     monkeypatch.setattr(datasets, "fetch_sdss_mdwarfs", fake_fetch)
     out = load_experiment_data("sdss-dr14", n_samples=150, random_state=3)
@@ -470,13 +514,14 @@ def test_reproduce_data_sdss_dr14_uses_fetch(monkeypatch):
 # Progress and logging (issue 12, item 7)
 # --------------------------------------------------------------------------
 
+
 def test_download_progress_bar_and_log(fake_sdss, tmp_path, capsys, caplog):
     import logging
 
     with caplog.at_level(logging.INFO, logger="skspec.datasets"):
         fetch_sdss_mdwarfs(data_home=tmp_path, progress=True, **SMALL)
     err = capsys.readouterr().err
-    assert "SDSS DR14 spectra" in err and "4/4" in err   # the tqdm bar, on stderr
+    assert "SDSS DR14 spectra" in err and "4/4" in err  # the tqdm bar, on stderr
     assert "downloading 4 of 4 selected SDSS DR14 spectra" in caplog.text
     caplog.clear()
     # A cached rerun downloads nothing: no bar, one log line.
@@ -503,8 +548,8 @@ def test_download_all_reports_each_file_done():
     todo = [(k, url, None, None) for k, url in enumerate(["a", "bad", "c", "d"])]
     for n_jobs in (1, 3):
         seen.clear()
-        failures = _download.download_all(todo, downloader, n_jobs,
-                                           on_done=lambda key, reason: seen.append((key, reason)))
+        failures = _download.download_all(
+            todo, downloader, n_jobs, on_done=lambda key, reason: seen.append((key, reason))
+        )
         assert failures == {1: "404"}
-        assert sorted(seen, key=lambda kr: kr[0]) == [(0, None), (1, "404"), (2, None),
-                                                      (3, None)]
+        assert sorted(seen, key=lambda kr: kr[0]) == [(0, None), (1, "404"), (2, None), (3, None)]

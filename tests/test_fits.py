@@ -7,19 +7,22 @@ from astropy.io import fits
 from skspec.datasets import _fits
 
 
-@pytest.mark.parametrize("raw, value", [
-    (b"'M1 (204445)'        / SDSS subclass", "M1 (204445)"),
-    (b"'O''HARA '", "O'HARA"),                # '' is an escaped quote
-    (b"''''", "'"),
-    (b"'  leading'", "  leading"),            # leading blanks are significant
-    (b"'a/b' / comment", "a/b"),
-    (b"                  42 / an int", 42),
-    (b"-1.5E-3", -1.5e-3),
-    (b"T", True),
-    (b"F / flag", False),
-    (b"1.0D0", None),                         # Fortran exponent: not a Python float
-    (b"", None),
-])
+@pytest.mark.parametrize(
+    "raw, value",
+    [
+        (b"'M1 (204445)'        / SDSS subclass", "M1 (204445)"),
+        (b"'O''HARA '", "O'HARA"),  # '' is an escaped quote
+        (b"''''", "'"),
+        (b"'  leading'", "  leading"),  # leading blanks are significant
+        (b"'a/b' / comment", "a/b"),
+        (b"                  42 / an int", 42),
+        (b"-1.5E-3", -1.5e-3),
+        (b"T", True),
+        (b"F / flag", False),
+        (b"1.0D0", None),  # Fortran exponent: not a Python float
+        (b"", None),
+    ],
+)
 def test_card_value(raw, value):
     assert _fits.card_value(raw) == value
 
@@ -38,8 +41,11 @@ def _write_table(path, quoted_name=False):
         fits.Column(name="CLASS", format="6A", array=["STAR", "GALAXY", "QSO", "STAR", ""]),
         fits.Column(name="SCALED", format="I", array=np.arange(n, dtype=np.int16)),
         fits.Column(name="BYTE", format="B", array=np.arange(n, dtype=np.uint8)),
-        fits.Column(name="O'NAME" if quoted_name else "ONAME", format="K",
-                    array=np.arange(n, dtype=np.int64) * 10**12),
+        fits.Column(
+            name="O'NAME" if quoted_name else "ONAME",
+            format="K",
+            array=np.arange(n, dtype=np.int64) * 10**12,
+        ),
     ]
     hdul = fits.HDUList([fits.PrimaryHDU(), fits.BinTableHDU.from_columns(columns, name="T")])
     hdul.writeto(path)
@@ -53,8 +59,16 @@ def _write_table(path, quoted_name=False):
 @pytest.mark.parametrize("quoted_name", [False, True])
 def test_fast_columns_match_astropy(tmp_path, quoted_name):
     path = _write_table(tmp_path / "t.fits", quoted_name)
-    names = ["PLATE", "Z", "SN", "CLASS", "SCALED", "BYTE", "O'NAME" if quoted_name else "ONAME",
-             "ABSENT"]
+    names = [
+        "PLATE",
+        "Z",
+        "SN",
+        "CLASS",
+        "SCALED",
+        "BYTE",
+        "O'NAME" if quoted_name else "ONAME",
+        "ABSENT",
+    ]
     with open(path, "rb") as fh, _fits.open_fits(fh) as hdul:
         fast = _fits.fast_columns(fh, hdul, 1, names)
         data = hdul[1].data
@@ -98,19 +112,23 @@ def test_truncation_and_foreign_files(tmp_path):
     path = _write_table(tmp_path / "t.fits")
     raw = path.read_bytes()
     assert len(raw) > 2 * _fits.BLOCK  # primary header, table header, table data
-    (tmp_path / "cut.fits").write_bytes(raw[:2 * _fits.BLOCK])
+    (tmp_path / "cut.fits").write_bytes(raw[: 2 * _fits.BLOCK])
     with pytest.raises(_fits.FileError, match="truncated: HDU 1 ends at byte"):
         _fits.read_headers(tmp_path / "cut.fits")
     assert len(_fits.read_headers(tmp_path / "t.fits")) == 2
     (tmp_path / "odd.fits").write_bytes(raw[:-10])
     with pytest.raises(_fits.FileError, match="not a whole number of FITS blocks"):
         _fits.read_headers(tmp_path / "odd.fits")
-    with open(tmp_path / "odd.fits", "rb") as fh, \
-            pytest.raises(_fits.FileError, match="truncated.*2880-byte FITS blocks"):
+    with (
+        open(tmp_path / "odd.fits", "rb") as fh,
+        pytest.raises(_fits.FileError, match="truncated.*2880-byte FITS blocks"),
+    ):
         _fits.check_layout(fh)
     (tmp_path / "text.fits").write_bytes(b"plate,mjd\n".ljust(_fits.BLOCK))
-    with open(tmp_path / "text.fits", "rb") as fh, \
-            pytest.raises(_fits.FileError, match="not a FITS file"):
+    with (
+        open(tmp_path / "text.fits", "rb") as fh,
+        pytest.raises(_fits.FileError, match="not a FITS file"),
+    ):
         _fits.check_layout(fh)
     with pytest.raises(_fits.FileError, match="not a FITS file"):
         _fits.read_headers(tmp_path / "text.fits")

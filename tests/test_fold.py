@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
@@ -23,8 +24,9 @@ def test_default_folds_5000_points_row_major():
     assert_array_equal(images[0, 49], X[0, 4900:])
 
 
-@pytest.mark.parametrize("shape, resolved", [((-1, 100), (50, 100)), ((25, -1), (25, 200)),
-                                             ([10, 500], (10, 500))])
+@pytest.mark.parametrize(
+    "shape, resolved", [((-1, 100), (50, 100)), ((25, -1), (25, 200)), ([10, 500], (10, 500))]
+)
 def test_minus_one_is_inferred(shape, resolved):
     X = np.zeros((3, 5000))
     folder = Folder2D(shape=shape).fit(X)
@@ -103,14 +105,22 @@ def test_in_pipeline_grid_search_and_cross_val():
     y = np.repeat([0, 1], 15)
     X = rng.normal(size=(30, 3522)) + 5.0
     X[y == 1, 1000:1300] += 3.0
-    pipe = Pipeline([
-        ("resample", QuadraticResampler(n_points=5000)),
-        ("fold", Folder2D(shape=(50, 100))),
-        ("flatten", FunctionTransformer(_flatten)),
-        ("clf", LogisticRegression()),
-    ])
+    pipe = Pipeline(
+        [
+            ("resample", QuadraticResampler(n_points=5000)),
+            ("fold", Folder2D(shape=(50, 100))),
+            ("flatten", FunctionTransformer(_flatten)),
+            ("clf", LogisticRegression()),
+        ]
+    )
     assert cross_val_score(pipe, X, y, cv=3).min() == 1.0
     search = GridSearchCV(pipe, {"fold__shape": [(50, 100), (100, -1)]}, cv=3).fit(X, y)
-    assert search.best_estimator_.named_steps["fold"].shape_ in {(50, 100), (100, 50)}
+    # Both foldings hold the same pixels, so both score 1.0 and the tie goes to
+    # the first candidate; the second resolved its -1 to 50 columns.
+    np.testing.assert_array_equal(search.cv_results_["mean_test_score"], [1.0, 1.0])
+    assert search.best_params_ == {"fold__shape": (50, 100)}
+    assert search.best_estimator_.named_steps["fold"].shape_ == (50, 100)
+    second = clone(pipe).set_params(fold__shape=(100, -1)).fit(X, y)
+    assert second.named_steps["fold"].shape_ == (100, 50)
     with pytest.raises(ValueError, match="cannot fold 3522 pixels"):
         pipe.set_params(resample="passthrough").fit(X, y)

@@ -58,7 +58,7 @@ def test_round_trip_identical_predictions(tmp_path, fitted):
     assert meta["n_features_in"] == 12
     assert meta["grid"]["n_pixels"] == 3522
     assert meta["user"] == {"note": "unit test", "n": 3}
-    payload = path.read_bytes()[-meta["payload_size"]:]
+    payload = path.read_bytes()[-meta["payload_size"] :]
     assert hashlib.sha256(payload).hexdigest() == meta["payload_sha256"]
 
 
@@ -167,11 +167,11 @@ def test_newer_format_refused(tmp_path, fitted):
     path = tmp_path / "m.skspec"
     save_model(fitted[0], path)
     data = path.read_bytes()
-    n = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "big")
-    header = json.loads(data[len(MAGIC) + 8:len(MAGIC) + 8 + n])
+    n = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 8], "big")
+    header = json.loads(data[len(MAGIC) + 8 : len(MAGIC) + 8 + n])
     header["format_version"] = 99
     raw = json.dumps(header).encode()
-    path.write_bytes(MAGIC + len(raw).to_bytes(8, "big") + raw + data[len(MAGIC) + 8 + n:])
+    path.write_bytes(MAGIC + len(raw).to_bytes(8, "big") + raw + data[len(MAGIC) + 8 + n :])
     with pytest.raises(ValueError, match="newer"):
         load_model(path)
 
@@ -221,8 +221,9 @@ def test_killed_writer_leaves_no_half_file(tmp_path):
         clf.big_ = np.ones(2_000_000)
         skio.save_model(clf, {str(path)!r})
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         line = proc.stdout.readline()
         assert line.strip() == "writing", proc.stderr.read()
@@ -271,8 +272,12 @@ def test_outputs_honour_the_umask(tmp_path, fitted, mask, expected):
     assert mode(tmp_path / "plain.txt") == expected
     for name in ("m.skspec", "p.csv", "fig.png"):
         assert mode(tmp_path / name) == expected, name
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.png", "m.skspec", "p.csv",
-                                                           "plain.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "fig.png",
+        "m.skspec",
+        "p.csv",
+        "plain.txt",
+    ]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")

@@ -24,8 +24,12 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="uses SIGKILL")
 
 def _run_until(script, marker, timeout=300):
     """Run ``script`` in a new interpreter, SIGKILL it once it prints ``marker``."""
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for line in proc.stdout:
             if line.strip() == marker:
@@ -57,8 +61,9 @@ def _final_names_unchanged(directory, before):
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "template.skspec"
-    assert main(["train", "--model", "template", "--n-samples", "150", "--out", str(path),
-                 "-q"]) == 0
+    assert (
+        main(["train", "--model", "template", "--n-samples", "150", "--out", str(path), "-q"]) == 0
+    )
     return path
 
 
@@ -66,7 +71,8 @@ def test_killed_predict_keeps_the_old_csv(model_file, sdss_dir, tmp_path):
     out = tmp_path / "predictions.csv"
     assert main(["predict", str(model_file), str(sdss_dir), "--out", str(out), "-q"]) in (0, 3)
     before = _snapshot(tmp_path)
-    _run_until(f"""
+    _run_until(
+        f"""
         import sys, time
         import skspec.datasets as ds
         from skspec.cli import main
@@ -81,7 +87,9 @@ def test_killed_predict_keeps_the_old_csv(model_file, sdss_dir, tmp_path):
         ds.iter_sdss_spectra = slow
         sys.exit(main(["predict", {str(model_file)!r}, {str(sdss_dir)!r}, "--out",
                        {str(out)!r}, "--chunk-size", "2", "-q"]))
-    """, "mid-run")
+    """,
+        "mid-run",
+    )
     _final_names_unchanged(tmp_path, before)
 
 
@@ -91,7 +99,8 @@ def test_killed_train_keeps_the_old_model(model_file, tmp_path):
     out = tmp_path / "model.skspec"
     out.write_bytes(model_file.read_bytes())
     before = _snapshot(tmp_path)
-    _run_until(f"""
+    _run_until(
+        f"""
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from _slow_writes import stall_model_writes
@@ -100,21 +109,35 @@ def test_killed_train_keeps_the_old_model(model_file, tmp_path):
         stall_model_writes("mid-write", keep_bytes=100)
         sys.exit(main(["train", "--model", "template", "--n-samples", "150", "--seed", "1",
                        "--out", {str(out)!r}, "--overwrite", "-q"]))
-    """, "mid-write")
+    """,
+        "mid-write",
+    )
     _final_names_unchanged(tmp_path, before)
     load_model(out)  # still the complete old model
 
 
 def test_killed_reproduce_leaves_only_complete_files(tmp_path):
     out = tmp_path / "run"
-    args = ["reproduce", "--quick", "--models", "template", "--n-samples", "150",
-            "--n-jobs", "1", "--out", str(out), "-q"]
+    args = [
+        "reproduce",
+        "--quick",
+        "--models",
+        "template",
+        "--n-samples",
+        "150",
+        "--n-jobs",
+        "1",
+        "--out",
+        str(out),
+        "-q",
+    ]
     assert main(args) == 0
     before = _snapshot(out)
     assert {"results.csv", "tables.md", "run.json"} <= set(before)
     # Killed while the third figure is half written: results.csv, tables.md and
     # two figures of the new run are complete, the third is the old one.
-    _run_until(f"""
+    _run_until(
+        f"""
         import sys, time
         import skspec.experiments._figures as figs
         from skspec.cli import main
@@ -132,10 +155,12 @@ def test_killed_reproduce_leaves_only_complete_files(tmp_path):
                 time.sleep(120)
         figs._save = slow
         sys.exit(main({[*args, "--overwrite", "--seed", "1"]!r}))
-    """, "mid-write")
+    """,
+        "mid-write",
+    )
     after = _snapshot(out)
     assert set(after) - set(before) <= {n for n in after if n.startswith(".")}
-    assert after["run.json"] == before["run.json"]   # written last: marks the old run
+    assert after["run.json"] == before["run.json"]  # written last: marks the old run
     for name, data in after.items():
         if name.endswith(".png") and not name.startswith("."):
             assert data.endswith(b"IEND\xaeB`\x82"), f"{name} is not a complete PNG"

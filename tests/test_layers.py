@@ -67,7 +67,7 @@ def imported_modules(source, name, is_package, modules):
             found.update(a.name for a in node.names if _within(a.name, ("skspec",)))
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
@@ -84,9 +84,12 @@ def imported_modules(source, name, is_package, modules):
 def _graph():
     files = sorted(PACKAGE_DIR.rglob("*.py"))
     names = {_module_name(p, PACKAGE_DIR): p for p in files}
-    return {name: imported_modules(path.read_text(encoding="utf-8"), name,
-                                   path.name == "__init__.py", set(names))
-            for name, path in names.items()}
+    return {
+        name: imported_modules(
+            path.read_text(encoding="utf-8"), name, path.name == "__init__.py", set(names)
+        )
+        for name, path in names.items()
+    }
 
 
 GRAPH = _graph()
@@ -98,8 +101,13 @@ def _room(name):
 
 
 def _violations(graph, sources, forbidden):
-    return sorted(f"{src} imports {dst}" for src, dsts in graph.items() if _within(src, sources)
-                  for dst in dsts if _within(dst, forbidden))
+    return sorted(
+        f"{src} imports {dst}"
+        for src, dsts in graph.items()
+        if _within(src, sources)
+        for dst in dsts
+        if _within(dst, forbidden)
+    )
 
 
 def _cycles(graph):
@@ -147,19 +155,35 @@ def test_the_walk_sees_every_kind_of_import():
             from ..experiments._runner import reproduce
             import numpy
     """)
-    modules = {"skspec.utils", "skspec.datasets", "skspec.models", "skspec.models._svm",
-               "skspec._predict", "skspec.experiments._runner"}
+    modules = {
+        "skspec.utils",
+        "skspec.datasets",
+        "skspec.models",
+        "skspec.models._svm",
+        "skspec._predict",
+        "skspec.experiments._runner",
+    }
     got = imported_modules(source, "skspec.preprocessing._x", False, modules)
-    assert got == {"skspec.utils", "skspec.datasets", "skspec.models._svm", "skspec._predict",
-                   "skspec.experiments._runner"}
+    assert got == {
+        "skspec.utils",
+        "skspec.datasets",
+        "skspec.models._svm",
+        "skspec._predict",
+        "skspec.experiments._runner",
+    }
     # In a package's __init__, "." is the package itself.
     assert imported_modules("from ._svm import f", "skspec.models", True, modules) == {
-        "skspec.models._svm"}
+        "skspec.models._svm"
+    }
 
 
 def test_the_walk_found_the_package():
-    assert {"skspec.nn._net", "skspec.utils._subtypes", "skspec.datasets._fits",
-            "skspec.experiments._train"} <= set(GRAPH)
+    assert {
+        "skspec.nn._net",
+        "skspec.utils._subtypes",
+        "skspec.datasets._fits",
+        "skspec.experiments._train",
+    } <= set(GRAPH)
     assert "skspec.nn._net" in GRAPH["skspec.preprocessing._denoiser"]
 
 
@@ -170,16 +194,27 @@ def test_lower_layers_never_import_models():
 def test_nn_and_utils_import_nothing_above_utils():
     assert _violations(GRAPH, ("skspec.nn", "skspec.utils"), ABOVE_UTILS) == []
     # Stricter: the torch layer stands on utils alone, utils on nothing.
-    assert _violations(GRAPH, ("skspec.nn",), ("skspec." + r for r in FLOORS
-                                               if r not in ("nn", "utils", ""))) == []
-    assert _violations(GRAPH, ("skspec.utils",), ("skspec." + r for r in FLOORS
-                                                  if r not in ("utils", ""))) == []
+    assert (
+        _violations(
+            GRAPH, ("skspec.nn",), ("skspec." + r for r in FLOORS if r not in ("nn", "utils", ""))
+        )
+        == []
+    )
+    assert (
+        _violations(
+            GRAPH, ("skspec.utils",), ("skspec." + r for r in FLOORS if r not in ("utils", ""))
+        )
+        == []
+    )
 
 
 def test_arrows_point_down():
-    up = sorted(f"{src} (floor {FLOORS[_room(src)]}) imports {dst} (floor {FLOORS[_room(dst)]})"
-                for src, dsts in GRAPH.items() for dst in dsts
-                if FLOORS[_room(dst)] > FLOORS[_room(src)])
+    up = sorted(
+        f"{src} (floor {FLOORS[_room(src)]}) imports {dst} (floor {FLOORS[_room(dst)]})"
+        for src, dsts in GRAPH.items()
+        for dst in dsts
+        if FLOORS[_room(dst)] > FLOORS[_room(src)]
+    )
     assert up == []
 
 
@@ -203,9 +238,11 @@ def test_torch_modules_never_import_skorch():
 
 
 def test_classical_models_do_not_import_torch():
-    code = ("import skspec.preprocessing, skspec.models; skspec.models.make_svm_classifier(); "
-            "import sys; assert 'torch' not in sys.modules, 'torch'; "
-            "assert 'skorch' not in sys.modules, 'skorch'")
+    code = (
+        "import skspec.preprocessing, skspec.models; skspec.models.make_svm_classifier(); "
+        "import sys; assert 'torch' not in sys.modules, 'torch'; "
+        "assert 'skorch' not in sys.modules, 'skorch'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -12,11 +12,25 @@ from skspec.metrics import (
 )
 
 
-@pytest.mark.parametrize("label, number", [
-    ("K7", -1.0), ("K5", -3.0), ("K0", -8.0), ("G9", -9.0), ("M0", 0.0), ("M4.5", 4.5),
-    ("M9", 9.0), ("L0", 10.0), ("L2.5", 12.5), ("M2V", 2.0), ("dM2", 2.0), ("sdM3", 3.0),
-    ("M1 (204445)", 1.0), ("  M3 ", 3.0),
-])
+@pytest.mark.parametrize(
+    "label, number",
+    [
+        ("K7", -1.0),
+        ("K5", -3.0),
+        ("K0", -8.0),
+        ("G9", -9.0),
+        ("M0", 0.0),
+        ("M4.5", 4.5),
+        ("M9", 9.0),
+        ("L0", 10.0),
+        ("L2.5", 12.5),
+        ("M2V", 2.0),
+        ("dM2", 2.0),
+        ("sdM3", 3.0),
+        ("M1 (204445)", 1.0),
+        ("  M3 ", 3.0),
+    ],
+)
 def test_subtype_to_number_scale(label, number):
     assert subtype_to_number(label) == number
 
@@ -48,8 +62,7 @@ def test_within_one_subtype_accuracy():
     assert within_one_subtype_accuracy(["M0", "M4.5"], ["K7", "M3.5"]) == 1.0
     assert within_one_subtype_accuracy(["M0"], ["K5"]) == 0.0
     assert within_one_subtype_accuracy(["M0", "M3"], ["M2", "M3"], tolerance=2) == 1.0
-    assert within_one_subtype_accuracy(["M0", "M3"], ["M2", "M3"],
-                                       sample_weight=[3, 1]) == 0.25
+    assert within_one_subtype_accuracy(["M0", "M3"], ["M2", "M3"], sample_weight=[3, 1]) == 0.25
 
 
 def test_within_one_subtype_accuracy_bad_input():
@@ -65,12 +78,14 @@ def test_within_one_scorer_in_grid_search():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 3))
     y = np.array(["M0"] * 30 + ["M1"] * 20 + ["M4"] * 10)
-    search = GridSearchCV(DummyClassifier(), {"strategy": ["most_frequent"]},
-                          scoring=within_one_scorer, cv=3).fit(X, y)
+    search = GridSearchCV(
+        DummyClassifier(), {"strategy": ["most_frequent"]}, scoring=within_one_scorer, cv=3
+    ).fit(X, y)
     # Always "M0": right within one for the M0s and M1s, wrong for the M4s.
     assert search.best_score_ == pytest.approx(50 / 60)
-    scores = cross_val_score(DummyClassifier(strategy="constant", constant="M4"), X, y,
-                             scoring=within_one_scorer, cv=3)
+    scores = cross_val_score(
+        DummyClassifier(strategy="constant", constant="M4"), X, y, scoring=within_one_scorer, cv=3
+    )
     assert np.mean(scores) == pytest.approx(10 / 60)
 
 
@@ -90,8 +105,7 @@ def test_per_bin_scores_orders_snr_bins():
 def test_per_bin_scores_bin_order_and_other_bins():
     df = per_bin_scores(["M0", "M1"], ["M0", "M0"], ["b", "a"])
     assert df["bin"].tolist() == ["a", "b"]
-    df = per_bin_scores(["M0", "M1"], ["M0", "M0"], ["5-10", "5-10"],
-                        bin_order=["5-10", ">15"])
+    df = per_bin_scores(["M0", "M1"], ["M0", "M0"], ["5-10", "5-10"], bin_order=["5-10", ">15"])
     assert df["n"].tolist() == [2, 0]
     assert np.isnan(df.loc[1, "accuracy"]) and np.isnan(df.loc[1, "within_one"])
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):

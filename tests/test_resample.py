@@ -28,8 +28,7 @@ def _scipy(X, n_points):
 
 
 # Widths above and below the dense-inverse cut (128 pixels), up- and down-sampling.
-@pytest.mark.parametrize("m, p", [(3522, 5000), (300, 451), (129, 64), (128, 200),
-                                  (7, 4), (3, 10)])
+@pytest.mark.parametrize("m, p", [(3522, 5000), (300, 451), (129, 64), (128, 200), (7, 4), (3, 10)])
 def test_equals_scipy_quadratic_interp1d(m, p):
     X = _walks(6, m)
     out = QuadraticResampler(n_points=p).fit_transform(X)
@@ -66,8 +65,12 @@ def test_dtypes():
     out = QuadraticResampler(60).fit_transform(np.arange(100).reshape(2, 50))
     assert out.dtype == np.float64
     # float32 computation stays close to the float64 one.
-    assert_allclose(QuadraticResampler(60).fit_transform(X.astype(np.float32)),
-                    QuadraticResampler(60).fit_transform(X), rtol=1e-5, atol=1e-5)
+    assert_allclose(
+        QuadraticResampler(60).fit_transform(X.astype(np.float32)),
+        QuadraticResampler(60).fit_transform(X),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 def test_chunking_does_not_change_the_result(monkeypatch):

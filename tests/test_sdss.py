@@ -4,7 +4,10 @@ import gzip
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
+from _spec_files import flux_at as _flux
+from _spec_files import write_spec, write_spspec
 from astropy.io import fits
 
 from skspec.datasets import (
@@ -28,60 +31,6 @@ M_DWARFS = {  # file -> SUBCLASS written by the SDSS/BOSS pipeline in the file
 # Synthetic files
 # --------------------------------------------------------------------------
 
-def _flux(index):
-    # Distinct, smooth, positive values: any off-by-one mapping shows up.
-    return (100.0 + 10.0 * np.sin(index / 37.0) + 0.01 * index).astype(np.float32)
-
-
-def write_spec(path, start=-200, n=3840, *, loglam=None, flux=None, ivar=None, and_mask=None,
-               drop=(), specobj=None, coadd_name="COADD", meta_name="SPECOBJ"):
-    """Write a spec-like file whose first pixel sits at grid index ``start``."""
-    index = np.arange(start, start + n)
-    coadd = {
-        "flux": ("E", _flux(index) if flux is None else flux),
-        "loglam": ("E", (LOGLAM0 + DLOGLAM * index).astype(np.float32)
-                   if loglam is None else loglam),
-        "ivar": ("E", np.full(n, 4.0, np.float32) if ivar is None else ivar),
-        "and_mask": ("J", np.zeros(n, np.int32) if and_mask is None else and_mask),
-        "or_mask": ("J", np.zeros(n, np.int32)),
-        "wdisp": ("E", np.ones(n, np.float32)),
-    }
-    meta = {"PLATE": ("J", [4000]), "MJD": ("J", [55500]), "FIBERID": ("J", [17]),
-            "CLASS": ("6A", ["STAR"]), "SUBCLASS": ("21A", ["M2 (123456)"]),
-            "Z": ("E", [1e-4]), "ZWARNING": ("J", [0]), "SN_MEDIAN_ALL": ("E", [12.5]),
-            "SN_MEDIAN": ("5E", [[1.0, 2.0, 3.0, 4.0, 5.0]])}
-    meta.update(specobj or {})
-    hdus = [fits.PrimaryHDU()]
-    if coadd_name is not None:
-        hdus.append(fits.BinTableHDU.from_columns(
-            [fits.Column(name=k, format=f, array=np.asarray(a))
-             for k, (f, a) in coadd.items() if k not in drop], name=coadd_name))
-    if meta_name is not None:
-        hdus.append(fits.BinTableHDU.from_columns(
-            [fits.Column(name=k, format=v[0], array=np.asarray(v[1]))
-             for k, v in meta.items() if v is not None], name=meta_name))
-    fits.HDUList(hdus).writeto(path)
-    return path
-
-
-def write_spspec(path, coeff0=3.5800, n=3900, *, coeff1=1e-4, err=None, mask=None, header=None):
-    """Write a DR7 spSpec-like file: a (5, n) primary image + header keys."""
-    index = np.rint((coeff0 - LOGLAM0) / DLOGLAM).astype(int) + np.arange(n)
-    image = np.zeros((5, n), np.float32)
-    image[0] = _flux(index)
-    image[1] = image[0] - 100.0
-    image[2] = 0.5 if err is None else err
-    image[3] = 0 if mask is None else mask
-    hdu = fits.PrimaryHDU(image)
-    keys = {"COEFF0": coeff0, "COEFF1": coeff1, "PLATEID": 266, "MJD": 51630,
-            "FIBERID": 145, "Z": 2e-4, "Z_WARNIN": 0, "SPEC_CLN": 1}
-    keys.update(header or {})
-    for k, v in keys.items():
-        if v is not None:
-            hdu.header[k] = v
-    hdu.writeto(path)
-    return path
-
 
 @pytest.fixture
 def spec_file(tmp_path):
@@ -91,6 +40,7 @@ def spec_file(tmp_path):
 # --------------------------------------------------------------------------
 # Real SDSS files
 # --------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def real(sdss_dir):
@@ -176,15 +126,109 @@ def test_fast_table_reader_matches_astropy(real, sdss_dir, monkeypatch):
 # Synthetic spec files
 # --------------------------------------------------------------------------
 
+
 def test_synthetic_spec_maps_by_index(spec_file):
     ds = load_sdss_spectra(spec_file)
     np.testing.assert_array_equal(ds.data[0], _flux(np.arange(N_PIXELS)))
     assert (ds.ivar == 4).all()
     row = ds.frame.iloc[0]
     assert (row.plate, row.mjd, row.fiber, row.subclass, row.target) == (
-        4000, 55500, 17, "M2 (123456)", "M2")
+        4000,
+        55500,
+        17,
+        "M2 (123456)",
+        "M2",
+    )
     assert row.instrument == "BOSS" and row.coverage == 1.0 and row.n_bad_pixels == 0
     assert ds.snr[0] == pytest.approx(12.5)
+
+
+def test_synthetic_legacy_and_boss_files_and_their_snr(tmp_path):
+    """What the real-file tests check, on written files: instrument by plate, S/N source."""
+    legacy = write_spec(
+        tmp_path / "spec-0618-52049-0372.fits",
+        start=-120,
+        n=3900,
+        specobj={
+            "PLATE": ("J", [618]),
+            "MJD": ("J", [52049]),
+            "FIBERID": ("J", [372]),
+            "SN_MEDIAN_ALL": ("E", [50.1]),
+        },
+    )
+    boss = write_spec(
+        tmp_path / "spec-5047-55833-0936.fits",
+        start=-400,
+        n=4600,
+        specobj={
+            "PLATE": ("J", [5047]),
+            "MJD": ("J", [55833]),
+            "FIBERID": ("J", [936]),
+            "SN_MEDIAN_ALL": ("E", [4.5]),
+        },
+    )
+    ds = load_sdss_spectra([legacy, boss])
+    assert list(ds.frame["instrument"]) == ["SDSS", "BOSS"]
+    assert list(ds.frame["plate"]) == [618, 5047] and list(ds.frame["fiber"]) == [372, 936]
+    assert (ds.frame["coverage"] == 1.0).all() and (ds.frame["format"] == "spec").all()
+    np.testing.assert_allclose(ds.snr, [50.1, 4.5], rtol=1e-6)
+    assert (ds.frame["snr_source"] == "SN_MEDIAN_ALL").all()
+    assert list(ds.frame["snr_bin"]) == [">15", "<5"] == list(snr_bin_label(ds.snr))
+    # Each grid pixel holds the file's pixel of that wavelength (matched by loglam).
+    for row, path in enumerate([legacy, boss]):
+        with fits.open(path) as hdul:
+            loglam = hdul["COADD"].data["loglam"].astype(float)
+            flux = hdul["COADD"].data["flux"]
+        grid = LOGLAM0 + DLOGLAM * np.arange(N_PIXELS)
+        j = np.searchsorted(loglam, grid - 0.5 * DLOGLAM)
+        np.testing.assert_array_equal(ds.data[row], flux[j])
+
+
+def test_fast_table_reader_matches_astropy_on_synthetic_files(tmp_path, monkeypatch):
+    """The byte-level table reader and astropy agree, masks and bad pixels included."""
+    n = 3840
+    mask = np.zeros(n, np.int32)
+    mask[[900, 901, 2000]] = [1 << 23, 1 << 18, 1 << 16]
+    ivar = np.full(n, 4.0, np.float32)
+    ivar[[300, 1500]] = [0.0, -1.0]  # file pixels; grid pixel = file pixel - 200
+    files = [
+        write_spec(tmp_path / "spec-4000-55500-0001.fits", and_mask=mask, ivar=ivar),
+        write_spec(
+            tmp_path / "spec-0266-51630-0145.fits",
+            start=300,
+            n=3000,
+            specobj={"PLATE": ("J", [266]), "SN_MEDIAN_ALL": None},
+        ),
+        write_spec(
+            tmp_path / "spec-4000-55500-0003.fits",
+            meta_name="SPALL",
+            specobj={"SUBCLASS": ("21A", ["K7V (1)"]), "Z": None},
+        ),
+    ]
+    calls = []
+    real_fast = _fits.fast_columns
+
+    def counting(*args, **kwargs):
+        out = real_fast(*args, **kwargs)
+        calls.append(sorted(out))
+        return out
+
+    monkeypatch.setattr(_fits, "fast_columns", counting)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # partial coverage, invalid ivar
+        fast = load_sdss_spectra(files)
+        assert len(calls) >= len(files)  # the fast path did read these files
+
+        def no_fast_path(*args, **kwargs):
+            raise _fits.Unsupported
+
+        monkeypatch.setattr(_fits, "fast_columns", no_fast_path)
+        slow = load_sdss_spectra(files)
+    np.testing.assert_array_equal(slow.data, fast.data)
+    np.testing.assert_array_equal(slow.ivar, fast.ivar)
+    pd.testing.assert_frame_equal(slow.frame, fast.frame)
+    assert list(fast.target) == ["M2", "M2", "K7"]
+    assert list(fast.frame["n_bad_pixels"]) == [4, N_PIXELS - 3000, 0]
 
 
 def test_float32_noise_in_loglam_is_tolerated_but_off_grid_is_refused(tmp_path):
@@ -220,8 +264,10 @@ def test_no_overlap_with_the_grid_is_an_error(tmp_path):
         load_sdss_spectra(path)
 
 
-@pytest.mark.parametrize("bit, bad", [(18, True), (22, True), (23, True), (24, True),
-                                      (0, False), (16, False), (19, False)])
+@pytest.mark.parametrize(
+    "bit, bad",
+    [(18, True), (22, True), (23, True), (24, True), (0, False), (16, False), (19, False)],
+)
 def test_and_mask_bits(tmp_path, bit, bad):
     n, start = 3840, -200
     mask = np.zeros(n, np.int32)
@@ -236,8 +282,7 @@ def test_and_mask_bits(tmp_path, bit, bad):
 
 
 def test_bad_pixel_bits_constant():
-    assert _sdss.BAD_PIXEL_BITS == {"FULLREJECT": 18, "NOSKY": 22, "BRIGHTSKY": 23,
-                                    "NODATA": 24}
+    assert _sdss.BAD_PIXEL_BITS == {"FULLREJECT": 18, "NOSKY": 22, "BRIGHTSKY": 23, "NODATA": 24}
 
 
 def test_negative_and_nan_ivar_are_bad_and_reported(tmp_path):
@@ -267,21 +312,30 @@ def test_missing_sn_median_all_is_computed(tmp_path):
 
 
 def test_metadata_fallbacks(tmp_path):
-    path = write_spec(tmp_path / "spec-0266-51630-0145.fits",
-                      specobj={"PLATE": None, "MJD": None, "FIBERID": None, "Z": None,
-                               "ZWARNING": None},
-                      meta_name="SPALL")
+    path = write_spec(
+        tmp_path / "spec-0266-51630-0145.fits",
+        specobj={"PLATE": None, "MJD": None, "FIBERID": None, "Z": None, "ZWARNING": None},
+        meta_name="SPALL",
+    )
     row = load_sdss_spectra(path).frame.iloc[0]
     assert (row.plate, row.mjd, row.fiber, row.zwarning) == (266, 51630, 145, -1)
     assert np.isnan(row.z)
     assert row.instrument == "SDSS"  # plate 266 is an SDSS-legacy plate
 
 
-@pytest.mark.parametrize("cls, subclass, target", [
-    ("STAR", "M1 (204445)", "M1"), ("STAR", "M2V", "M2"), ("STAR", "K0IV", "K0IV"),
-    ("STAR", "M6III (148783)", "M6III"), ("STAR", "M0.5V", "M0.5"), ("STAR", "WD", "WD"),
-    ("GALAXY", "STARFORMING", "GALAXY"), ("", "", ""),
-])
+@pytest.mark.parametrize(
+    "cls, subclass, target",
+    [
+        ("STAR", "M1 (204445)", "M1"),
+        ("STAR", "M2V", "M2"),
+        ("STAR", "K0IV", "K0IV"),
+        ("STAR", "M6III (148783)", "M6III"),
+        ("STAR", "M0.5V", "M0.5"),
+        ("STAR", "WD", "WD"),
+        ("GALAXY", "STARFORMING", "GALAXY"),
+        ("", "", ""),
+    ],
+)
 def test_target_from_subclass(cls, subclass, target):
     assert _sdss._target(cls, subclass) == target
 
@@ -290,13 +344,13 @@ def test_target_from_subclass(cls, subclass, target):
 # DR7 spSpec
 # --------------------------------------------------------------------------
 
+
 def test_dr7_spspec(tmp_path):
     err = np.full(3900, 0.5, np.float32)
     err[[400, 401]] = 0  # sigma 0: bad pixel
     mask = np.zeros(3900, np.float32)
     mask[600] = 2.0**23  # BRIGHTSKY
-    path = write_spspec(tmp_path / "spSpec-51630-0266-145.fit", coeff0=3.5800,
-                        err=err, mask=mask)
+    path = write_spspec(tmp_path / "spSpec-51630-0266-145.fit", coeff0=3.5800, err=err, mask=mask)
     ds = load_sdss_spectra(path)
     offset = round((3.5800 - LOGLAM0) / DLOGLAM)  # -221: file pixel 221 is grid 0
     good = ds.ivar[0] > 0
@@ -306,7 +360,13 @@ def test_dr7_spspec(tmp_path):
     assert ds.ivar[0][good][0] == pytest.approx(4.0)  # 1 / sigma^2
     row = ds.frame.iloc[0]
     assert (row.format, row.instrument, row["class"], row.plate, row.mjd, row.fiber) == (
-        "spSpec", "SDSS", "STAR", 266, 51630, 145)
+        "spSpec",
+        "SDSS",
+        "STAR",
+        266,
+        51630,
+        145,
+    )
     # DR7 carries no stellar subclass: target "" and S/N computed.
     assert row.subclass == "" and row.target == ""
     assert row.snr_source == "computed"
@@ -325,10 +385,13 @@ def test_dr7_subclass_keyword_and_negative_sigma(tmp_path):
     assert ds.target[0] == "M3" and ds.frame["n_invalid"][0] == 1
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"coeff1": 2e-4}, "not the SDSS log-linear step"),
-    ({"header": {"COEFF0": None}}, "COEFF0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"coeff1": 2e-4}, "not the SDSS log-linear step"),
+        ({"header": {"COEFF0": None}}, "COEFF0"),
+    ],
+)
 def test_dr7_bad_wavelength_solution(tmp_path, kwargs, match):
     path = write_spspec(tmp_path / "spSpec-bad.fit", **kwargs)
     with pytest.raises(ValueError, match=match):
@@ -346,11 +409,12 @@ def test_dr7_wrong_image_shape(tmp_path):
 # Unreadable and foreign files
 # --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("keep", [0.5, 0.95, 2880 * 3, 2880 * 4])
 def test_truncated_fits(tmp_path, keep):
     path = write_spec(tmp_path / "trunc.fits")
     raw = path.read_bytes()
-    path.write_bytes(raw[:int(keep * len(raw)) if keep < 1 else keep])
+    path.write_bytes(raw[: int(keep * len(raw)) if keep < 1 else keep])
     with pytest.raises(ValueError, match=r"trunc\.fits: .*(truncated|corrupted)"):
         load_sdss_spectra(path)
 
@@ -399,14 +463,20 @@ def test_gzipped_file(tmp_path, spec_file):
 # Many files: directory, glob, skip, chunks
 # --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def folder(tmp_path):
     d = tmp_path / "spectra"
     d.mkdir()
     for k in range(4):
-        write_spec(d / f"spec-4000-55500-{k:04d}.fits", specobj={
-            "FIBERID": ("J", [k]), "SUBCLASS": ("21A", [f"M{k} (1)"]),
-            "SN_MEDIAN_ALL": ("E", [4.0 + 4 * k])})
+        write_spec(
+            d / f"spec-4000-55500-{k:04d}.fits",
+            specobj={
+                "FIBERID": ("J", [k]),
+                "SUBCLASS": ("21A", [f"M{k} (1)"]),
+                "SN_MEDIAN_ALL": ("E", [4.0 + 4 * k]),
+            },
+        )
     write_spspec(d / "spSpec-51630-0266-145.fit", header={"SUBCLASS": "M4"})
     (d / "notes.txt").write_text("not a spectrum")
     return d
@@ -477,8 +547,7 @@ def test_iter_all_unreadable_yields_errors_only(tmp_path):
         list(iter_sdss_spectra(tmp_path, on_error="raise"))
 
 
-@pytest.mark.parametrize("kwargs", [{"chunk_size": 0}, {"chunk_size": 2.5},
-                                    {"on_error": "ignore"}])
+@pytest.mark.parametrize("kwargs", [{"chunk_size": 0}, {"chunk_size": 2.5}, {"on_error": "ignore"}])
 def test_iter_parameter_validation(spec_file, kwargs):
     with pytest.raises(ValueError, match="chunk_size|on_error"):
         iter_sdss_spectra(spec_file, **kwargs)
@@ -494,6 +563,7 @@ def test_load_parameter_validation(spec_file):
 # --------------------------------------------------------------------------
 # Rest frame
 # --------------------------------------------------------------------------
+
 
 def test_rest_frame_integer_and_half_pixel_shift(tmp_path):
     two = 10 ** (2 * DLOGLAM) - 1  # exactly two pixels redward

@@ -41,8 +41,7 @@ def _scores(model, sets, source):
 
 
 @pytest.mark.parametrize("name, exact", [("svm", 0.85), ("emccnn", 0.85)])
-def test_model_trained_on_embedded_data_types_another_library(name, exact, real_sets,
-                                                              training):
+def test_model_trained_on_embedded_data_types_another_library(name, exact, real_sets, training):
     params = {"max_epochs": 25} if name == "emccnn" else {}
     model = make_model(name, random_state=1, params=params).fit(training.data, training.target)
     for snr_bin, r in _scores(model, real_sets, "bochanski2007").items():
@@ -60,6 +59,8 @@ def test_physical_photosphere_transfers_worse(real_sets):
     model = make_model("svm").fit(phys.data, phys.target)
     emp = make_mdwarf_spectra(3000, random_state=1)
     model_emp = make_model("svm").fit(emp.data, emp.target)
-    exact = [np.mean([r["exact"] for r in _scores(m, real_sets, "bochanski2007").values()])
-             for m in (model, model_emp)]
+    exact = [
+        np.mean([r["exact"] for r in _scores(m, real_sets, "bochanski2007").values()])
+        for m in (model, model_emp)
+    ]
     assert exact[0] + 0.05 < exact[1]

@@ -11,7 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.tree import DecisionTreeClassifier
 
 from skspec.preprocessing import SNRBinner
-from skspec.utils import der_snr, snr_bin_label
+from skspec.utils import der_noise, der_snr, snr_bin_label
 
 # S/N values well inside the bins <5, 5-10, 10-15 and >15.
 SNRS = np.array([2.5, 7.5, 12.5, 30.0])
@@ -46,6 +46,25 @@ def test_estimate_snr_is_der_snr_and_recovers_the_noise():
     snr = SNRBinner().estimate_snr(X)
     assert_array_equal(snr, der_snr(X))
     np.testing.assert_allclose(snr, SNRS, rtol=0.1)
+
+
+def test_der_noise_is_stoehr_formula_at_two_pixels():
+    """1.482602 / sqrt(6) * median |2 f_i - f_(i-2) - f_(i+2)|, by hand."""
+    # Neighbours two pixels away: a pattern alternating pixel by pixel is
+    # signal to the estimator (zero noise), one with period 4 is all noise.
+    alternating = np.tile([1.0, 3.0], 50)[None]
+    assert der_noise(alternating)[0] == 0.0
+    period4 = np.tile([1.0, 1.0, 3.0, 3.0], 25)[None]
+    assert der_noise(period4)[0] == pytest.approx(1.482602 / np.sqrt(6) * 4.0)
+    f = np.random.default_rng(3).normal(5.0, 1.0, (3, 41))
+    second = [[abs(2 * row[i] - row[i - 2] - row[i + 2]) for i in range(2, 39)] for row in f]
+    expected = 1.482602 / np.sqrt(6.0) * np.median(second, axis=1)
+    np.testing.assert_allclose(der_noise(f), expected, rtol=1e-12)
+    np.testing.assert_allclose(der_snr(f), np.median(f, axis=1) / expected, rtol=1e-12)
+    # Non-finite pixels are left out, not propagated.
+    g = f.copy()
+    g[0, 20] = np.nan
+    assert np.isfinite(der_noise(g)).all()
 
 
 def test_assign_uses_left_closed_bins_and_nan_below():
@@ -158,8 +177,9 @@ def test_in_pipeline_grid_search_and_cross_val():
     snrs = np.tile(SNRS, 10)
     X = _spectra(snrs, seed=3)
     y = SNRBinner().assign(snrs)
-    features = FeatureUnion([("bin", SNRBinner()),
-                             ("mean", FunctionTransformer(lambda Z: Z.mean(1, keepdims=True)))])
+    features = FeatureUnion(
+        [("bin", SNRBinner()), ("mean", FunctionTransformer(lambda Z: Z.mean(1, keepdims=True)))]
+    )
     pipe = Pipeline([("features", features), ("clf", DecisionTreeClassifier(random_state=0))])
     scores = cross_val_score(pipe, X, y, cv=3)
     assert scores.min() == 1.0

@@ -13,8 +13,9 @@ from skspec.preprocessing import ContinuumNormalizer
 
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_classification(n_samples=240, n_features=60, n_informative=10,
-                               n_classes=3, class_sep=2.0, random_state=0)
+    X, y = make_classification(
+        n_samples=240, n_features=60, n_informative=10, n_classes=3, class_sep=2.0, random_state=0
+    )
     # Positive "spectra" on arbitrary flux scales.
     scale = np.random.default_rng(0).uniform(0.5, 20.0, (X.shape[0], 1))
     return (X + 12.0) * scale, np.array(["M0", "M1", "M2"])[y]

@@ -51,10 +51,10 @@ def test_learned_templates_classify_held_out_spectra(data):
 def test_invariant_to_flux_scale_and_continuum_tilt(data):
     X, y, X_test, y_test, _ = data
     clf = TemplateClassifier().fit(X, y)
-    np.testing.assert_allclose(clf.decision_function(7.5 * X_test),
-                               clf.decision_function(X_test), atol=1e-8)
-    np.testing.assert_allclose(clf.min_reduced_chi2(7.5 * X_test),
-                               clf.min_reduced_chi2(X_test))
+    np.testing.assert_allclose(
+        clf.decision_function(7.5 * X_test), clf.decision_function(X_test), atol=1e-8
+    )
+    np.testing.assert_allclose(clf.min_reduced_chi2(7.5 * X_test), clf.min_reduced_chi2(X_test))
     # A quadratic continuum is absorbed by the fitted polynomial (the noise is
     # reshaped with it, so the scores move a little).
     continuum = 1.0 + 0.4 * (X_AXIS - 0.5) - 0.8 * (X_AXIS - 0.5) ** 2
@@ -72,12 +72,56 @@ def test_given_templates_exact_match_and_best_per_class():
     assert clf.templates_.shape == (5, N_PIX)
     # A template times a quadratic continuum is matched exactly by its own template.
     x = np.linspace(-1, 1, N_PIX)
-    X = templates * (2.0 + 0.5 * x - 0.3 * x ** 2)
+    X = templates * (2.0 + 0.5 * x - 0.3 * x**2)
     red = clf.reduced_chi2(X)
     assert red.shape == (5, 5)
     np.testing.assert_allclose(np.diag(red), 0.0, atol=1e-12)
     assert np.all(red[~np.eye(5, dtype=bool)] > 1.0)
     np.testing.assert_array_equal(clf.predict(X), labels)
+
+
+def test_class_score_is_its_best_template_not_an_average():
+    """A class with one matching and one far-off template still wins (min, not mean)."""
+    rng = np.random.default_rng(7)
+    x = np.linspace(-1, 1, N_PIX)
+    match = 1.0 + 0.5 * rng.random(N_PIX)
+    far = 1.0 + 0.5 * rng.random(N_PIX)  # class "a" too, unlike the spectra
+    near = match * (1.0 + 0.05 * np.sin(25 * np.pi * x))  # class "b": close, but not it
+    templates = np.vstack([match, far, near])
+    labels = np.array(["a", "a", "b"])
+    clf = TemplateClassifier(templates=templates, template_labels=labels).fit(templates, labels)
+    X = match * (2.0 + 0.5 * x) * (1.0 + 0.005 * rng.normal(size=(50, N_PIX)))
+    red = clf.reduced_chi2(X)
+    # The set-up tells min from mean: "b" beats the mean of a's two, not a's best.
+    assert np.all(red[:, 0] < red[:, 2]) and np.all(red[:, 2] < red[:, :2].mean(axis=1))
+    for ivar in (None, np.full(X.shape, 1e4)):
+        np.testing.assert_array_equal(clf.predict(X, ivar=ivar), "a")
+        assert np.all(clf.predict_proba(X, ivar=ivar)[:, 0] > 0.5)
+
+
+def test_reduced_chi2_divides_by_good_pixels_minus_fitted_parameters():
+    """chi2 / (n_good - rank): 1 on average for the true template and the true noise."""
+    n_pix, sigma = 30, 0.01
+    rng = np.random.default_rng(6)
+    x = np.linspace(-1, 1, n_pix)
+    templates = 1.0 + 0.5 * rng.random((2, n_pix))
+    clf = TemplateClassifier(templates=templates, template_labels=["a", "b"], poly_degree=2).fit(
+        templates, ["a", "b"]
+    )
+    X = templates[0] * (2.0 + 0.5 * x - 0.3 * x**2) + rng.normal(0, sigma, (4000, n_pix))
+    ivar = np.full(X.shape, sigma**-2)
+    ivar[:2000, :6] = 0.0  # 24 good pixels - 3 parameters = 21 degrees of freedom, else 27
+    red = clf.reduced_chi2(X, ivar=ivar)[:, 0]
+    # Means over 2000 spectra: 1 within 0.03 (4 sigma); n_good alone would give 0.88, 0.90.
+    assert red[:2000].mean() == pytest.approx(1.0, abs=0.03)
+    assert red[2000:].mean() == pytest.approx(1.0, abs=0.03)
+    # A higher-degree continuum uses more parameters: still 1 on average.
+    deg5 = TemplateClassifier(templates=templates, template_labels=["a", "b"], poly_degree=5).fit(
+        templates, ["a", "b"]
+    )
+    assert deg5.reduced_chi2(X[2000:], ivar=ivar[2000:])[:, 0].mean() == pytest.approx(
+        1.0, abs=0.03
+    )
 
 
 def test_templates_from_bunch(data):
@@ -91,7 +135,7 @@ def test_templates_from_bunch(data):
 def test_ivar_weighting(data):
     X, y, X_test, y_test, sigma = data
     clf = TemplateClassifier().fit(X, y)
-    ivar = np.broadcast_to(1.0 / sigma ** 2, X_test.shape)
+    ivar = np.broadcast_to(1.0 / sigma**2, X_test.shape)
     # Uniform ivar: the batched normal equations agree with the shared basis.
     np.testing.assert_array_equal(clf.predict(X_test, ivar=ivar), clf.predict(X_test))
     red = clf.min_reduced_chi2(X_test, ivar=ivar)
@@ -101,8 +145,9 @@ def test_ivar_weighting(data):
     bad[:, 100:160] = True
     corrupt = np.where(bad, 1e3 * X_test, X_test)
     ivar_bad = np.where(bad, 0.0, ivar)
-    np.testing.assert_array_equal(clf.predict(corrupt, ivar=ivar_bad),
-                                  clf.predict(X_test, ivar=ivar_bad))
+    np.testing.assert_array_equal(
+        clf.predict(corrupt, ivar=ivar_bad), clf.predict(X_test, ivar=ivar_bad)
+    )
     assert clf.score(corrupt, y_test, ivar=ivar_bad) > 0.9
     assert clf.score(corrupt, y_test) < 0.7  # unweighted, the garbage dominates
 
@@ -131,8 +176,7 @@ def test_predict_proba_is_calibrated_not_peaked():
     proba = clf.predict_proba(X_noisy[150:])
     assert proba.shape == (150, 4)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)],
-                                  clf.predict(X_noisy[150:]))
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X_noisy[150:]))
     assert clf.temperature_ >= 1.0
     # Calibrated on out-of-fold chi-squares: confident only where it is right.
     conf = proba.max(axis=1)
@@ -156,8 +200,7 @@ def test_decision_function_shapes(data):
     binary = TemplateClassifier().fit(X[keep], y[keep])
     scores = binary.decision_function(X_test)
     assert scores.shape == (300,)
-    np.testing.assert_array_equal(binary.classes_[(scores > 0).astype(int)],
-                                  binary.predict(X_test))
+    np.testing.assert_array_equal(binary.classes_[(scores > 0).astype(int)], binary.predict(X_test))
 
 
 def test_pipeline_grid_search_cross_val(data):
@@ -165,8 +208,7 @@ def test_pipeline_grid_search_cross_val(data):
     pipe = make_pipeline(FunctionTransformer(np.abs), TemplateClassifier())
     search = GridSearchCV(pipe, {"templateclassifier__poly_degree": [0, 2]}, cv=3).fit(X, y)
     assert search.best_params_["templateclassifier__poly_degree"] == 2
-    scores = cross_val_score(TemplateClassifier(), X, y, cv=3,
-                             params={"ivar": np.ones_like(X)})
+    scores = cross_val_score(TemplateClassifier(), X, y, cv=3, params={"ivar": np.ones_like(X)})
     assert scores.min() > 0.85
 
 
@@ -178,22 +220,40 @@ def test_warns_for_labels_without_template(data):
     assert set(clf.predict(X)) <= set(CLASSES[:3])
 
 
-@pytest.mark.parametrize("kwargs, fit_kwargs, match", [
-    ({"templates": np.ones((2, 10)), "template_labels": ["a", "b"]}, {},
-     "templates have 10 pixels but X has 400"),
-    ({"templates": np.ones((2, N_PIX)), "template_labels": ["a"]}, {},
-     "got 2 templates but 1 template_labels"),
-    ({"templates": np.ones((2, N_PIX))}, {}, "template_labels is required"),
-    ({"templates": {"flux": np.ones((2, N_PIX))}}, {}, "need a 'data' entry"),
-    ({"template_labels": ["a", "b"]}, {}, "template_labels is given but templates is None"),
-    ({"templates": np.vstack([np.ones(N_PIX), np.zeros(N_PIX)]),
-      "template_labels": ["a", "b"]}, {}, "zero everywhere"),
-    ({"templates": np.full((2, N_PIX), np.nan), "template_labels": ["a", "b"]}, {},
-     "templates contains NaN"),
-    ({}, {"ivar": np.ones((5, 5))}, r"ivar must have the shape of X \(400, 400\)"),
-    ({}, {"ivar": -np.ones((400, N_PIX))}, "ivar must be non-negative"),
-    ({}, {"ivar": np.full((400, N_PIX), np.nan)}, "ivar contains NaN"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fit_kwargs, match",
+    [
+        (
+            {"templates": np.ones((2, 10)), "template_labels": ["a", "b"]},
+            {},
+            "templates have 10 pixels but X has 400",
+        ),
+        (
+            {"templates": np.ones((2, N_PIX)), "template_labels": ["a"]},
+            {},
+            "got 2 templates but 1 template_labels",
+        ),
+        ({"templates": np.ones((2, N_PIX))}, {}, "template_labels is required"),
+        ({"templates": {"flux": np.ones((2, N_PIX))}}, {}, "need a 'data' entry"),
+        ({"template_labels": ["a", "b"]}, {}, "template_labels is given but templates is None"),
+        (
+            {
+                "templates": np.vstack([np.ones(N_PIX), np.zeros(N_PIX)]),
+                "template_labels": ["a", "b"],
+            },
+            {},
+            "zero everywhere",
+        ),
+        (
+            {"templates": np.full((2, N_PIX), np.nan), "template_labels": ["a", "b"]},
+            {},
+            "templates contains NaN",
+        ),
+        ({}, {"ivar": np.ones((5, 5))}, r"ivar must have the shape of X \(400, 400\)"),
+        ({}, {"ivar": -np.ones((400, N_PIX))}, "ivar must be non-negative"),
+        ({}, {"ivar": np.full((400, N_PIX), np.nan)}, "ivar contains NaN"),
+    ],
+)
 def test_fit_rejects_bad_input(data, kwargs, fit_kwargs, match):
     X, y, _, _, _ = data
     with pytest.raises(ValueError, match=match):
@@ -222,13 +282,10 @@ def test_rejects_bad_parameters_and_spectra(data):
 
 
 def test_beats_chance_on_generated_spectra():
-    from skspec import datasets
+    from skspec.datasets import make_mdwarf_spectra
 
-    make = getattr(datasets, "make_mdwarf_spectra", None)
-    if make is None:  # not exported yet
-        make = pytest.importorskip("skspec.datasets._generator").make_mdwarf_spectra
-    train = make(400, random_state=0)
-    test = make(300, random_state=1)
+    train = make_mdwarf_spectra(400, random_state=0)
+    test = make_mdwarf_spectra(300, random_state=1)
     clf = TemplateClassifier().fit(train.data, train.target)
     chance = pd.Series(test.target).value_counts(normalize=True).max()
     assert clf.score(test.data, test.target) > chance + 0.4
@@ -264,3 +321,9 @@ def test_real_templates_classify_real_spectra(shared_data, templates_dir, sdss_d
         # Hot, well-exposed non-M stars fit no M template.
         hot = np.isin(truth, ["B2", "F4", "G8", "K2"])
         assert chi2[hot].min() > 2 * chi2[is_m].max()
+    # The figures of doc/user_guide/real_data.rst (with ivar): M dwarfs 1.2-2.5,
+    # the A9, F, G8 and K0 stars (labels B2, F4, G8, K2) 52, 77, 25 and 6, S/N 1 about 2.
+    chi2 = pd.Series(clf.min_reduced_chi2(spectra.data, ivar=spectra.ivar), index=truth)
+    assert chi2[is_m].between(1.15, 2.55).all(), chi2
+    np.testing.assert_allclose(chi2[["B2", "F4", "G8", "K2"]], [52, 77, 25, 6], rtol=0.05)
+    assert 1.5 < chi2["L0"] < 2.5
