@@ -66,6 +66,9 @@ _SPECOBJ_COLUMNS = (
     "SN_MEDIAN_ALL",
     "INSTRUMENT",
     "RUN2D",
+    "SPECOBJID",
+    "PLUG_RA",
+    "PLUG_DEC",
 )
 # DR7 SPEC_CLN codes (spSpec headers carry a code, not a name).
 _SPEC_CLN = {
@@ -93,6 +96,9 @@ _FRAME_COLUMNS = (
     "class",
     "subclass",
     "target",
+    "specobjid",
+    "ra",
+    "dec",
     "z",
     "zwarning",
     "snr",
@@ -151,6 +157,16 @@ def _scalar(table, name, default, cast):
     return value
 
 
+def _header_float(header, keys):
+    """The first of ``keys`` in ``header`` that is a number, else NaN."""
+    for key in keys:
+        try:
+            return float(header[key])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return math.nan
+
+
 def _id_from_name(path):
     m = _FILE_ID.search(path.name)
     if m is None:
@@ -178,6 +194,10 @@ def _read_spec(fh, hdul, path):
         "fiber": _scalar(table, "FIBERID", header.get("FIBERID", ids.get("fiber", -1)), int),
         "class": _scalar(table, "CLASS", "", str).strip().upper(),
         "subclass": _scalar(table, "SUBCLASS", "", str).strip(),
+        # The id as text: DR13+ ids exceed the signed 64-bit range.
+        "specobjid": _scalar(table, "SPECOBJID", "", lambda v: str(v).strip()),
+        "ra": _scalar(table, "PLUG_RA", header.get("PLUG_RA", math.nan), float),
+        "dec": _scalar(table, "PLUG_DEC", header.get("PLUG_DEC", math.nan), float),
         "z": _scalar(table, "Z", math.nan, float),
         "zwarning": _scalar(table, "ZWARNING", -1, int),
         "snr": _scalar(table, "SN_MEDIAN_ALL", math.nan, float),
@@ -241,6 +261,9 @@ def _read_spspec(hdul, path):
         # DR7 spSpec headers carry no stellar subtype; some re-packaged files
         # add a SUBCLASS keyword, which is used when present.
         "subclass": str(header.get("SUBCLASS", "")).strip(),
+        "specobjid": str(header.get("SPECOBJID", "")).strip(),
+        "ra": _header_float(header, ("RAOBJ", "RA")),
+        "dec": _header_float(header, ("DECOBJ", "DEC")),
         "z": float(header.get("Z", math.nan)),
         "zwarning": int(zwarning),
         # DR7 has no SN_MEDIAN_ALL (only SN_G/R/I): always measured here.
@@ -685,9 +708,10 @@ def load_sdss_spectra(paths, *, on_error="raise", rest_frame=False):
         frame : pandas.DataFrame
             One row per spectrum: ``path``, ``format`` ("spec" or "spSpec"),
             ``instrument`` ("SDSS" or "BOSS"), ``plate``, ``mjd``, ``fiber``,
-            ``class``, ``subclass`` (raw), ``target``, ``z``, ``zwarning``,
-            ``snr``, ``snr_source``, ``snr_bin``, ``coverage`` (fraction of
-            the grid the file covers), ``n_bad_pixels`` (grid pixels with
+            ``class``, ``subclass`` (raw), ``target``, ``specobjid`` (text,
+            "" if absent), ``ra``, ``dec`` (the plug position, degrees),
+            ``z``, ``zwarning``, ``snr``, ``snr_source``, ``snr_bin``,
+            ``coverage`` (fraction of the grid the file covers), ``n_bad_pixels`` (grid pixels with
             ivar 0), ``n_invalid`` (file pixels with negative/NaN ivar or NaN
             flux). Unknown integers are -1, unknown floats NaN.
         errors : list of (str, str)
