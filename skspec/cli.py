@@ -11,6 +11,7 @@ Commands::
                      [--scheduler ADDRESS] ...
     skspec train --model emccnn --out model.skspec [--data synthetic|sdss-dr14|DIR] ...
     skspec predict model.skspec FILES_OR_DIR... --out predictions.csv [--scheduler ADDRESS]
+    skspec plot FILE --out fig.png [--model model.skspec] [--overwrite]
 
 Exit codes: 0 success; 1 error (one line on stderr, ``--debug`` for the
 traceback); 2 usage error, one line on stderr (bad arguments or a bad
@@ -323,6 +324,54 @@ def _cmd_predict(args):
     return EXIT_PARTIAL if errors else EXIT_OK
 
 
+# --------------------------------------------------------------------------- plot
+def _cmd_plot(args):
+    from .plotting._base import check_matplotlib
+
+    check_matplotlib("skspec plot")
+    from matplotlib.figure import Figure
+
+    from .datasets import read_sdss_spectrum
+    from .plotting import plot_spectrum
+    from .utils import atomic_path
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory; give an image file such as fig.png")
+    if out.exists() and not args.overwrite:
+        raise UsageError(f"{out} exists; choose another --out or pass --overwrite")
+    fmt = out.suffix.lower().lstrip(".")
+    supported = Figure().canvas.get_supported_filetypes()
+    if fmt not in supported:
+        raise UsageError(
+            f"--out {out}: unknown image format {out.suffix or '(no suffix)'}; "
+            f"use one of {', '.join('.' + s for s in sorted(supported))}"
+        )
+    path = Path(args.file)
+    if not path.exists():
+        raise UsageError(f"no such file: {path}")
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory; skspec plot draws one spectrum file")
+    model = None
+    if args.model is not None:
+        from .io import load_model
+
+        model_path = Path(args.model)
+        if not model_path.exists():
+            raise UsageError(f"model file {args.model} not found (write one with 'skspec train')")
+        if model_path.is_dir():
+            raise UsageError(f"{args.model} is a directory, not a model file")
+        model = load_model(model_path, allow_version_mismatch=args.allow_version_mismatch)
+    spectrum = read_sdss_spectrum(path)
+    fig = Figure(figsize=(10, 5.5), layout="constrained")
+    _, (top, _) = plot_spectrum(spectrum, model=model, fig=fig)
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, format=fmt, dpi=args.dpi)
+    summary = top.get_title().splitlines()[0]
+    print(f"skspec plot: {summary}; wrote {out}")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser():
     """The argparse parser of the ``skspec`` command."""
@@ -534,6 +583,38 @@ def build_parser():
         help="files per Dask task with --scheduler (default 1000)",
     )
     pr.set_defaults(func=_cmd_predict)
+    pl = sub.add_parser(
+        "plot",
+        parents=[common],
+        help="draw one spectrum over its best-matching template",
+        description="Draw an SDSS spec-*.fits spectrum over the best-matching template "
+        "times the fitted continuum, with the residuals, the TiO5/CaH2/CaH3 windows and "
+        "the main lines; type, probability and S/N in the title. The type comes from the "
+        "template classifier on the templates shipped with skspec (Kesseli et al. 2017) "
+        "unless --model is given.",
+    )
+    pl.add_argument("file", help="one SDSS spectrum file (spec-*.fits or spSpec-*.fit)")
+    pl.add_argument(
+        "--out",
+        required=True,
+        help="image to write; the format follows the suffix (.png, .pdf, .svg, ...)",
+    )
+    pl.add_argument(
+        "--model",
+        default=None,
+        help="model file written by 'skspec train' for the type and probability "
+        "(default: the template classifier on the bundled templates)",
+    )
+    pl.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    pl.add_argument(
+        "--dpi", type=_positive_int, default=110, help="resolution of raster images (default 110)"
+    )
+    pl.add_argument(
+        "--allow-version-mismatch",
+        action="store_true",
+        help="load a model saved by another skspec version",
+    )
+    pl.set_defaults(func=_cmd_plot)
     return parser
 
 
@@ -557,7 +638,7 @@ def main(argv=None):
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if getattr(args, "func", None) is None:
         parser.print_usage(sys.stderr)
-        _err("skspec: error: a command is required (reproduce, train, predict)")
+        _err("skspec: error: a command is required (reproduce, train, predict, plot)")
         return EXIT_USAGE
     name = f"skspec {args.command}"
     try:

@@ -39,6 +39,7 @@ FLOORS = {
     "preprocessing": 2,
     "models": 3,
     "experiments": 4,
+    "plotting": 4,
     "_predict": 4,
     "distributed": 4,
     "cli": 5,

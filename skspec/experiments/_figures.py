@@ -9,7 +9,6 @@ writes it atomically (:func:`skspec.utils.atomic_path`) to the given path.
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import confusion_matrix
 
 from ..utils import atomic_path
 from ..utils._subtypes import PAPER_BINS, PAPER_SUBTYPES
@@ -19,9 +18,11 @@ from ._registry import FOLD_SHAPE, MODELS, N_RESAMPLED
 __all__ = [
     "make_figures",
     "plot_accuracy",
+    "plot_accuracy_by_snr",
     "plot_confusion_matrices",
     "plot_distribution",
     "plot_folded_images",
+    "plot_predicted_indices",
     "plot_resampling",
     "plot_snr_examples",
     "plot_training_curves",
@@ -235,8 +236,17 @@ def plot_accuracy(scores, path):
     return _save(_accuracy_figure(scores), path)
 
 
-def plot_confusion_matrices(predictions, path, *, keys=None):
+def _default_keys(predictions, keys):
+    if keys is not None:
+        return list(keys)
+    present = list(dict.fromkeys(zip(predictions["model"], predictions["dim"])))
+    return [k for k in present if k[1] == MODELS[k[0]].default_dim] or present
+
+
+def plot_confusion_matrices(predictions, path, *, keys=None, normalize=None):
     """Confusion matrices (rows: true, columns: predicted), one per model and S/N bin.
+
+    Drawn with scikit-learn's :class:`~sklearn.metrics.ConfusionMatrixDisplay`.
 
     Parameters
     ----------
@@ -245,14 +255,20 @@ def plot_confusion_matrices(predictions, path, *, keys=None):
     path : str or Path
     keys : list of (model, dim), default=None
         Models to show; by default each model in its default input form.
+    normalize : {None, "true"}, default=None
+        None: counts; ``"true"``: each row divided by the number of spectra of
+        that true class (the recall of each class on the diagonal).
     """
-    if keys is None:
-        present = list(dict.fromkeys(zip(predictions["model"], predictions["dim"])))
-        keys = [k for k in present if k[1] == MODELS[k[0]].default_dim] or present
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    if normalize not in (None, "true"):
+        raise ValueError(f"normalize must be None or 'true', got {normalize!r}")
+    keys = _default_keys(predictions, keys)
     bins = _ordered_bins(predictions["bin"])
     labels = [
         s for s in PAPER_SUBTYPES if s in set(predictions["y_true"]) | set(predictions["y_pred"])
     ]
+    labels += sorted((set(predictions["y_true"]) | set(predictions["y_pred"])) - set(labels))
     fig = _figure(2.4 * len(bins) + 0.8, 2.2 * len(keys) + 0.6)
     axes = np.array(fig.subplots(len(keys), len(bins), squeeze=False))
     for r, (model, dim) in enumerate(keys):
@@ -263,27 +279,118 @@ def plot_confusion_matrices(predictions, path, *, keys=None):
                 & (predictions["dim"] == dim)
                 & (predictions["bin"] == b)
             ]
-            cm = confusion_matrix(sub["y_true"], sub["y_pred"], labels=labels)
-            ax.imshow(cm, cmap="Blues")
-            for (i, j), v in np.ndenumerate(cm):
-                ax.text(
-                    j,
-                    i,
-                    str(v),
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if v > cm.max() / 2 else "black",
-                )
+            if len(sub) == 0:
+                ax.set_axis_off()
+                ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes)
+                continue
+            ConfusionMatrixDisplay.from_predictions(
+                np.asarray(sub["y_true"], dtype=object),
+                np.asarray(sub["y_pred"], dtype=object),
+                labels=labels,
+                normalize=normalize,
+                ax=ax,
+                colorbar=False,
+                cmap="Blues",
+                values_format=".2f" if normalize else "d",
+                text_kw={"fontsize": 6 if normalize else 7},
+            )
             ax.set_xticks(range(len(labels)), labels, fontsize=7)
             ax.set_yticks(range(len(labels)), labels, fontsize=7)
+            ax.set_xlabel("predicted" if r == len(keys) - 1 else "", fontsize=8)
+            ax.set_ylabel(
+                f"{MODELS[model].label} {dim.upper()}\ntrue" if c == 0 else "", fontsize=8
+            )
             if r == 0:
                 ax.set_title(f"S/N {b}", fontsize=9)
-            if c == 0:
-                ax.set_ylabel(f"{MODELS[model].label} {dim.upper()}\ntrue", fontsize=8)
-            if r == len(keys) - 1:
-                ax.set_xlabel("predicted", fontsize=8)
-    fig.suptitle("Confusion matrices on the test sets")
+    fig.suptitle(
+        "Confusion matrices on the test sets"
+        + (", normalised per true class" if normalize else " (counts)")
+    )
+    return _save(fig, path)
+
+
+def plot_accuracy_by_snr(predictions, path, *, keys=None, bins="auto"):
+    """Test accuracy against continuous S/N, in fine bins with binomial error bars.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        ``predictions`` of :class:`~skspec.experiments.ExperimentResult`,
+        with its ``snr`` column.
+    path : str or Path
+    keys : list of (model, dim), default=None
+        Models to show; by default each model in its default input form.
+    bins : "auto", int or array-like, default="auto"
+        S/N bins, shared by all models (see
+        :func:`skspec.plotting.accuracy_by_snr`; "auto" aims at 40 test
+        spectra per bin, at most 25 bins).
+    """
+    from ..plotting import plot_accuracy_vs_snr
+    from ..plotting._scores import _edges
+
+    keys = _default_keys(predictions, keys)
+    fig = _figure(8, 4.5)
+    ax = fig.subplots()
+    if "snr" not in predictions or not np.isfinite(predictions["snr"].to_numpy(float)).any():
+        ax.text(0.5, 0.5, "no S/N in the predictions", ha="center", va="center")
+        return _save(fig, path)
+    snr = predictions["snr"].to_numpy(dtype=float)
+    first = predictions[(predictions["model"] == keys[0][0]) & (predictions["dim"] == keys[0][1])]
+    first_snr = first["snr"].to_numpy(dtype=float)
+    edges = _edges(first_snr[np.isfinite(first_snr)], bins)  # one set of bins for all
+    for model, dim in keys:
+        sub = predictions[(predictions["model"] == model) & (predictions["dim"] == dim)]
+        plot_accuracy_vs_snr(
+            np.asarray(sub["y_true"], dtype=object),
+            np.asarray(sub["y_pred"], dtype=object),
+            sub["snr"].to_numpy(dtype=float),
+            bins=edges,
+            label=f"{MODELS[model].label} {dim.upper()}",
+            ax=ax,
+        )
+    if np.nanmax(snr) / max(np.nanmin(snr), 1e-9) > 8:
+        ax.set_xscale("log")
+    ax.set_title(
+        "Test accuracy against S/N (1σ Wilson intervals; dotted: the paper's bin edges)",
+        fontsize=10,
+    )
+    return _save(fig, path)
+
+
+def plot_predicted_indices(predictions, data, path, *, key=None):
+    """TiO5 against CaH2 + CaH3 of the test spectra, coloured by predicted type.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        ``predictions`` of :class:`~skspec.experiments.ExperimentResult`,
+        with its ``row`` column.
+    data : Bunch
+        From :func:`~skspec.experiments.load_experiment_data`: ``data`` holds
+        the spectra the rows refer to.
+    path : str or Path
+    key : (model, dim), default=None
+        Whose predictions colour the points; by default the model with the
+        best mean test accuracy among the models in their default form.
+    """
+    from ..plotting import plot_index_diagram
+
+    keys = _default_keys(predictions, None)
+    if key is None:
+        correct = predictions["y_true"] == predictions["y_pred"]
+        acc = correct.groupby([predictions["model"], predictions["dim"]]).mean()
+        key = max(keys, key=lambda k: acc[k])
+    sub = predictions[(predictions["model"] == key[0]) & (predictions["dim"] == key[1])]
+    X = np.asarray(data.data, dtype=float)[sub["row"].to_numpy(dtype=int)]
+    good = np.all(np.isfinite(X), axis=1)
+    fig = _figure(6.5, 5.2)
+    ax = fig.subplots()
+    plot_index_diagram(
+        X[good],
+        np.asarray(sub["y_pred"], dtype=object)[good],
+        ax=ax,
+        title=f"Test spectra by the {MODELS[key[0]].label} {key[1].upper()}'s predicted type",
+    )
     return _save(fig, path)
 
 
@@ -356,5 +463,16 @@ def make_figures(result, data, out_dir):
         paths["confusion"] = plot_confusion_matrices(
             result.predictions, out_dir / "fig6_confusion.png"
         )
+        paths["confusion_normalised"] = plot_confusion_matrices(
+            result.predictions, out_dir / "fig6_confusion_normalised.png", normalize="true"
+        )
     paths["training"] = plot_training_curves(result.histories, out_dir / "fig7_training_curves.png")
+    if len(result.predictions) and "snr" in result.predictions:
+        paths["accuracy_snr"] = plot_accuracy_by_snr(
+            result.predictions, out_dir / "fig8_accuracy_snr.png"
+        )
+    if len(result.predictions) and "row" in result.predictions and len(data.data):
+        paths["index_diagram"] = plot_predicted_indices(
+            result.predictions, data, out_dir / "fig9_index_diagram.png"
+        )
     return paths

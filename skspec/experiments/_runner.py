@@ -220,7 +220,9 @@ class ExperimentResult:
         ``bin``, ``split`` ("train"/"test"), ``accuracy``, ``within_one``,
         ``fit_seconds`` and ``n``.
     predictions : pandas.DataFrame
-        Test-set predictions: ``model``, ``dim``, ``bin``, ``y_true``, ``y_pred``.
+        Test-set predictions: ``model``, ``dim``, ``bin``, ``row`` (the
+        spectrum's row in the data given to :func:`run_experiments`),
+        ``y_true``, ``y_pred``, and ``snr`` when the S/N was given.
     histories : dict
         ``{(model, dim, bin): list of per-epoch dicts}`` for the networks
         (skorch history: ``epoch``, ``train_loss``, ``valid_loss``, ...).
@@ -300,10 +302,13 @@ def _run_job(job, n_threads=None):
             "model": job["model"],
             "dim": job["dim"],
             "bin": job["bin"],
+            "row": job["row_test"],
             "y_true": job["y_test"],
             "y_pred": test_pred,
         }
     )
+    if job.get("snr_test") is not None:
+        preds["snr"] = job["snr_test"]
     return {
         "key": (job["model"], job["dim"], job["bin"]),
         "rows": rows,
@@ -312,16 +317,20 @@ def _run_job(job, n_threads=None):
     }
 
 
-def _split_bin(X, y, test_size, random_state):
-    """Stratified split when every class has two members, plain split otherwise."""
+def _split_bin(X, y, test_size, random_state, *rest):
+    """Stratified split when every class has two members, plain split otherwise.
+
+    ``rest`` (e.g. row numbers) are split alongside; the split depends only on
+    ``y``, the sizes and the seed.
+    """
     _, counts = np.unique(y, return_counts=True)
     stratify = y if counts.min() >= 2 and len(counts) > 1 else None
     try:
         return train_test_split(
-            X, y, test_size=test_size, random_state=random_state, stratify=stratify
+            X, y, *rest, test_size=test_size, random_state=random_state, stratify=stratify
         )
     except ValueError:  # test set smaller than the number of classes
-        return train_test_split(X, y, test_size=test_size, random_state=random_state)
+        return train_test_split(X, y, *rest, test_size=test_size, random_state=random_state)
 
 
 def _dask_backend_active():
@@ -349,6 +358,7 @@ def run_experiments(
     recipe=None,
     params=None,
     progress=False,
+    snr=None,
 ):
     """Train and score the paper's models separately in each S/N bin.
 
@@ -393,6 +403,10 @@ def run_experiments(
         ``{model: {param: value}}`` extra estimator arguments.
     progress : bool, default=False
         Show a tqdm progress bar (on stderr) of the fits done and left.
+    snr : array-like of shape (n_samples,), default=None
+        S/N of each spectrum, copied into the ``snr`` column of the
+        predictions (for accuracy against continuous S/N); the fits do not
+        use it.
 
     Returns
     -------
@@ -407,6 +421,11 @@ def run_experiments(
         raise ValueError(
             f"X, y and snr_bin have different lengths: {len(X)}, {len(y)}, {len(snr_bin)}"
         )
+    if snr is not None:
+        snr = np.asarray(snr, dtype=float)
+        if snr.shape != (len(X),):
+            raise ValueError(f"snr has shape {snr.shape}; expected ({len(X)},)")
+    rows = np.arange(len(X))
     params = params or {}
     dims = dims or {}
 
@@ -420,7 +439,9 @@ def run_experiments(
                 "too few to train and test"
             )
             continue
-        X_tr, X_te, y_tr, y_te = _split_bin(X[mask], y[mask], test_size, random_state)
+        X_tr, X_te, y_tr, y_te, _, row_te = _split_bin(
+            X[mask], y[mask], test_size, random_state, rows[mask]
+        )
         for name in models:
             spec = MODELS[name]
             for dim in dims.get(name, spec.dims):
@@ -445,6 +466,8 @@ def run_experiments(
                         "y_train": y_tr,
                         "X_test": X_te,
                         "y_test": y_te,
+                        "row_test": row_te,
+                        "snr_test": None if snr is None else snr[row_te],
                     }
                 )
 
@@ -497,7 +520,7 @@ def run_experiments(
     predictions = (
         pd.concat([o["predictions"] for o in outputs], ignore_index=True)
         if outputs
-        else pd.DataFrame(columns=["model", "dim", "bin", "y_true", "y_pred"])
+        else pd.DataFrame(columns=["model", "dim", "bin", "row", "y_true", "y_pred"])
     )
     histories = {o["key"]: o["history"] for o in outputs if o["history"]}
     config = {
@@ -661,6 +684,7 @@ def reproduce(
             max_epochs=max_epochs,
             recipe=recipe,
             progress=progress,
+            snr=ds.snr,
         )
     for s in result.skipped:
         say(f"not run: {s}")

@@ -137,6 +137,30 @@ class _Matcher:
         np.maximum(chi2, 0.0, out=chi2)  # round-off of a near-perfect fit
         return chi2, n_good[:, None] - self.rank[None, :]
 
+    def fit(self, X, ivar, t_idx):
+        """Continuum coefficients of each spectrum against one template each.
+
+        ``t_idx`` (n_spectra,) names the template of each row. Returns the
+        coefficients (n_spectra, K) of the Legendre continuum, solving the same
+        weighted least squares as :meth:`chi2` (unweighted when ``ivar`` is
+        None: uniform weights do not move the optimum).
+        """
+        k = self.legendre.shape[1]
+        coef = np.empty((X.shape[0], k))
+        for t in np.unique(t_idx):  # a loop over the templates in use
+            rows = np.flatnonzero(t_idx == t)
+            design = self.templates[t][:, None] * self.legendre  # (n_pix, K)
+            f = X[rows]
+            if ivar is None:
+                coef[rows] = f @ np.linalg.pinv(design, rcond=_RCOND).T
+            else:
+                w = ivar[rows]
+                m = np.einsum("rp,pk,pl->rkl", w, design, design)
+                b = (w * f) @ design
+                pinv = np.linalg.pinv(m, rcond=_RCOND, hermitian=True)
+                coef[rows] = np.einsum("rkl,rl->rk", pinv, b)
+        return coef
+
     def delta(self, chi2, dof):
         """Excess chi-square of each class over the best, halved and rescaled.
 
@@ -479,6 +503,60 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         X, ivar = self._validate(X, ivar)
         chi2, dof = self._matcher.chi2(X, ivar)
         return chi2 / np.maximum(dof, 1)
+
+    def best_fit(self, X, ivar=None):
+        """The best-matching template of each spectrum, times its fitted continuum.
+
+        What the classifier compares a spectrum with: its best template (the
+        minimum chi-square over all templates) multiplied by the Legendre
+        continuum fitted to that spectrum. Useful to look at a match (see
+        :func:`skspec.plotting.plot_spectrum`) or to measure residuals.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra.
+        ivar : array-like of shape (n_samples, n_features), default=None
+            Inverse variances; DER_SNR noise estimates when None. NaN or inf
+            flux where ``ivar == 0`` is masked (filled, weight 0).
+
+        Returns
+        -------
+        fit : :class:`~sklearn.utils.Bunch`
+            ``template_index`` (n_samples,) row of ``templates_``; ``label``
+            (n_samples,) its class; ``model`` (n_samples, n_features) the
+            template times the continuum, on the flux scale of ``X``;
+            ``continuum`` (n_samples, n_features) the fitted Legendre factor;
+            ``chi2`` and ``reduced_chi2`` (n_samples,) of the fit, equal to
+            the minimum over templates of what :meth:`reduced_chi2` returns.
+
+        Examples
+        --------
+        >>> from skspec.datasets import load_kesseli_templates, make_mdwarf_spectra
+        >>> from skspec.models import TemplateClassifier
+        >>> tpl = load_kesseli_templates()
+        >>> clf = TemplateClassifier(templates=tpl).fit(tpl.data, tpl.target)
+        >>> X, _ = make_mdwarf_spectra(2, random_state=0, return_X_y=True)
+        >>> fit = clf.best_fit(X)
+        >>> fit.model.shape, fit.label.shape
+        ((2, 3522), (2,))
+        """
+        from sklearn.utils import Bunch
+
+        X, ivar = self._validate(X, ivar)
+        chi2, dof = self._matcher.chi2(X, ivar)
+        rows = np.arange(X.shape[0])
+        best = np.argmin(chi2, axis=1)
+        coef = self._matcher.fit(X, ivar, best)
+        continuum = coef @ self._matcher.legendre.T
+        return Bunch(
+            template_index=best,
+            label=self.template_labels_[best],
+            model=self.templates_[best] * continuum,
+            continuum=continuum,
+            chi2=chi2[rows, best],
+            reduced_chi2=chi2[rows, best] / np.maximum(dof[rows, best], 1),
+        )
 
     def min_reduced_chi2(self, X, ivar=None):
         """Best reduced chi-square of each spectrum over all templates.

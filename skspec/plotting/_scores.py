@@ -1,0 +1,193 @@
+"""Accuracy against continuous S/N, with binomial error bars."""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from ..utils import SNR_EDGES
+from ._base import axes_or_new
+
+#: Spectra per S/N bin aimed at by ``bins="auto"``, and the most bins it makes.
+AUTO_PER_BIN = 40
+AUTO_MAX_BINS = 25
+
+
+def wilson_interval(k, n, confidence=0.6827):
+    """Wilson score interval of a binomial proportion.
+
+    Parameters
+    ----------
+    k, n : array-like of int
+        Successes and trials (``n > 0``).
+    confidence : float, default=0.6827
+        Coverage; the default is one Gaussian sigma.
+
+    Returns
+    -------
+    lower, upper : ndarray
+        Bounds in [0, 1]. Unlike ``p ± sqrt(p (1 - p) / n)`` the interval
+        does not collapse to zero width at 0 or 100 % accuracy.
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = norm.ppf(0.5 + confidence / 2.0)
+    p = k / n
+    denom = 1.0 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def _edges(snr, bins):
+    if isinstance(bins, str):
+        if bins != "auto":
+            raise ValueError(f"bins must be 'auto', an int or an array of edges, got {bins!r}")
+        bins = int(np.clip(snr.size // AUTO_PER_BIN, 1, AUTO_MAX_BINS))
+    if isinstance(bins, Integral):
+        if bins < 1:
+            raise ValueError(f"bins must be at least 1, got {bins}")
+        # Equal-count bins: every point has about the same error bar.
+        edges = np.unique(np.quantile(snr, np.linspace(0, 1, bins + 1)))
+        return edges if edges.size > 1 else np.array([snr.min(), snr.max()])
+    edges = np.asarray(bins, dtype=float)
+    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+        raise ValueError("bin edges must be a strictly increasing 1-D array of 2 or more values")
+    return edges
+
+
+def accuracy_by_snr(y_true, y_pred, snr, *, bins="auto", confidence=0.6827):
+    """Accuracy in fine S/N bins, with Wilson binomial intervals.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_spectra,)
+        True and predicted types.
+    snr : array-like of shape (n_spectra,)
+        S/N of each spectrum; spectra with NaN S/N are left out.
+    bins : "auto", int or array-like, default="auto"
+        ``"auto"``: equal-count bins of about 40 spectra (at most 25 bins);
+        an int: that many equal-count bins; an array: the bin edges
+        (spectra outside them are left out).
+    confidence : float, default=0.6827
+        Coverage of the interval (one sigma by default).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per non-empty bin: ``snr_lo``, ``snr_hi``, ``snr_median``,
+        ``n``, ``n_correct``, ``accuracy``, ``lower``, ``upper``.
+
+    Examples
+    --------
+    >>> from skspec.plotting import accuracy_by_snr
+    >>> t = accuracy_by_snr(["M0"] * 4, ["M0", "M1", "M0", "M0"], [5, 6, 20, 30], bins=2)
+    >>> t[["n", "accuracy"]].to_numpy().tolist()
+    [[2.0, 0.5], [2.0, 1.0]]
+    """
+    y_true = np.asarray(y_true, dtype=object).reshape(-1)
+    y_pred = np.asarray(y_pred, dtype=object).reshape(-1)
+    snr = np.asarray(snr, dtype=float).reshape(-1)
+    if not (y_true.size == y_pred.size == snr.size):
+        raise ValueError(
+            f"y_true, y_pred and snr have different lengths: {y_true.size}, {y_pred.size}, "
+            f"{snr.size}"
+        )
+    keep = np.isfinite(snr)
+    y_true, y_pred, snr = y_true[keep], y_pred[keep], snr[keep]
+    columns = ["snr_lo", "snr_hi", "snr_median", "n", "n_correct", "accuracy", "lower", "upper"]
+    if snr.size == 0:
+        return pd.DataFrame(columns=columns)
+    edges = _edges(snr, bins)
+    which = np.searchsorted(edges, snr, side="right") - 1
+    which[snr == edges[-1]] = edges.size - 2  # the last edge closes the last bin
+    inside = (which >= 0) & (which < edges.size - 1)
+    correct = y_true == y_pred
+    rows = []
+    for b in np.unique(which[inside]):  # a loop over bins
+        sel = inside & (which == b)
+        n, k = int(sel.sum()), int(correct[sel].sum())
+        lower, upper = wilson_interval(k, n, confidence)
+        rows.append([edges[b], edges[b + 1], float(np.median(snr[sel])), n, k, k / n, lower, upper])
+    return pd.DataFrame(rows, columns=columns).astype(float)
+
+
+def plot_accuracy_vs_snr(
+    y_true,
+    y_pred,
+    snr,
+    *,
+    bins="auto",
+    confidence=0.6827,
+    label=None,
+    ax=None,
+    snr_edges=SNR_EDGES,
+    **errorbar_kwargs,
+):
+    """Plot accuracy against S/N in fine bins, with binomial error bars.
+
+    Each point is one bin of :func:`accuracy_by_snr` at the median S/N of its
+    spectra; vertical bars are the Wilson interval, horizontal bars the bin's
+    extent. Call it once per model on the same ``ax`` to compare models.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_spectra,)
+        True and predicted types.
+    snr : array-like of shape (n_spectra,)
+        S/N of each spectrum.
+    bins : "auto", int or array-like, default="auto"
+        As for :func:`accuracy_by_snr`; give the same edges to every model
+        drawn on one axes.
+    confidence : float, default=0.6827
+        Coverage of the error bars (one sigma by default).
+    label : str, default=None
+        Legend entry.
+    ax : matplotlib Axes, default=None
+        Draw into it; a new figure when None.
+    snr_edges : sequence of float, default=(5, 10, 15)
+        S/N drawn as dotted vertical lines (the paper's bins); empty for none.
+    **errorbar_kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.errorbar`.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skspec.plotting import plot_accuracy_vs_snr
+    >>> rng = np.random.default_rng(0)
+    >>> snr = rng.uniform(3, 40, 400)
+    >>> right = rng.random(400) < snr / 40
+    >>> ax = plot_accuracy_vs_snr(np.where(right, "M1", "M2"), ["M1"] * 400, snr)
+    >>> ax.get_ylabel()
+    'accuracy'
+    """
+    table = accuracy_by_snr(y_true, y_pred, snr, bins=bins, confidence=confidence)
+    ax = axes_or_new(ax, "plot_accuracy_vs_snr", (7, 4.2))
+    x, acc = table["snr_median"].to_numpy(), table["accuracy"].to_numpy()
+    kwargs = {"fmt": "o-", "ms": 4, "lw": 1, "capsize": 2, "elinewidth": 0.8, **errorbar_kwargs}
+    ax.errorbar(
+        x,
+        acc,
+        yerr=[acc - table["lower"].to_numpy(), table["upper"].to_numpy() - acc],
+        xerr=[x - table["snr_lo"].to_numpy(), table["snr_hi"].to_numpy() - x],
+        label=label,
+        gid="accuracy",
+        **kwargs,
+    )
+    if not getattr(ax, "_skspec_snr_edges", False):  # once per axes
+        for edge in snr_edges:
+            ax.axvline(edge, color="0.6", lw=0.8, ls=":", zorder=0)
+        ax._skspec_snr_edges = True
+    ax.set_xlabel("S/N")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(0, 1.05)
+    if label is not None:
+        ax.legend(fontsize=8, loc="lower right")
+    return ax
