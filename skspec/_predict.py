@@ -83,11 +83,10 @@ def prediction_flags(frame, n_pixels, out_of_scope=None):
         ),
         "sdss_not_m0_m4": not_m,
     }
-    table = pd.DataFrame(
-        {name: np.where(mask.to_numpy(dtype=bool), name, "") for name, mask in checks.items()},
-        index=frame.index,
-    )
-    return table.apply(lambda row: ";".join(v for v in row if v), axis=1).tolist() if n else []
+    # One pass over plain Python booleans: a row-wise DataFrame.apply costs ~0.3 ms a row.
+    names = list(checks)
+    masks = zip(*(checks[name].to_numpy(dtype=bool).tolist() for name in names))
+    return [";".join(name for name, on in zip(names, row) if on) for row in masks] if n else []
 
 
 def _routes_by_snr(model):

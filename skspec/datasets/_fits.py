@@ -14,11 +14,18 @@ astropy is measurably slower at them:
   2880-byte blocks, about 100 times faster than astropy and thread-safe
   (astropy reports a truncated file only by a warning, and catching warnings
   swaps process-wide state). It verifies downloads before they are cached.
+- :func:`read_leading_hdus` and :func:`table_layout`: the survey path. Only
+  the first few HDUs of a file are read (an SDSS spec file's COADD and
+  SPECOBJ, never its per-exposure HDUs); a binary table becomes one
+  :func:`numpy.frombuffer` on a big-endian structured dtype, whose layout is
+  parsed once per distinct header and cached. Anything unusual raises
+  :class:`Unsupported`, and the caller falls back on astropy.
 
-Both decode card values with the one :func:`card_value`.
+All decode card values with the one :func:`card_value`.
 """
 
 import io
+import math
 import os
 import re
 
@@ -33,6 +40,8 @@ __all__ = [
     "fast_columns",
     "open_fits",
     "read_headers",
+    "read_leading_hdus",
+    "table_layout",
     "table_columns",
     "verify_checksums",
 ]
@@ -330,6 +339,235 @@ def table_columns(fh, hdul, index, names):
             else:
                 out[name] = np.asarray(col).astype(col.dtype.newbyteorder("="))
     return out
+
+
+# --------------------------------------------------------------------------
+# The survey path: the first HDUs only, one frombuffer per table
+# --------------------------------------------------------------------------
+
+_END_CARD = b"END" + b" " * 77
+# Bytes read at a time while looking for the end of a header.
+_READ_AHEAD = 16 * BLOCK
+
+
+class LeadingHDU:
+    """One HDU read by :func:`read_leading_hdus`.
+
+    Attributes
+    ----------
+    header : bytes
+        The header's cards (whole blocks, up to and including END).
+    naxis : tuple of int
+        ``NAXIS1``, ``NAXIS2``, ... from the mandatory cards.
+    data : memoryview
+        The data unit (without its block padding).
+    """
+
+    __slots__ = ("header", "naxis", "data")
+
+    def __init__(self, header, naxis, data):
+        self.header, self.naxis, self.data = header, naxis, data
+
+
+def _mandatory_int(header, k, key):
+    card = header[80 * k : 80 * k + 80]
+    if card[:8].rstrip() != key or card[8:10] != b"= ":
+        raise Unsupported  # not in the standard's mandatory order: let astropy judge
+    try:
+        return int(card[10:].split(b"/", 1)[0])
+    except ValueError:
+        raise Unsupported from None
+
+
+def read_leading_hdus(path, n_hdus):
+    """Headers and data of the first ``n_hdus`` HDUs, reading nothing beyond them.
+
+    For the common case only: any departure from a plain FITS file (not a
+    whole number of blocks, mandatory cards out of order, a primary image,
+    fewer HDUs, a data unit past the end of the file) raises
+    :class:`Unsupported`, so that the caller can hand the file to astropy,
+    which gives the reasons of :func:`check_layout` and its own.
+
+    Parameters
+    ----------
+    path : path-like
+    n_hdus : int
+
+    Returns
+    -------
+    hdus : list of :class:`LeadingHDU`
+    """
+    with open(path, "rb", buffering=0) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0 or size % BLOCK:
+            raise Unsupported
+        buf = bytearray()
+
+        def ensure(end, ahead=0):
+            if end > len(buf):
+                buf.extend(fh.read(max(end, len(buf) + ahead) - len(buf)))
+                if end > len(buf):
+                    raise Unsupported  # truncated: astropy words the error
+
+        hdus, pos = [], 0
+        for index in range(n_hdus):
+            if pos >= size:
+                raise Unsupported
+            start = pos
+            ensure(pos + BLOCK, _READ_AHEAD)
+            end = buf.find(_END_CARD, pos)
+            while end == -1 or (end - start) % 80:  # the END card, on a card boundary
+                if end == -1:
+                    if len(buf) >= size:
+                        raise Unsupported
+                    ensure(len(buf) + 1, _READ_AHEAD)  # reads ahead
+                    end = buf.find(_END_CARD, max(pos, len(buf) - _READ_AHEAD - 80))
+                else:
+                    end = buf.find(_END_CARD, end + 1)
+            pos = start + ((end - start) // BLOCK + 1) * BLOCK
+            ensure(pos)
+            header = bytes(buf[start:pos])
+            first = header[:10]
+            if first != (b"SIMPLE  = " if index == 0 else b"XTENSION= "):
+                raise Unsupported
+            if _mandatory_int(header, 1, b"BITPIX") not in (8, 16, 32, 64, -32, -64):
+                raise Unsupported
+            n_axes = _mandatory_int(header, 2, b"NAXIS")
+            naxis = tuple(
+                _mandatory_int(header, 2 + k, f"NAXIS{k}".encode()) for k in range(1, n_axes + 1)
+            )
+            if index == 0:
+                if n_axes:  # a primary image (e.g. DR7 spSpec): not this path
+                    raise Unsupported
+                n_bytes = 0
+            else:
+                pcount = _mandatory_int(header, 3 + n_axes, b"PCOUNT")
+                gcount = _mandatory_int(header, 4 + n_axes, b"GCOUNT")
+                bitpix = _mandatory_int(header, 1, b"BITPIX")
+                n_bytes = abs(bitpix) // 8 * gcount * (pcount + math.prod(naxis))
+            padded = -(-n_bytes // BLOCK) * BLOCK
+            if pos + padded > size:
+                raise Unsupported
+            ensure(pos + n_bytes)
+            hdus.append(LeadingHDU(header, naxis, (pos, n_bytes)))
+            pos += padded
+    view = memoryview(buf)  # only now: a bytearray with a view cannot grow
+    for hdu in hdus:
+        hdu.data = view[hdu.data[0] : hdu.data[0] + hdu.data[1]]
+    return hdus
+
+
+_LAYOUT_CACHE = {}
+_MAX_CACHED_LAYOUTS = 64
+
+
+class TableLayout:
+    """Where the columns of a binary table lie in a row.
+
+    Attributes
+    ----------
+    extname : str
+        ``EXTNAME`` as astropy's ``hdu.name`` gives it (stripped, upper case).
+    columns : dict
+        Upper-case name -> ``(offset, repeat, code, plain)``: byte offset in
+        the row, repeat count, TFORM letter, and whether the column has no
+        TDIM, TSCAL or TZERO card.
+    """
+
+    __slots__ = ("extname", "columns", "row_bytes")
+
+    def __init__(self, extname, columns, row_bytes):
+        self.extname, self.columns, self.row_bytes = extname, columns, row_bytes
+
+    def dtype(self, names):
+        """Big-endian structured dtype of the (plain, numeric, scalar) columns ``names``."""
+        formats, offsets = [], []
+        for name in names:
+            offset, repeat, code, plain = self.columns[name.upper()]
+            if not plain or repeat != 1 or code not in _TFORM_DTYPE:
+                raise Unsupported
+            formats.append(_TFORM_DTYPE[code])
+            offsets.append(offset)
+        return np.dtype(
+            {
+                "names": list(names),
+                "formats": formats,
+                "offsets": offsets,
+                "itemsize": self.row_bytes,
+            }
+        )
+
+    def text(self, row, name):
+        """A text cell of ``row`` (bytes of one row), stripped as :func:`fast_columns` does."""
+        offset, repeat, code, plain = self.columns[name.upper()]
+        if code != "A" or not plain:
+            raise Unsupported
+        return bytes(row[offset : offset + repeat]).rstrip(b"\x00 ").decode("ascii", "replace")
+
+    def scalar(self, row, name):
+        """A numeric cell of ``row`` as a Python int or float."""
+        offset, repeat, code, plain = self.columns[name.upper()]
+        if not plain or repeat != 1 or code not in _TFORM_DTYPE:
+            raise Unsupported
+        return np.frombuffer(row, dtype=_TFORM_DTYPE[code], count=1, offset=offset)[0].item()
+
+
+def table_layout(hdu):
+    """The :class:`TableLayout` of a binary-table :class:`LeadingHDU` (cached).
+
+    The column cards of a survey's files are the same from file to file (only
+    ``NAXIS2`` changes), so the layout is parsed once per distinct header:
+    the key is the header after its eight mandatory cards.
+
+    Raises
+    ------
+    Unsupported
+        Not a plain BINTABLE (two axes, no heap, one group), or a column this
+        reader does not decode (the caller falls back on astropy).
+    """
+    header = hdu.header
+    if card_value(header[10:80]) != "BINTABLE" or len(hdu.naxis) != 2:
+        raise Unsupported
+    if _mandatory_int(header, 5, b"PCOUNT") or _mandatory_int(header, 6, b"GCOUNT") != 1:
+        raise Unsupported
+    key = (hdu.naxis[0], header[7 * 80 :])
+    layout = _LAYOUT_CACHE.get(key)
+    if layout is not None:
+        return layout
+    row_bytes = hdu.naxis[0]
+    cards, extname, tfields = {}, "", None
+    for k in range(7 * 80, len(header), 80):
+        card = header[k : k + 80]
+        if card[:8] == b"EXTNAME " and card[8:10] == b"= ":
+            extname = str(card_value(card[10:])).strip().upper()
+        elif card[:8] == b"TFIELDS " and card[8:10] == b"= ":
+            tfields = card_value(card[10:])
+        else:
+            m = _TABLE_CARD.match(card)
+            if m:
+                cards[(m[1].decode(), int(m[2]))] = card_value(m[3], typed=False).strip()
+    if not isinstance(tfields, int) or isinstance(tfields, bool):
+        raise Unsupported
+    columns, pos = {}, 0
+    for k in range(1, tfields + 1):
+        m = _TFORM.match(cards.get(("TFORM", k), ""))
+        if m is None:
+            raise Unsupported
+        repeat = int(m[1]) if m[1] else 1
+        width = (repeat + 7) // 8 if m[2] == "X" else repeat * _TFORM_WIDTH[m[2]]
+        plain = not any((c, k) in cards for c in ("TDIM", "TSCAL", "TZERO"))
+        name = cards.get(("TTYPE", k), "").upper()
+        if name in columns:
+            raise Unsupported  # ambiguous: astropy decides
+        columns[name] = (pos, repeat, m[2], plain)
+        pos += width
+    if pos != row_bytes:
+        raise Unsupported
+    layout = TableLayout(extname, columns, row_bytes)
+    if len(_LAYOUT_CACHE) >= _MAX_CACHED_LAYOUTS:
+        _LAYOUT_CACHE.pop(next(iter(_LAYOUT_CACHE)))
+    _LAYOUT_CACHE[key] = layout
+    return layout
 
 
 # --------------------------------------------------------------------------

@@ -36,7 +36,16 @@ from ..utils import (
     sdss_wavelength,
     snr_bin_label,
 )
-from ._fits import FileError, check_layout, open_fits, table_columns
+from ._fits import (
+    FileError,
+    Unsupported,
+    card_value,
+    check_layout,
+    open_fits,
+    read_leading_hdus,
+    table_columns,
+    table_layout,
+)
 from ._paths import expand_paths, resolve_paths
 
 __all__ = ["iter_sdss_spectra", "load_sdss_spectra", "read_sdss_spectrum"]
@@ -147,22 +156,22 @@ def _find_table(hdul, names, index):
     return found
 
 
-def _scalar(table, name, default, cast):
-    if name not in table or len(table[name]) == 0:
-        return default
-    try:
-        value = cast(table[name][0])
-    except (TypeError, ValueError):
-        return default
-    return value
+def _scalar(table, name, default, cast, lazy_default=None):
+    """``cast(table[name][0])``, else ``default`` (or ``lazy_default()`` when given)."""
+    if name in table and len(table[name]):
+        try:
+            return cast(table[name][0])
+        except (TypeError, ValueError):
+            pass
+    return default if lazy_default is None else lazy_default()
 
 
 def _header_float(header, keys):
     """The first of ``keys`` in ``header`` that is a number, else NaN."""
     for key in keys:
         try:
-            return float(header[key])
-        except (KeyError, TypeError, ValueError):
+            return float(header.get(key))
+        except (TypeError, ValueError):
             continue
     return math.nan
 
@@ -177,7 +186,7 @@ def _id_from_name(path):
 
 
 def _read_spec(fh, hdul, path):
-    """Native pixels and metadata of a DR8+ ``spec`` file."""
+    """Native pixels and metadata of a DR8+ ``spec`` file (astropy path)."""
     coadd = _find_table(hdul, ("COADD",), 1)
     cols = table_columns(fh, hdul, coadd, _COADD_COLUMNS)
     missing = [c for c in _COADD_COLUMNS if c not in cols]
@@ -185,34 +194,108 @@ def _read_spec(fh, hdul, path):
         raise _FileError(f"COADD table lacks column(s) {missing}")
     meta_hdu = _find_table(hdul, ("SPECOBJ", "SPALL"), 2)
     table = table_columns(fh, hdul, meta_hdu, _SPECOBJ_COLUMNS)
-    header = hdul[0].header
-    ids = _id_from_name(path)
+    meta = _spec_meta(table, hdul[0].header, path)
+    flux, ivar = _as_float(cols["flux"]), _as_float(cols["ivar"])
+    mask = cols["and_mask"].astype(np.int64)
+    return cols["loglam"].astype(np.float64), flux, ivar, mask, meta
+
+
+def _as_float(values):
+    """float32 for float32 columns (as SDSS stores them), float64 for any other.
+
+    The grid holds float32; a float32 column stays exact either way, and
+    checking it in float32 saves the conversion of every pixel.
+    """
+    dtype = np.float32 if values.dtype.kind == "f" and values.dtype.itemsize == 4 else np.float64
+    return values.astype(dtype)
+
+
+def _spec_meta(table, header, path):
+    """The metadata of a spec file from its SPECOBJ row and primary header."""
+
+    def from_header(key, name):  # only read when the table lacks the value
+        return header.get(key, _id_from_name(path).get(name, -1))
+
     meta = {
         "format": "spec",
-        "plate": _scalar(table, "PLATE", header.get("PLATEID", ids.get("plate", -1)), int),
-        "mjd": _scalar(table, "MJD", header.get("MJD", ids.get("mjd", -1)), int),
-        "fiber": _scalar(table, "FIBERID", header.get("FIBERID", ids.get("fiber", -1)), int),
+        "plate": _scalar(table, "PLATE", None, int, lambda: from_header("PLATEID", "plate")),
+        "mjd": _scalar(table, "MJD", None, int, lambda: from_header("MJD", "mjd")),
+        "fiber": _scalar(table, "FIBERID", None, int, lambda: from_header("FIBERID", "fiber")),
         "class": _scalar(table, "CLASS", "", str).strip().upper(),
         "subclass": _scalar(table, "SUBCLASS", "", str).strip(),
         # The id as text: DR13+ ids exceed the signed 64-bit range.
         "specobjid": _scalar(table, "SPECOBJID", "", lambda v: str(v).strip()),
-        "ra": _scalar(table, "PLUG_RA", header.get("PLUG_RA", math.nan), float),
-        "dec": _scalar(table, "PLUG_DEC", header.get("PLUG_DEC", math.nan), float),
+        "ra": _scalar(table, "PLUG_RA", None, float, lambda: _header_float(header, ("PLUG_RA",))),
+        "dec": _scalar(
+            table, "PLUG_DEC", None, float, lambda: _header_float(header, ("PLUG_DEC",))
+        ),
         "z": _scalar(table, "Z", math.nan, float),
         "zwarning": _scalar(table, "ZWARNING", -1, int),
         "snr": _scalar(table, "SN_MEDIAN_ALL", math.nan, float),
     }
     instrument = _scalar(table, "INSTRUMENT", "", str).strip().upper()
     if not instrument:
-        run2d = str(_scalar(table, "RUN2D", header.get("RUN2D", ""), str)).strip()
+        run2d = str(_scalar(table, "RUN2D", None, str, lambda: header.get("RUN2D", ""))).strip()
         # BOSS reductions are named v5_*, legacy ones by a number (26, 103, 104).
         is_boss = run2d.startswith("v") or meta["plate"] > _FIRST_BOSS_PLATE
         instrument = "BOSS" if is_boss else "SDSS"
     meta["instrument"] = instrument
-    flux = cols["flux"].astype(np.float64)
-    ivar = cols["ivar"].astype(np.float64)
-    mask = cols["and_mask"].astype(np.int64)
-    return cols["loglam"].astype(np.float64), flux, ivar, mask, meta
+    return meta
+
+
+class _RawHeader:
+    """``get`` on the raw cards of a header, parsed on first use (with card_value)."""
+
+    def __init__(self, raw):
+        self._raw, self._cards = raw, None
+
+    def get(self, key, default=None):
+        if self._cards is None:
+            self._cards = {}
+            for k in range(0, len(self._raw), 80):
+                name = self._raw[k : k + 8].rstrip().decode("ascii", "replace")
+                if name == "END":
+                    break
+                if self._raw[k + 8 : k + 10] == b"= " and name not in self._cards:
+                    self._cards[name] = card_value(self._raw[k + 10 : k + 80])
+        value = self._cards.get(key)
+        return default if value is None else value
+
+
+def _read_spec_fast(path):
+    """Native pixels and metadata of a plain spec file, astropy-free.
+
+    Reads the primary header, the COADD table and the SPECOBJ (SPALL) row,
+    nothing after them (the per-exposure HDUs of a full spec file are never
+    touched; a spec-lite file has none). The COADD columns come from one
+    :func:`numpy.frombuffer` on a big-endian structured dtype. Anything
+    unusual raises :class:`~skspec.datasets._fits.Unsupported` and the caller
+    reads the file with astropy (the reference, which words the errors).
+    """
+    primary, coadd, specobj = read_leading_hdus(path, 3)
+    coadd_layout, meta_layout = table_layout(coadd), table_layout(specobj)
+    if coadd_layout.extname != "COADD" or meta_layout.extname not in ("SPECOBJ", "SPALL"):
+        raise Unsupported
+    rows = np.frombuffer(coadd.data, dtype=coadd_layout.dtype(_COADD_COLUMNS), count=coadd.naxis[1])
+    table = {}
+    if specobj.naxis[1]:
+        row = specobj.data[: meta_layout.row_bytes]
+        for name in _SPECOBJ_COLUMNS:
+            if name.upper() not in meta_layout.columns:
+                continue
+            code = meta_layout.columns[name.upper()][2]
+            table[name] = [
+                meta_layout.text(row, name) if code == "A" else meta_layout.scalar(row, name)
+            ]
+    # The astropy path decodes these text columns the same way; a numeric
+    # cell of a text column (or the reverse) would differ: leave it to astropy.
+    for name in ("CLASS", "SUBCLASS", "INSTRUMENT", "RUN2D"):
+        if name in table and not isinstance(table[name][0], str):
+            raise Unsupported
+    meta = _spec_meta(table, _RawHeader(primary.header), path)
+    flux, ivar = _as_float(rows["flux"]), _as_float(rows["ivar"])
+    mask = rows["and_mask"].astype(np.int64)
+    return rows["loglam"].astype(np.float64), flux, ivar, mask, meta
 
 
 def _read_spspec(hdul, path):
@@ -310,6 +393,27 @@ def _grid_index(loglam):
     return index
 
 
+def _grid_start(loglam):
+    """Grid index of the first pixel when the file's pixels are consecutive grid pixels.
+
+    Then the mapping is an integer offset and a slice. None when they are not
+    (gaps, another grid, absurd values): :func:`_grid_index` maps or refuses
+    the file. Same tolerance, so the two agree wherever this answers.
+    """
+    n = loglam.size
+    if n == 0:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        pos = (loglam - LOGLAM0) / DLOGLAM
+        start = np.rint(pos[0])
+        if not (abs(start) <= 1e7 and abs(pos[-1]) <= 1e7):  # also False for NaN
+            return None
+        offset = np.abs(pos - (start + np.arange(n))).max()
+    if not offset <= _GRID_TOLERANCE:
+        return None
+    return int(start)
+
+
 def _to_rest_frame(index, flux, ivar, z):
     """Shift to the rest frame by linear interpolation onto the same grid.
 
@@ -340,7 +444,22 @@ def _to_rest_frame(index, flux, ivar, z):
 
 
 def _read_native(path):
-    """Native pixels ``(loglam, flux, ivar, and_mask, meta)`` of one file."""
+    """Native pixels ``(loglam, flux, ivar, and_mask, meta)`` of one file.
+
+    The fast reader (:func:`_read_spec_fast`) when it can, else astropy; both
+    give the same arrays and metadata (tests/test_survey_reader.py), and a
+    file the fast reader does not take is read, or refused with its reason,
+    by astropy exactly as before.
+    """
+    try:
+        return _read_spec_fast(path)
+    except Exception:  # Unsupported, unreadable, odd: astropy reads or words the error
+        pass
+    return _read_native_astropy(path)
+
+
+def _read_native_astropy(path):
+    """:func:`_read_native` with astropy: any file format, the reference reader."""
     from astropy.io import fits
 
     if not path.is_file():
@@ -396,7 +515,8 @@ def _read_file(path, rest_frame=False):
     loglam, flux, ivar, mask, meta = _read_native(path)
     if not (flux.ndim == ivar.ndim == mask.ndim == loglam.ndim == 1):
         raise _FileError("flux/loglam/ivar/and_mask are not one value per pixel")
-    index = _grid_index(loglam)
+    start = None if rest_frame else _grid_start(loglam)
+    index = _grid_index(loglam) if start is None else None
     # Negative or NaN ivar (or NaN flux at a pixel claiming ivar > 0) is not a
     # valid SDSS spectrum: those pixels are made bad and the file is reported.
     invalid = ~np.isfinite(ivar) | (ivar < 0) | (~np.isfinite(flux) & (ivar > 0))
@@ -411,6 +531,15 @@ def _read_file(path, rest_frame=False):
         if not math.isfinite(meta["z"]) or meta["z"] <= -1:
             raise _FileError("rest_frame=True needs a redshift Z, which the file lacks")
         grid_flux, grid_ivar, covered = _to_rest_frame(index, flux, ivar, meta["z"])
+    elif start is not None:  # consecutive pixels: an offset and a slice
+        lo, hi = max(start, 0), min(start + flux.size, N_PIXELS)
+        grid_flux = np.full(N_PIXELS, np.nan, dtype=flux.dtype)
+        grid_ivar = np.zeros(N_PIXELS, dtype=ivar.dtype)
+        covered = None
+        if hi > lo:
+            grid_flux[lo:hi] = flux[lo - start : hi - start]
+            grid_ivar[lo:hi] = ivar[lo - start : hi - start]
+        n_covered = max(hi - lo, 0)
     else:
         inside = (index >= 0) & (index < N_PIXELS)
         grid_flux = np.full(N_PIXELS, np.nan)
@@ -419,7 +548,7 @@ def _read_file(path, rest_frame=False):
         grid_flux[index[inside]] = flux[inside]
         grid_ivar[index[inside]] = ivar[inside]
         covered[index[inside]] = True
-    coverage = float(covered.mean())
+    coverage = float(covered.mean()) if covered is not None else n_covered / N_PIXELS
     if coverage == 0:
         raise _FileError(
             f"the spectrum ({10 ** loglam[0]:.0f}-{10 ** loglam[-1]:.0f} A) does not "
@@ -430,7 +559,9 @@ def _read_file(path, rest_frame=False):
     meta["n_invalid"] = int(np.count_nonzero(invalid))
     meta["target"] = _target(meta["class"], meta["subclass"])
     meta["path"] = str(path)
-    return _Spectrum(grid_flux.astype(np.float32), grid_ivar.astype(np.float32), meta)
+    return _Spectrum(
+        grid_flux.astype(np.float32, copy=False), grid_ivar.astype(np.float32, copy=False), meta
+    )
 
 
 def read_sdss_spectrum(path, *, rest_frame=False):

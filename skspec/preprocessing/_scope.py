@@ -34,6 +34,24 @@ INTRINSIC_SCATTER = 0.30
 _INDICES = ("TiO5", "CaH2", "CaH3")
 
 
+def _typical_variance(var, good, weights):
+    """Median variance of the good pixels per spectrum, shape (n_spectra, 1).
+
+    Only where it matters: a spectrum with a bad pixel inside an index window
+    (where ``weights`` is non-zero) or with no good pixel at all (inf then).
+    Elsewhere the value meets only zero weights and 0 is returned, which
+    leaves ``var @ weights**2`` unchanged. The median is numpy's, spectrum by
+    spectrum, so the values equal a ``nanmedian`` over the whole batch.
+    """
+    typical = np.zeros((len(var), 1))
+    in_windows = np.any(weights != 0, axis=1)
+    needed = np.flatnonzero(~good[:, in_windows].all(axis=1) | ~good.any(axis=1))
+    for row in needed:
+        values = var[row, good[row]]
+        typical[row] = np.median(values) if values.size else np.inf
+    return typical
+
+
 def index_subtype(flux, ivar=None, *, wavelength=None):
     """Continuous M subtype from the TiO5, CaH2 and CaH3 band indices, with its error.
 
@@ -69,8 +87,7 @@ def index_subtype(flux, ivar=None, *, wavelength=None):
         with np.errstate(divide="ignore"):
             var = np.where(good, 1.0 / np.where(good, ivar, 1.0), np.nan)
         # A filled bad pixel knows nothing: give it four times the typical variance.
-        typical = np.nanmedian(np.where(good, var, np.nan), axis=1, keepdims=True)
-        var = np.where(good, var, 4 * np.nan_to_num(typical, nan=np.inf))
+        var = np.where(good, var, 4 * _typical_variance(var, good, weights))
     means = flux @ weights
     mean_var = var @ weights**2
     values = _indices_from_means(means, ratios, _INDICES)
