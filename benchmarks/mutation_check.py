@@ -15,7 +15,11 @@ the exit status is 0 only then. Not part of the test suite (it takes minutes).
 Usage::
 
     python benchmarks/mutation_check.py [--data shared|empty|both] [--only NAME ...]
-                                        [--shared-data DIR]
+                                        [--shared-data DIR] [--rev REV]
+
+``--rev`` takes the package and the tests from a commit (``git archive``)
+instead of the working tree: uncommitted edits, for instance those of someone
+else working in the same checkout, then neither help nor spoil the result.
 
 Before the mutations, the same tests run on the unmutated copy and must pass
 (otherwise "caught" would mean nothing); the import location is checked too,
@@ -105,12 +109,38 @@ MUTATIONS = (
 )
 
 
-def _workspace(tmp):
-    """A copy of the package, the tests and the pytest configuration under ``tmp``."""
+_COPIED = ("skspec", "tests", "pyproject.toml")
+
+
+def _workspace(tmp, rev=None):
+    """A copy of the package, the tests and the pytest configuration under ``tmp``.
+
+    From the working tree, or with ``rev`` from that commit.
+    """
+    if rev is not None:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", rev, *_COPIED],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        return
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
     shutil.copytree(ROOT / "skspec", tmp / "skspec", ignore=ignore)
     shutil.copytree(ROOT / "tests", tmp / "tests", ignore=ignore)
     shutil.copy2(ROOT / "pyproject.toml", tmp / "pyproject.toml")
+
+
+def _resolve(rev):
+    """The full commit id of ``rev`` (None: the working tree)."""
+    if rev is None:
+        return None
+    return subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def _env(tmp, shared):
@@ -175,12 +205,12 @@ def _check_import(tmp, env):
         raise SystemExit(f"the tests would import {where}, not the copy in {tmp}")
 
 
-def run(mode, shared, mutations, verbose=False):
+def run(mode, shared, mutations, verbose=False, rev=None):
     """Baseline then each mutation; returns a list of result rows."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="skspec-mutation-") as tmp_name:
         tmp = Path(tmp_name)
-        _workspace(tmp)
+        _workspace(tmp, rev)
         env = _env(tmp, shared)
         _check_import(tmp, env)
         for m in mutations:
@@ -221,8 +251,14 @@ def main(argv=None):
         metavar="NAME",
         help="run only these mutations: " + ", ".join(m.name for m in MUTATIONS),
     )
+    parser.add_argument(
+        "--rev",
+        metavar="REV",
+        help="test the package and tests of this commit (default: the working tree)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print pytest's output")
     args = parser.parse_args(argv)
+    rev = _resolve(args.rev)
     mutations = [m for m in MUTATIONS if not args.only or m.name in args.only]
     if args.only and len(mutations) != len(args.only):
         parser.error(f"unknown mutation in {args.only}")
@@ -235,8 +271,9 @@ def main(argv=None):
         with tempfile.TemporaryDirectory(prefix="skspec-no-data-") as empty:
             for mode in modes:
                 shared = args.shared_data if mode == "shared" else Path(empty)
-                print(f"{mode}: SKSPEC_SHARED_DATA={shared}", flush=True)
-                rows += run(mode, shared, mutations, args.verbose)
+                source = f"commit {rev}" if rev else f"the working tree of {ROOT}"
+                print(f"{mode}: SKSPEC_SHARED_DATA={shared}; {source}", flush=True)
+                rows += run(mode, shared, mutations, args.verbose, rev)
     except KeyboardInterrupt:
         print(
             "interrupted: the checkout was never modified; the temporary copy is removed",
@@ -244,11 +281,11 @@ def main(argv=None):
         )
         return 130
 
-    print("\n| mutation | bug | data | result | tests (pytest summary) |")
-    print("|---|---|---|---|---|")
-    for mode, m, verdict, summary, _secs in rows:
+    print("\n| mutation | bug | data | result | seconds | tests (pytest summary) |")
+    print("|---|---|---|---|---|---|")
+    for mode, m, verdict, summary, secs in rows:
         data = "../shared/data" if mode == "shared" else "none"
-        print(f"| `{m.name}` | {m.bug} | {data} | {verdict} | {summary} |")
+        print(f"| `{m.name}` | {m.bug} | {data} | {verdict} | {secs:.0f} | {summary} |")
     ok = all(verdict == "caught" for *_, verdict, _s, _t in rows)
     print(
         f"\n{'every mutation caught' if ok else 'SOME MUTATIONS NOT CAUGHT'} "

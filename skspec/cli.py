@@ -124,13 +124,30 @@ def _check_data(data):
 
 
 def _check_device(device):
-    if device.startswith("cuda"):
-        import torch
+    """``--device``: a torch device this machine has; a usage error before any work otherwise."""
+    import torch
 
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise UsageError(
+            f"--device {device}: not a torch device ({_one_line(exc)}); use cpu or cuda"
+        ) from None
+    if parsed.type == "cpu":
+        # One CPU device: torch tags tensors saved from "cpu:0" with that name
+        # and cannot load them back, so any CPU index means "cpu".
+        return "cpu"
+    if parsed.type == "cuda":
         if not torch.cuda.is_available():
             raise UsageError(
-                "--device cuda requested but no CUDA device is available "
+                f"--device {device} requested but no CUDA device is available "
                 "(torch.cuda.is_available() is False); use --device cpu"
+            )
+        count = torch.cuda.device_count()
+        if parsed.index is not None and parsed.index >= count:
+            raise UsageError(
+                f"--device {device}: this machine has {count} CUDA device(s), "
+                f"cuda:0 to cuda:{count - 1}"
             )
     return device
 
@@ -144,7 +161,7 @@ def _cmd_reproduce(args):
     except FileExistsError as exc:
         raise UsageError(str(exc)) from None
     _check_data(args.data)
-    _check_device(args.device)
+    args.device = _check_device(args.device)
     log = (lambda msg: None) if args.quiet else (lambda msg: _err(f"skspec: {msg}"))
     report = reproduce(
         args.out,
@@ -181,7 +198,7 @@ def _cmd_train(args):
             f"--model {args.model} has no --dim {args.dim} form; choose from {', '.join(forms)}"
         )
     _check_data(args.data)
-    _check_device(args.device)
+    args.device = _check_device(args.device)
 
     def say(msg):
         _err(f"skspec train: {msg}")

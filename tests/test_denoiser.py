@@ -109,6 +109,16 @@ def test_is_a_pure_transformer_in_a_pipeline(data, fitted):
     assert len(names) == N_PIXELS and names[0] == "x0"
 
 
+def test_transform_does_not_depend_on_row_order_or_batch(data, fitted):
+    # sklearn's check_methods_sample_order_invariance, at float32 precision (its
+    # rtol 1e-7 is below it; see test_common.py).
+    X, _y, _ = data
+    out = fitted.transform(X)
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_allclose(fitted.transform(X[order]), out[order], rtol=1e-5)
+    np.testing.assert_allclose(fitted.transform(X[:5]), out[:5], rtol=1e-5)
+
+
 def test_reproducible_and_picklable(data, fitted):
     X, y, _ = data
     again = tiny(SupervisedDenoiser).fit(X, y)

@@ -1,15 +1,30 @@
 """Network classifiers: EMCCNNClassifier and the DNN/CNN/VGG-16/ResNet-18 baselines.
 
-Fast tests use tiny spectra (tens of spectra, ~100 pixels), tiny networks and
-one or two epochs; test_every_network_learns_held_out_spectra trains each
-network, 1-D and folded, for 10-20 epochs and scores it on spectra it did not
-see. The sklearn contract itself is checked in test_common.py.
+On tiny spectra (tens of spectra of 129 pixels, a band whose position gives
+the class) and the tiny networks of tests/_tiny.py:
+
+- the torch modules: the flux normaliser, any input length, 2-D layers for
+  folded input, EMCCNN's branches and decoder, the losses;
+- each classifier's promises after one or two epochs: labels and
+  probabilities, independence of flux scale, dtype, row order and batch (at
+  float32 precision, where sklearn's check asks for more; see test_common.py),
+  bit-identical results for a seed, pickling, folded input, bad input and
+  devices;
+- parameters, the training recipes (default and the paper's SGD/MSE), early
+  stopping and progress output;
+- learning: every network, 1-D and folded, trained for 10-20 epochs, scores
+  >= 0.9 on spectra it did not see (chance 1/3) and finds every class; EMCCNN's
+  decoder moves held-out spectra towards their class targets.
+
+Marked slow: the default recipe against the paper's, and EMCCNN on synthetic
+M dwarfs. The sklearn contract itself is checked in test_common.py.
 """
 
 import pickle
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from _tiny import tiny
@@ -256,7 +271,6 @@ def test_pickle_and_joblib_round_trip(cls, spectra, fitted, tmp_path):
 
 
 def test_integer_labels_and_dataframe_input(spectra):
-    pd = pytest.importorskip("pandas")
     X, y = spectra
     codes = np.array([int(s[1]) for s in y])
     df = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])

@@ -222,6 +222,10 @@ def make_model(
             settings["max_epochs"] = int(max_epochs)
         if recipe is not None:
             settings["recipe"] = recipe
+            if recipe != "default":
+                # The quick learning rate is tuned for the default recipe (Adam);
+                # another recipe trains at its own (the paper's: SGD at 1e-4).
+                settings.pop("lr", None)
     if random_state is not None:
         settings["random_state"] = random_state
     kwargs = _accepted(factory, settings)
