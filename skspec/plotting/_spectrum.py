@@ -346,7 +346,8 @@ def plot_spectrum(
         pad = 0.08 * (hi - lo)
         top.set_ylim(min(lo, 0) - pad, hi + 4.5 * pad)  # room for the marks
     top.set_ylabel("flux")
-    top.legend(loc="lower right", fontsize=7, ncol=2, framealpha=0.8)
+    # Upper left, under the marks: where an M dwarf, faint in the blue, leaves room.
+    top.legend(loc="upper left", bbox_to_anchor=(0, 0.8), fontsize=7, ncol=2, framealpha=0.8)
     top.tick_params(labelbottom=False)
 
     resid = shown - template
