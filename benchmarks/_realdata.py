@@ -19,6 +19,14 @@ own noise:
 
 Real SDSS files are already observed: only noise is added (down to the
 target S/N, never below their own noise) with a new flux scale.
+
+``instrument=True`` adds what changes when a star is observed with another
+instrument and brought to SDSS's grid (the stress sets, source names ending in
+``+instrument``): a colour change, the flux ratio of 8250 A to 5550 A
+multiplied by a factor log-uniform in [0.8, 1.25] (a power law in
+wavelength; real stars of one type differ from a library's template by
+10-20 % in this ratio), and a resolution mismatch, an extra Gaussian
+broadening of sigma uniform in [0, 1] SDSS pixel.
 """
 
 import os
@@ -96,6 +104,21 @@ def _wobble(rng, n):
     return np.exp(rng.normal(0.0, 0.05, (n, 3)) @ rows)
 
 
+def _instrument(rng, clean):
+    """Another instrument: a colour change and extra broadening (module docstring)."""
+    from scipy.ndimage import gaussian_filter1d
+
+    n = len(clean)
+    lam = 10.0 ** sdss_loglam()
+    ratio = np.exp(rng.uniform(np.log(0.8), np.log(1.25), n))
+    alpha = np.log(ratio) / np.log(8250.0 / 5550.0)
+    out = clean * (lam[None, :] / 6800.0) ** alpha[:, None]
+    sigma = rng.uniform(0.0, 1.0, n)
+    for i in np.flatnonzero(sigma > 0.05):  # a few hundred copies: a loop is fine
+        out[i] = gaussian_filter1d(out[i], sigma[i], mode="nearest")
+    return out
+
+
 def _bad_runs(rng, n, m):
     bad = np.zeros((n, m), bool)
     for i in range(n):  # a few runs per spectrum; n is small (test copies)
@@ -122,7 +145,7 @@ def _add_noise(rng, clean, g, snr_lo, snr_hi, own_var=None):
     return noisy, ivar
 
 
-def degrade_templates(rng, templates, g, snr_bin, copies):
+def degrade_templates(rng, templates, g, snr_bin, copies, instrument=False):
     """``copies`` degraded observations of each template in one S/N bin."""
     grid = sdss_loglam()
     clean, labels, feh = [], [], []
@@ -135,16 +158,20 @@ def degrade_templates(rng, templates, g, snr_bin, copies):
         labels += [label] * copies
         feh += [fe] * copies
     clean = np.array(clean)
+    if instrument:
+        clean = _instrument(rng, clean)
     clean = clean * _wobble(rng, len(clean)) * 10.0 ** rng.uniform(-1, 2, (len(clean), 1))
     noisy, ivar = _add_noise(rng, clean, g, *SNR_BINS[snr_bin])
     return noisy.astype(np.float32), ivar.astype(np.float32), np.array(labels, dtype=object)
 
 
-def degrade_sdss(rng, data_dir, g, snr_bin, copies):
+def degrade_sdss(rng, data_dir, g, snr_bin, copies, instrument=False):
     """``copies`` noisier versions of each in-scope real SDSS M dwarf file."""
     paths = [data_dir / "pyhammer_sdss_spec" / name for name in SDSS_M_DWARFS]
     ds = load_sdss_spectra(paths)
     flux = np.repeat(ds.data.astype(float), copies, axis=0)
+    if instrument:
+        flux = _instrument(rng, flux)
     own_ivar = np.repeat(ds.ivar.astype(float), copies, axis=0)
     with np.errstate(divide="ignore"):
         own_var = np.where(own_ivar > 0, 1.0 / own_ivar, 0.0)
@@ -154,11 +181,12 @@ def degrade_sdss(rng, data_dir, g, snr_bin, copies):
     return (noisy * scale).astype(np.float32), (ivar / scale**2).astype(np.float32), labels
 
 
-def test_sets(data_dir, *, copies=12, sdss_copies=40, seed=0):
+def test_sets(data_dir, *, copies=12, sdss_copies=40, seed=0, instrument=False):
     """Every real test set: {(source, bin): (X, ivar, y)}.
 
     Sources: ``kesseli2017`` and ``bochanski2007`` (M0-M4 templates) and
-    ``sdss`` (the in-scope real SDSS files).
+    ``sdss`` (the in-scope real SDSS files); with ``instrument``, each again
+    as ``<source>+instrument`` with a colour change and extra broadening.
     """
     rng = np.random.default_rng(seed)
     g = noise_shape(data_dir)
@@ -169,6 +197,16 @@ def test_sets(data_dir, *, copies=12, sdss_copies=40, seed=0):
             n_copies = copies if lib == "kesseli2017" else 4 * copies
             out[lib, snr_bin] = degrade_templates(rng, fine[lib], g, snr_bin, n_copies)
         out["sdss", snr_bin] = degrade_sdss(rng, data_dir, g, snr_bin, sdss_copies)
+    if instrument:
+        for snr_bin in SNR_BINS:
+            for lib in ("kesseli2017", "bochanski2007"):
+                n_copies = copies if lib == "kesseli2017" else 4 * copies
+                out[lib + "+instrument", snr_bin] = degrade_templates(
+                    rng, fine[lib], g, snr_bin, n_copies, instrument=True
+                )
+            out["sdss+instrument", snr_bin] = degrade_sdss(
+                rng, data_dir, g, snr_bin, sdss_copies, instrument=True
+            )
     return out
 
 

@@ -1,8 +1,11 @@
 """The accuracy study: every model, 1-D and 2-D, per S/N bin; prints a markdown section.
 
-Data: ``make_mdwarf_spectra(6000, random_state=0)``, binned by the measured
+Data: ``make_mdwarf_spectra(6000, random_state=seed)``, binned by the measured
 S/N into the paper's bins (5-10, 10-15, >15; spectra below 5 are dropped), and
-split 50/50 within each bin, stratified by subtype (seed 0). Every model of
+split 50/50 within each bin, stratified by subtype (the same seed); with
+several ``--seeds`` the table shows the mean and the seed-to-seed standard
+deviation, and the expected calibration error (ECE, top label, 15 bins) of
+the models with ``predict_proba`` on the test halves. Every model of
 ``skspec.experiments.MODELS`` is fitted on each bin's training half at its
 default (full) size, and scored on both halves. The networks stop early on
 an internal 10 % validation split; ``--max-epochs`` caps the epochs to bound
@@ -14,6 +17,7 @@ Usage::
 
     python benchmarks/bench_accuracy.py                  # the study (about 1 h on 2 cores)
     python benchmarks/bench_accuracy.py --n-samples 900 --quick   # a smoke run
+    python benchmarks/bench_accuracy.py --models emccnn,svm --dims 1d --seeds 0,1,2
 """
 
 import argparse
@@ -39,6 +43,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="quick model settings")
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--models", default=None, help="comma-separated subset")
+    parser.add_argument("--dims", default=None, help="1d, 2d or 1d,2d (default: both)")
+    parser.add_argument("--seeds", default="0", help="comma-separated data/split seeds")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "accuracy.csv"))
     args = parser.parse_args()
 
@@ -48,26 +54,50 @@ def main():
     import skspec
     from skspec.datasets import make_mdwarf_spectra
     from skspec.experiments import run_experiments
+    from skspec.metrics import expected_calibration_error
 
     t0 = time.perf_counter()
     load = load_average()
-    ds = make_mdwarf_spectra(args.n_samples, random_state=0)
-    snr_bin = ds.frame["snr_bin"].to_numpy(dtype=object)
     models = args.models.split(",") if args.models else None
-    result = run_experiments(
-        ds.data,
-        ds.target,
-        snr_bin,
-        models=models,
-        quick=args.quick,
-        test_size=0.5,
-        random_state=0,
-        n_jobs=args.n_jobs,
-        max_epochs=args.max_epochs,
-        progress=True,
-    )
+    from skspec.experiments import MODELS
+
+    wanted = set(args.dims.split(",")) if args.dims else {"1d", "2d"}
+    dims = {
+        name: tuple(d for d in spec.dims if d in wanted)
+        for name, spec in MODELS.items()
+        if models is None or name in models
+    }
+    seeds = [int(v) for v in args.seeds.split(",")]
+    all_scores, ece_rows = [], []
+    for seed in seeds:
+        ds = make_mdwarf_spectra(args.n_samples, random_state=seed)
+        snr_bin = ds.frame["snr_bin"].to_numpy(dtype=object)
+        result = run_experiments(
+            ds.data,
+            ds.target,
+            snr_bin,
+            models=models,
+            dims=dims,
+            quick=args.quick,
+            test_size=0.5,
+            random_state=seed,
+            n_jobs=args.n_jobs,
+            max_epochs=args.max_epochs,
+            progress=True,
+        )
+        all_scores.append(result.scores.assign(seed=seed))
+        pred = result.predictions
+        if "confidence" in pred:
+            for (model, dim, b), g in pred.dropna(subset=["confidence"]).groupby(
+                ["model", "dim", "bin"]
+            ):
+                # Top-label ECE needs only the confidence and whether it was right.
+                proba = np.column_stack([g.confidence, np.zeros(len(g))])
+                right = np.where(g.y_pred == g.y_true, "hit", "miss")
+                ece = expected_calibration_error(right, proba, classes=["hit", "miss"])
+                ece_rows.append({"model": model, "dim": dim, "bin": b, "seed": seed, "ece": ece})
     wall = time.perf_counter() - t0
-    scores = result.scores
+    scores = pd.concat(all_scores, ignore_index=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     scores.to_csv(out, index=False)
@@ -77,7 +107,16 @@ def main():
     within = scores[scores.split == "test"].pivot_table(
         index=["label", "dim"], columns="bin", values="within_one"
     )
-    seconds = scores[scores.split == "test"].groupby(["label", "dim"])["fit_seconds"].sum()
+    test_sd = scores[scores.split == "test"].pivot_table(
+        index=["label", "dim"], columns="bin", values="accuracy", aggfunc="std"
+    )
+    seconds = scores[scores.split == "test"].groupby(["label", "dim"])["fit_seconds"].sum() / len(
+        seeds
+    )
+    labels = scores.drop_duplicates("model").set_index("model")["label"]
+    ece = pd.DataFrame(ece_rows, columns=["model", "dim", "bin", "seed", "ece"])
+    ece["label"] = ece["model"].map(labels)
+    ece = ece.groupby(["label", "dim"])["ece"].mean()
     order = (
         table.xs("test", axis=1, level="split")[bins]
         .mean(axis=1)
@@ -97,34 +136,41 @@ def main():
         f"scikit-learn {sklearn.__version__}"
     )
     print(
-        f"- data: make_mdwarf_spectra({args.n_samples}, random_state=0); spectra per bin: "
+        f"- data: make_mdwarf_spectra({args.n_samples}, random_state=seed) for seeds "
+        f"{args.seeds}; spectra per bin (last seed): "
         + ", ".join(f"{b}: {int(counts.loc[b].sum())}" for b in bins)
         + f" ({int(np.sum(~np.isin(snr_bin, bins)))} below S/N 5 dropped); 50/50 "
-        "stratified split per bin, seed 0"
+        "stratified split per bin with the same seed"
     )
     print(
         f"- models: {'quick' if args.quick else 'default (full-size)'} settings, networks "
         f"capped at {args.max_epochs} epochs with early stopping; joblib workers: "
-        f"{result.config['n_jobs']}; total wall time {wall / 60:.1f} min\n"
+        f"{result.config['n_jobs']}; seeds {args.seeds} (accuracy: mean ± sd over seeds); total wall time {wall / 60:.1f} min\n"
     )
     header = (
         "| model | "
         + " | ".join(f"{b} train | {b} test" for b in bins)
         + " | test within one ("
         + "/".join(bins)
-        + ") | fit s (sum) |"
+        + ") | ECE (test, mean over bins) | fit s (sum over bins) |"
     )
     print(header)
-    print("|---|" + "---:|" * (2 * len(bins) + 2))
+    print("|---|" + "---:|" * (2 * len(bins) + 3))
+
+    def cell(label, dim, b, split):
+        text = f"{100 * table.loc[(label, dim), (b, split)]:.1f}"
+        sd = test_sd.loc[(label, dim), b] if split == "test" and len(seeds) > 1 else np.nan
+        return text + (f" ± {100 * sd:.1f}" if np.isfinite(sd) else "")
+
     for label, dim in order:
-        cells = [
-            f"{100 * table.loc[(label, dim), (b, s)]:.1f}" for b in bins for s in ("train", "test")
-        ]
+        cells = [cell(label, dim, b, s) for b in bins for s in ("train", "test")]
+        e = ece.get((label, dim), np.nan)
+        cells_tail = f"{e:.3f}" if np.isfinite(e) else "-"
         w = "/".join(f"{100 * within.loc[(label, dim), b]:.0f}" for b in bins)
         print(
             f"| {label} {dim.upper()} | "
             + " | ".join(cells)
-            + f" | {w} | {seconds[(label, dim)]:.0f} |"
+            + f" | {w} | {cells_tail} | {seconds[(label, dim)]:.0f} |"
         )
     print(
         f"\nPer-fit rows: `{out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}`."

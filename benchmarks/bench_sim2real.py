@@ -68,7 +68,7 @@ def _rows(model, label, photosphere, seed, sets, fit_s, in_library):
                 "source": source,
                 "bin": snr_bin,
                 **r,
-                "in_library": source == in_library,
+                "in_library": source.split("+")[0] == in_library,
                 "fit_s": fit_s,
             }
         )
@@ -107,7 +107,7 @@ def reference_rows(sets):
         clf = TemplateClassifier(templates=tpl.data, template_labels=tpl.target, poly_degree=2)
         clf.fit(tpl.data, tpl.target)
         for (source, snr_bin), (X, ivar, y) in sets.items():
-            if source == lib:
+            if source.split("+")[0] == lib:
                 continue
             rows.append(
                 {
@@ -193,6 +193,12 @@ def main(argv=None):
         help="networks' augment: off, on (SpectrumAugmenter defaults) or "
         "keyword settings, e.g. 'wobble=0.1,shift=0,snr=None,bad_run=0'",
     )
+    parser.add_argument(
+        "--instrument",
+        action="store_true",
+        help="also score each source as if observed with another instrument "
+        "(colour change, extra broadening: benchmarks/_realdata.py)",
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "sim2real.csv"))
     args = parser.parse_args(argv)
 
@@ -204,7 +210,7 @@ def main(argv=None):
         sys.exit("bench_sim2real needs ../shared/data (or $SKSPEC_SHARED_DATA)")
     t0 = time.perf_counter()
     load = load_average()
-    sets = test_sets(data_dir, copies=args.copies)
+    sets = test_sets(data_dir, copies=args.copies, instrument=args.instrument)
     rows = reference_rows(sets)
     confusions = {}
     for photo in args.photosphere.split(","):

@@ -13,9 +13,11 @@ from sklearn.metrics import make_scorer
 from sklearn.utils import check_consistent_length
 
 from .utils import snr_bin_labels
-from .utils._subtypes import subtype_to_number
+from .utils._subtypes import expected_subtype, subtype_to_number
 
 __all__ = [
+    "expected_calibration_error",
+    "expected_subtype",
     "per_bin_scores",
     "subtype_to_number",
     "within_one_scorer",
@@ -136,3 +138,60 @@ def per_bin_scores(y_true, y_pred, bins, *, bin_order=None):
             }
         )
     return pd.DataFrame(rows, columns=["bin", "n", "accuracy", "within_one"])
+
+
+def expected_calibration_error(y_true, proba, *, classes=None, n_bins=15):
+    """Top-label expected calibration error of class probabilities.
+
+    The spectra are put into ``n_bins`` equal-width bins of their highest
+    probability (the confidence); the error is the mean over bins of
+    ``|accuracy - mean confidence|``, weighted by the bin's share of the
+    spectra (Guo et al. 2017, "On calibration of modern neural networks").
+    0 is perfectly calibrated; a model that says 0.9 and is right 80 % of the
+    time contributes 0.1.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_spectra,)
+        True labels.
+    proba : array-like of shape (n_spectra, n_classes)
+        Probabilities, e.g. ``predict_proba``; rows sum to 1.
+    classes : array-like of shape (n_classes,), default=None
+        The label of each column (a fitted classifier's ``classes_``); None
+        takes the sorted unique labels of ``y_true``, which must then number
+        ``n_classes``.
+    n_bins : int, default=15
+        Number of confidence bins over [0, 1].
+
+    Returns
+    -------
+    ece : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspec.metrics import expected_calibration_error
+    >>> proba = np.array([[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.2, 0.8]])
+    >>> float(expected_calibration_error(["M0", "M1", "M1", "M1"], proba))
+    0.3
+    """
+    proba = np.asarray(proba, dtype=float)
+    y_true = np.asarray(y_true)
+    if proba.ndim != 2:
+        raise ValueError(f"proba must be 2-D (n_spectra, n_classes), got shape {proba.shape}")
+    check_consistent_length(y_true, proba)
+    if not np.all(np.isfinite(proba)):
+        raise ValueError("proba contains NaN or infinite values")
+    classes = np.unique(y_true) if classes is None else np.asarray(classes)
+    if len(classes) != proba.shape[1]:
+        raise ValueError(
+            f"proba has {proba.shape[1]} columns but there are {len(classes)} classes; "
+            "pass classes= (e.g. the classifier's classes_)"
+        )
+    if not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+    confidence = proba.max(axis=1)
+    correct = classes[proba.argmax(axis=1)] == y_true
+    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    gap = np.bincount(bins, weights=correct - confidence, minlength=n_bins)
+    return float(np.abs(gap).sum() / len(y_true))

@@ -222,7 +222,9 @@ class ExperimentResult:
     predictions : pandas.DataFrame
         Test-set predictions: ``model``, ``dim``, ``bin``, ``row`` (the
         spectrum's row in the data given to :func:`run_experiments`),
-        ``y_true``, ``y_pred``, and ``snr`` when the S/N was given.
+        ``y_true``, ``y_pred``, ``snr`` when the S/N was given, and
+        ``confidence`` (the predicted class's probability) for models with
+        ``predict_proba`` (NaN for the others).
     histories : dict
         ``{(model, dim, bin): list of per-epoch dicts}`` for the networks
         (skorch history: ``epoch``, ``train_loss``, ``valid_loss``, ...).
@@ -278,12 +280,16 @@ def _run_job(job, n_threads=None):
     est.fit(job["X_train"], job["y_train"])
     fit_seconds = time.perf_counter() - t0
     rows = []
-    test_pred = None
+    test_pred = confidence = None
     for split in ("train", "test"):
         X, y = job[f"X_{split}"], job[f"y_{split}"]
         y_pred = np.asarray(est.predict(X), dtype=object)
         if split == "test":
             test_pred = y_pred
+            if hasattr(est, "predict_proba"):
+                # Top-class probability: with y_pred, enough for the
+                # expected calibration error and a reliability diagram.
+                confidence = np.asarray(est.predict_proba(X)).max(axis=1)
         rows.append(
             {
                 "model": job["model"],
@@ -309,6 +315,8 @@ def _run_job(job, n_threads=None):
     )
     if job.get("snr_test") is not None:
         preds["snr"] = job["snr_test"]
+    if confidence is not None:
+        preds["confidence"] = confidence
     return {
         "key": (job["model"], job["dim"], job["bin"]),
         "rows": rows,

@@ -4,8 +4,8 @@ from numbers import Integral, Real
 
 from ..nn import DNN, VGG16, PlainCNN, ResNet18
 from ..nn._net import (
-    NET_ATTRIBUTES_DOC,
-    NET_PARAMETERS_DOC,
+    CLASSIFIER_ATTRIBUTES_DOC,
+    CLASSIFIER_PARAMETERS_DOC,
     SpectrumNetClassifier,
     check_positive_ints,
 )
@@ -26,8 +26,8 @@ _FOLDED_DOC = """Input may be 1-D spectra ``(n, L)``, which builds ``Conv1d`` la
     which builds ``Conv2d`` layers (the paper's Table 3 compares both)."""
 
 _FILL = {
-    "net_parameters": NET_PARAMETERS_DOC,
-    "net_attributes": NET_ATTRIBUTES_DOC,
+    "net_parameters": CLASSIFIER_PARAMETERS_DOC,
+    "net_attributes": CLASSIFIER_ATTRIBUTES_DOC,
     "normalization": _NORMALIZATION_DOC,
     "folded": _FOLDED_DOC,
 }
@@ -93,6 +93,7 @@ class DNNClassifier(SpectrumNetClassifier):
         verbose=0,
         random_state=None,
         augment=False,
+        calibrate=True,
         **kwargs,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -110,6 +111,7 @@ class DNNClassifier(SpectrumNetClassifier):
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            calibrate=calibrate,
             **kwargs,
         )
 
@@ -193,6 +195,7 @@ class CNNClassifier(SpectrumNetClassifier):
         verbose=0,
         random_state=None,
         augment=False,
+        calibrate=True,
         **kwargs,
     ):
         self.channels = channels
@@ -212,6 +215,7 @@ class CNNClassifier(SpectrumNetClassifier):
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            calibrate=calibrate,
             **kwargs,
         )
 
@@ -294,6 +298,7 @@ class VGG16Classifier(SpectrumNetClassifier):
         verbose=0,
         random_state=None,
         augment=False,
+        calibrate=True,
         **kwargs,
     ):
         self.width = width
@@ -312,6 +317,7 @@ class VGG16Classifier(SpectrumNetClassifier):
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            calibrate=calibrate,
             **kwargs,
         )
 
@@ -374,6 +380,7 @@ class ResNetClassifier(SpectrumNetClassifier):
         verbose=0,
         random_state=None,
         augment=False,
+        calibrate=True,
         **kwargs,
     ):
         self.width = width
@@ -390,6 +397,7 @@ class ResNetClassifier(SpectrumNetClassifier):
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            calibrate=calibrate,
             **kwargs,
         )
 

@@ -4,8 +4,8 @@ from numbers import Integral, Real
 
 from ..nn import EMCCNN, SupervisedDenoisingLoss
 from ..nn._net import (
-    NET_ATTRIBUTES_DOC,
-    NET_PARAMETERS_DOC,
+    CLASSIFIER_ATTRIBUTES_DOC,
+    CLASSIFIER_PARAMETERS_DOC,
     DenoisingTargetsMixin,
     SpectrumNetClassifier,
     check_positive_ints,
@@ -14,7 +14,7 @@ from ..utils._docstring import fill_doc
 from ..utils._sklearn_compat import Interval, StrOptions
 
 
-@fill_doc(net_parameters=NET_PARAMETERS_DOC, net_attributes=NET_ATTRIBUTES_DOC)
+@fill_doc(net_parameters=CLASSIFIER_PARAMETERS_DOC, net_attributes=CLASSIFIER_ATTRIBUTES_DOC)
 class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
     """Enhanced Multi-scale Coded CNN classifier of 1-D spectra.
 
@@ -145,6 +145,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         verbose=0,
         random_state=None,
         augment=False,
+        calibrate=True,
         **kwargs,
     ):
         self.kernel_sizes = kernel_sizes
@@ -167,6 +168,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            calibrate=calibrate,
             **kwargs,
         )
 

@@ -1,0 +1,96 @@
+"""Calibrated probabilities: temperature scaling of the networks and the ECE metric."""
+
+import pickle
+
+import numpy as np
+import pytest
+from _tiny import tiny
+from test_networks import make_spectra
+
+from skspec.metrics import expected_calibration_error
+from skspec.models import DNNClassifier, EMCCNNClassifier
+from skspec.nn._calibration import TEMPERATURE_BOUNDS, fit_temperature
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("true_t", [0.5, 1.0, 3.0])
+def test_fit_temperature_recovers_the_temperature_labels_were_drawn_with(true_t):
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0.0, 3.0, (20000, 5))
+    p = _softmax(logits / true_t)
+    y = (p.cumsum(axis=1) > rng.random((len(p), 1))).argmax(axis=1)
+    assert fit_temperature(logits, y) == pytest.approx(true_t, rel=0.05)
+
+
+def test_fit_temperature_stays_in_bounds_on_separable_data():
+    logits = np.array([[5.0, 0.0], [0.0, 5.0]] * 10)
+    y = np.array([0, 1] * 10)
+    assert fit_temperature(logits, y) == pytest.approx(TEMPERATURE_BOUNDS[0], rel=1e-3)
+
+
+def test_expected_calibration_error_by_hand():
+    # Bin 0.9: 2 spectra, 1 right (gap 0.4); bin 0.8: 2 right (gap 0.2): (2*0.4 + 2*0.2)/4.
+    proba = np.array([[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.2, 0.8]])
+    y = np.array(["M0", "M1", "M1", "M1"])
+    assert expected_calibration_error(y, proba) == pytest.approx(0.3)
+    # Columns follow `classes`, not the sorted labels, when given.
+    assert expected_calibration_error(y, proba[:, ::-1], classes=["M1", "M0"]) == pytest.approx(0.3)
+
+
+def test_expected_calibration_error_is_small_for_calibrated_draws():
+    rng = np.random.default_rng(1)
+    proba = _softmax(rng.normal(0.0, 2.0, (50000, 3)))
+    y = (proba.cumsum(axis=1) > rng.random((len(proba), 1))).argmax(axis=1)
+    assert expected_calibration_error(y, proba, classes=[0, 1, 2]) < 0.01
+    # Over-confident by a factor of 3 on the logits: clearly not calibrated.
+    sharp = _softmax(3 * np.log(proba))
+    assert expected_calibration_error(y, sharp, classes=[0, 1, 2]) > 0.05
+
+
+@pytest.mark.parametrize(
+    "proba, kwargs, match",
+    [
+        (np.ones(4), {}, "2-D"),
+        (np.full((4, 3), 1 / 3), {}, "3 columns but there are 2 classes"),
+        (np.array([[np.nan, 1.0]] * 4), {}, "NaN"),
+        (np.full((4, 2), 0.5), {"n_bins": 0}, "n_bins"),
+    ],
+)
+def test_expected_calibration_error_rejects_bad_input(proba, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        expected_calibration_error(["M0", "M1", "M1", "M0"], proba, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def noisy_split():
+    return make_spectra(n_per_class=60, noise=0.3), make_spectra(n_per_class=100, noise=0.3, seed=1)
+
+
+@pytest.mark.parametrize("cls", [DNNClassifier, EMCCNNClassifier])
+def test_temperature_scaling_calibrates_without_changing_predictions(cls, noisy_split):
+    (X, y), (X_test, y_test) = noisy_split
+    raw = tiny(cls, max_epochs=20, validation_fraction=0.3, calibrate=False).fit(X, y)
+    cal = tiny(cls, max_epochs=20, validation_fraction=0.3).fit(X, y)
+    assert raw.temperature_ == 1.0 and cal.temperature_ != 1.0
+    np.testing.assert_array_equal(cal.predict(X_test), raw.predict(X_test))
+    p_raw, p_cal = raw.predict_proba(X_test), cal.predict_proba(X_test)
+    np.testing.assert_allclose(p_cal.sum(axis=1), 1.0, rtol=1e-6)
+    # The tiny networks are far from calibrated after 20 epochs; scaling fixes most of it.
+    ece_raw = expected_calibration_error(y_test, p_raw, classes=raw.classes_)
+    ece_cal = expected_calibration_error(y_test, p_cal, classes=cal.classes_)
+    assert ece_cal < 0.5 * ece_raw
+    # The validation spectra are not kept in the model; the temperature is.
+    assert not hasattr(cal, "_validation_split")
+    assert pickle.loads(pickle.dumps(cal)).temperature_ == cal.temperature_
+
+
+def test_no_validation_split_means_no_temperature(noisy_split):
+    (X, y), _ = noisy_split
+    clf = tiny(DNNClassifier, max_epochs=2).fit(X, y)
+    assert clf.validation_fraction is None and clf.temperature_ == 1.0
+    clf.partial_fit(X, y)
+    assert clf.temperature_ == 1.0
