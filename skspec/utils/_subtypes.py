@@ -16,6 +16,7 @@ __all__ = [
     "PAPER_BINS",
     "PAPER_SUBTYPES",
     "SUBTYPE_NUMBER",
+    "expected_subtype",
     "normalise_subtypes",
     "subtype_to_number",
 ]
@@ -152,3 +153,77 @@ def normalise_subtypes(labels):
     out = np.full(len(labels), None, dtype=object)
     out[found] = ("M" + digit[found]).to_numpy(dtype=object)
     return out
+
+
+def expected_subtype(proba, classes):
+    """Continuous subtype from class probabilities: their mean and spread.
+
+    With the classes on the numeric scale of :func:`subtype_to_number`
+    (M0 = 0, ..., M4 = 4), the expected subtype of a spectrum is
+    ``sum_k p_k s_k`` and its spread the standard deviation
+    ``sqrt(sum_k p_k (s_k - mean)**2)`` of that distribution. A one-hot row
+    gives the class's own number with spread 0; half M1 and half M2 gives 1.5
+    with spread 0.5.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_spectra, n_classes)
+        Class probabilities, e.g. a classifier's ``predict_proba``; each row
+        is non-negative and sums to 1 (within 1e-3; rows are renormalised).
+    classes : array-like of shape (n_classes,)
+        The spectral type of each column (a classifier's ``classes_``), such
+        as ``"M0"`` ... ``"M4"``, or numbers already on that scale.
+
+    Returns
+    -------
+    subtype : ndarray of shape (n_spectra,)
+        Expected subtype, 0 for M0 ... 4 for M4.
+    spread : ndarray of shape (n_spectra,)
+        Standard deviation of the subtype under ``proba``: the model's own
+        uncertainty, in subtypes. It is only as good as the probabilities'
+        calibration, and it cannot exceed half the range of ``classes``.
+
+    Raises
+    ------
+    ValueError
+        If ``proba`` is not 2-D with one column per class, has negative or
+        non-finite entries or rows that do not sum to 1, or a class is not a
+        spectral type.
+
+    See Also
+    --------
+    subtype_to_number : the numeric scale.
+    skspec.preprocessing.index_subtype : a continuous subtype from the
+        TiO5, CaH2 and CaH3 band indices instead of a model.
+
+    Notes
+    -----
+    The mean treats subtypes as an interval scale and is confined to the
+    range of the classes: a model of M0-M4 can say 4.0 for an M6 but no more.
+    ``skspec predict`` writes it as the ``subtype`` and ``subtype_sd`` columns.
+
+    Examples
+    --------
+    >>> from skspec.metrics import expected_subtype
+    >>> subtype, spread = expected_subtype([[0, 1, 0], [0, 0.5, 0.5]], ["M0", "M1", "M2"])
+    >>> subtype.tolist(), spread.tolist()
+    ([1.0, 1.5], [0.0, 0.5])
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.ndim != 2:
+        raise ValueError(f"proba must be 2-D (n_spectra, n_classes), got shape {proba.shape}")
+    numbers = np.asarray(subtype_to_number(np.asarray(classes).reshape(-1)), dtype=np.float64)
+    if proba.shape[1] != numbers.size:
+        raise ValueError(f"proba has {proba.shape[1]} columns but there are {numbers.size} classes")
+    if not np.all(np.isfinite(proba)) or np.any(proba < 0):
+        raise ValueError("proba must be finite and non-negative")
+    total = proba.sum(axis=1)
+    if np.any(np.abs(total - 1) > 1e-3):
+        worst = float(total[np.argmax(np.abs(total - 1))])
+        raise ValueError(f"every row of proba must sum to 1; one sums to {worst:.6g}")
+    proba = proba / total[:, None]
+    mean = proba @ numbers
+    var = proba @ numbers**2 - mean**2
+    # The one-pass variance can dip a rounding error below 0 for a one-hot row.
+    spread = np.sqrt(np.clip(var, 0.0, None))
+    return mean, spread
