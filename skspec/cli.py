@@ -10,7 +10,8 @@ Commands::
     skspec reproduce [--quick] [--data synthetic|sdss-dr14|DIR] [--out DIR]
                      [--scheduler ADDRESS] ...
     skspec train --model emccnn --out model.skspec [--data synthetic|sdss-dr14|DIR] ...
-    skspec predict model.skspec FILES_OR_DIR... --out predictions.csv [--scheduler ADDRESS]
+    skspec predict FILES_OR_DIR... --out predictions.csv [--model model.skspec]
+                   [--format csv|parquet|fits|ecsv] [--overwrite] [--scheduler ADDRESS]
     skspec plot FILE --out fig.png [--model model.skspec] [--overwrite]
 
 Exit codes: 0 success; 1 error (one line on stderr, ``--debug`` for the
@@ -246,7 +247,7 @@ def _cmd_train(args):
 
 
 # --------------------------------------------------------------------------- predict
-def _predict_on_dask(args, model_path, files, out):
+def _predict_on_dask(args, model_path, files, out, fmt, allow_version_mismatch, meta):
     """``skspec predict --scheduler``: partitions on a Dask cluster, joined into ``out``."""
     import shutil
     import tempfile
@@ -254,7 +255,7 @@ def _predict_on_dask(args, model_path, files, out):
     from .distributed import predict_files
 
     # Partitions go to a scratch directory beside --out (so that the cluster's
-    # workers see it wherever they see --out), joined into one CSV, then removed.
+    # workers see it wherever they see --out), joined into one file, then removed.
     parts = Path(tempfile.mkdtemp(prefix=f".{out.name}.parts-", dir=out.parent))
     try:
         summary = predict_files(
@@ -265,64 +266,131 @@ def _predict_on_dask(args, model_path, files, out):
             partition_size=args.partition_size,
             chunk_size=args.chunk_size,
             progress=not args.quiet,
-            allow_version_mismatch=args.allow_version_mismatch,
+            allow_version_mismatch=allow_version_mismatch,
         )
-        summary.write_csv(out)
+        if fmt == "csv":
+            summary.write_csv(out)
+        else:
+            import pandas as pd
+
+            from ._predict import read_prediction_csv
+            from .io import write_table
+
+            frames = [read_prediction_csv(p) for p in summary.outputs]
+            rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            write_table(rows, out, format=fmt, meta=meta)
     finally:
         shutil.rmtree(parts, ignore_errors=True)
     return summary.n_predicted, list(summary.errors)
 
 
+def _is_model_file(path):
+    """True for an existing skspec model file (by its magic bytes)."""
+    from .io import MAGIC
+
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def _predict_model(args):
+    """``(model path or None for the bundled one, spectrum inputs)`` of ``skspec predict``.
+
+    ``--model FILE`` names the model; without it, a first input that is a
+    model file (``*.skspec`` or a skspec model by its magic bytes) is the
+    model, as in the older ``skspec predict MODEL FILES`` form; otherwise the
+    bundled model (:func:`skspec.models.load_pretrained`) types the files.
+    """
+    inputs = list(args.inputs)
+    if args.model is not None:
+        return Path(args.model), inputs
+    first = Path(inputs[0])
+    if first.suffix.lower() == ".skspec" or _is_model_file(first):
+        if len(inputs) == 1:
+            raise UsageError(
+                f"no FILES_OR_DIR to classify after the model file {inputs[0]} "
+                "(usage: skspec predict FILES_OR_DIR... --out OUT [--model FILE])"
+            )
+        return first, inputs[1:]
+    return None, inputs
+
+
 def _cmd_predict(args):
-    from ._predict import write_errors, write_predictions
+    from ._predict import collect_predictions, write_errors, write_predictions
     from .datasets import expand_paths
-    from .io import load_model, read_model_metadata
+    from .io import load_model, read_model_metadata, table_format, write_table
     from .utils import atomic_write
 
-    model_path = Path(args.model)
-    if not model_path.exists():
-        raise UsageError(f"model file {args.model} not found (write one with 'skspec train')")
-    if model_path.is_dir():
-        raise UsageError(f"{args.model} is a directory, not a model file written by 'skspec train'")
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory; give a file name, e.g. predictions.csv")
+    if out.exists() and not args.overwrite:
+        raise UsageError(f"{out} exists; choose another --out or pass --overwrite")
+    fmt = table_format(out, args.format)
+    if fmt == "parquet":
+        from .io import _check_parquet
+
+        _check_parquet()  # before any work: an ImportError naming the extra
+
+    model_path, inputs = _predict_model(args)
+    bundled = model_path is None
+    if bundled:
+        from .models import pretrained_path
+
+        model_path = pretrained_path()
+    elif not model_path.exists():
+        raise UsageError(f"model file {model_path} not found (write one with 'skspec train')")
+    elif model_path.is_dir():
+        raise UsageError(f"{model_path} is a directory, not a model file written by 'skspec train'")
 
     def is_glob(text):
         return any(ch in text for ch in "*?[")
 
-    missing = [Path(p) for p in args.inputs if not Path(p).exists() and not is_glob(p)]
-    files = expand_paths([p for p in args.inputs if Path(p).exists() or is_glob(p)])
+    missing = [Path(p) for p in inputs if not Path(p).exists() and not is_glob(p)]
+    files = expand_paths([p for p in inputs if Path(p).exists() or is_glob(p)])
     if not files:
         # Nothing to classify is a usage error; a missing path among readable
         # inputs is reported like an unreadable file (exit 3).
-        if len(missing) == len(args.inputs):
+        if len(missing) == len(inputs):
             raise UsageError("no such file or directory: " + ", ".join(map(str, missing)))
-        raise UsageError(
-            "no SDSS spectrum files (*.fits, *.fit) found in " + ", ".join(args.inputs)
-        )
-    header = read_model_metadata(args.model)
+        raise UsageError("no SDSS spectrum files (*.fits, *.fit) found in " + ", ".join(inputs))
+    header = read_model_metadata(model_path)
+    # The bundled model loads whatever skspec version wrote it (with a warning).
+    allow_mismatch = args.allow_version_mismatch or bundled
+    meta = {
+        "SKSPEC": __version__,
+        "MODEL": "bundled:default" if bundled else model_path.name,
+        "MODELSHA": header.get("payload_sha256", ""),
+    }
     errors = [(str(p), "file not found") for p in missing]
-    out = Path(args.out)
     errors_path = out.with_name(out.stem + ".errors.csv")
 
     if args.scheduler and files:
-        n_done, more = _predict_on_dask(args, args.model, files, out)
+        n_done, more = _predict_on_dask(args, model_path, files, out, fmt, allow_mismatch, meta)
         errors += more
     else:
-        model = load_model(args.model, allow_version_mismatch=args.allow_version_mismatch)
+        model = load_model(model_path, allow_version_mismatch=allow_mismatch)
         bar = None
         if not args.quiet and files:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(files), unit="file", desc="skspec predict", dynamic_ncols=True)
+        options = {
+            "n_features": header.get("n_features_in"),
+            "chunk_size": args.chunk_size,
+            "on_progress": bar and bar.update,
+        }
         try:
-            with atomic_write(out, "w", encoding="utf-8", newline="") as fh:
-                n_done, more = write_predictions(
-                    model,
-                    files,
-                    fh,
-                    n_features=header.get("n_features_in"),
-                    chunk_size=args.chunk_size,
-                    on_progress=bar and bar.update,
-                )
+            if fmt == "csv":
+                # Streamed: memory bounded by --chunk-size whatever the number of files.
+                with atomic_write(out, "w", encoding="utf-8", newline="") as fh:
+                    n_done, more = write_predictions(model, files, fh, **options)
+            else:
+                rows, more = collect_predictions(model, files, **options)
+                write_table(rows, out, format=fmt, meta=meta)
+                n_done = len(rows)
         finally:
             if bar is not None:
                 bar.close()
@@ -336,6 +404,7 @@ def _cmd_predict(args):
         errors_path.unlink()  # a stale list from an earlier run would mislead
     print(
         f"skspec predict: classified {n_done} spectra into {out}"
+        + (" with the bundled model" if bundled else "")
         + (f"; {len(errors)} file(s) failed, listed in {errors_path}" if errors else "")
     )
     return EXIT_PARTIAL if errors else EXIT_OK
@@ -561,18 +630,40 @@ def build_parser():
         "predict",
         parents=[common],
         help="classify SDSS spectrum files",
-        description="Classify SDSS spec-*.fits files in chunks (bounded "
-        "memory). Unreadable files are listed on stderr and in "
-        "<out>.errors.csv; the exit code is then 3.",
+        description="Classify SDSS spec-*.fits files in chunks, with the bundled "
+        "model (an EMCCNN trained on synthetic spectra from real M dwarf templates) "
+        "or a --model of your own. One row per spectrum: ids, position, the type, "
+        "every class probability, a continuous subtype, band indices, S/N and flags. "
+        "Unreadable files are listed on stderr and in <out>.errors.csv; the exit "
+        "code is then 3. The older form 'skspec predict MODEL.skspec FILES...' "
+        "still works.",
     )
-    pr.add_argument("model", help="model file written by 'skspec train'")
     pr.add_argument(
         "inputs",
         nargs="+",
         metavar="FILES_OR_DIR",
         help="spectrum files and/or directories of them",
     )
-    pr.add_argument("--out", required=True, help="CSV file to write, e.g. predictions.csv")
+    pr.add_argument(
+        "--model",
+        default=None,
+        metavar="FILE",
+        help="model file written by 'skspec train' (default: the bundled model, "
+        "skspec.models.load_pretrained())",
+    )
+    pr.add_argument(
+        "--out",
+        required=True,
+        help="file to write, e.g. predictions.csv, predictions.fits",
+    )
+    pr.add_argument(
+        "--format",
+        choices=["csv", "parquet", "fits", "ecsv"],
+        default=None,
+        help="table format (default: from the --out suffix .csv, .parquet, .fits or "
+        ".ecsv; csv otherwise). parquet needs pip install 'skspec[parquet]'",
+    )
+    pr.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     pr.add_argument(
         "--chunk-size",
         type=_positive_int,

@@ -1,4 +1,4 @@
-"""Saving and loading fitted skspec models.
+"""Saving and loading fitted skspec models; writing result tables.
 
 A model file is a small self-describing container::
 
@@ -14,6 +14,9 @@ size and hash, and the skspec version; only then is the payload unpickled.
 The hash protects against truncated or corrupted files, **not** against a
 malicious author, who can recompute it: as with any pickle, load only model
 files from sources you trust.
+
+:func:`write_table` writes a table of results (such as ``skspec predict``'s
+rows) as CSV, Parquet, FITS or ECSV, atomically.
 """
 
 import hashlib
@@ -30,9 +33,18 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._version import __version__
-from .utils import DLOGLAM, LOGLAM0, N_PIXELS, atomic_write
+from .utils import DLOGLAM, LOGLAM0, N_PIXELS, atomic_path, atomic_write
 
-__all__ = ["FORMAT_VERSION", "MAGIC", "load_model", "read_model_metadata", "save_model"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MAGIC",
+    "TABLE_FORMATS",
+    "load_model",
+    "read_model_metadata",
+    "save_model",
+    "table_format",
+    "write_table",
+]
 
 #: First bytes of every skspec model file.
 MAGIC = b"\x89SKSPEC-MODEL\r\n\n"
@@ -304,3 +316,134 @@ def load_model(path, *, allow_version_mismatch=False, trust=False):
             stacklevel=2,
         )
     return joblib.load(io.BytesIO(payload))
+
+
+#: Table formats of :func:`write_table` and the file suffixes that select them.
+TABLE_FORMATS = {
+    "csv": (".csv",),
+    "parquet": (".parquet", ".pq"),
+    "fits": (".fits", ".fit", ".fts"),
+    "ecsv": (".ecsv",),
+}
+
+
+def table_format(path, format=None):
+    """The table format to write ``path`` in: ``format``, else the suffix's, else ``"csv"``.
+
+    Parameters
+    ----------
+    path : str or Path
+    format : {"csv", "parquet", "fits", "ecsv"} or None, default=None
+
+    Returns
+    -------
+    format : str
+
+    Raises
+    ------
+    ValueError
+        If ``format`` is not one of :data:`TABLE_FORMATS`.
+
+    Examples
+    --------
+    >>> table_format("out.fits"), table_format("out.txt"), table_format("out.txt", "ecsv")
+    ('fits', 'csv', 'ecsv')
+    """
+    if format is not None:
+        if format not in TABLE_FORMATS:
+            raise ValueError(
+                f"unknown table format {format!r}; choose from {', '.join(TABLE_FORMATS)}"
+            )
+        return format
+    suffix = Path(path).suffix.lower()
+    for name, suffixes in TABLE_FORMATS.items():
+        if suffix in suffixes:
+            return name
+    return "csv"
+
+
+def _check_parquet():
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None:
+        raise ImportError(
+            "writing Parquet needs pyarrow, which is not installed; "
+            "pip install 'skspec[parquet]' (or pyarrow), or choose another format"
+        )
+
+
+def _astropy_table(frame):
+    """An astropy Table of ``frame``: text columns as str, None as ""."""
+    from astropy.table import Table
+
+    frame = frame.copy()
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype == object:
+            frame[name] = col.where(col.notna(), "").astype(str)
+    return Table.from_pandas(frame, index=False)
+
+
+def write_table(frame, path, *, format=None, meta=None):
+    """Write a table atomically as CSV, Parquet, FITS or ECSV.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns of numbers or text (``object`` columns are written as text,
+        missing values as ``""``; missing numbers are NaN).
+    path : str or Path
+        Destination. Written to a temporary file beside it and renamed into
+        place, so that an interrupted write never leaves a partial table.
+    format : {"csv", "parquet", "fits", "ecsv"} or None, default=None
+        None: from the suffix of ``path`` (:func:`table_format`), CSV for
+        an unknown suffix. FITS and ECSV go through :class:`astropy.table.Table`
+        (FITS: one binary table HDU); Parquet through pandas and needs
+        pyarrow (``pip install 'skspec[parquet]'``).
+    meta : dict, default=None
+        Keywords stored with the table where the format has a place for them
+        (the FITS header, ECSV's meta block, Parquet's schema metadata); CSV
+        has none.
+
+    Returns
+    -------
+    format : str
+        The format written.
+
+    Raises
+    ------
+    ValueError
+        If ``format`` is unknown.
+    ImportError
+        For Parquet without pyarrow (nothing is written).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> from astropy.table import Table
+    >>> path = os.path.join(tempfile.mkdtemp(), "rows.ecsv")
+    >>> write_table(pd.DataFrame({"file": ["a.fits"], "subtype": [1.5]}), path)
+    'ecsv'
+    >>> float(Table.read(path)["subtype"][0])
+    1.5
+    """
+    fmt = table_format(path, format)
+    meta = {str(k): v for k, v in (meta or {}).items()}
+    path = Path(path)
+    if fmt == "csv":
+        with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
+            frame.to_csv(fh, index=False)
+        return fmt
+    if fmt == "parquet":
+        _check_parquet()
+        frame = frame.copy()
+        frame.attrs = dict(meta)
+        with atomic_path(path) as tmp:
+            frame.to_parquet(tmp, index=False, engine="pyarrow")
+        return fmt
+    table = _astropy_table(frame)
+    table.meta.update(meta)
+    with atomic_path(path) as tmp:
+        table.write(tmp, format="fits" if fmt == "fits" else "ascii.ecsv", overwrite=True)
+    return fmt

@@ -41,7 +41,8 @@ def test_python_m_skspec_version():
         (["reproduce", "--bins", "0-5"], "unknown S/N bin(s) 0-5"),
         (["reproduce", "--n-jobs", "0"], "--n-jobs"),
         (["train", "--out", "m.skspec"], "--model"),
-        (["predict", "m.skspec"], "FILES_OR_DIR"),
+        (["predict", "--out", "p.csv"], "FILES_OR_DIR"),
+        (["predict", "m.skspec", "--out", "p.csv"], "no FILES_OR_DIR"),
     ],
 )
 def test_usage_errors_exit_2(argv, message, capsys):
@@ -265,7 +266,9 @@ def test_predict_real_files_with_a_corrupted_one(trained, sdss_dir, tmp_path, ca
 
     # Without the bad file: exit 0, and the stale error list is removed.
     bad.unlink()
-    assert main(["predict", str(trained), str(data), "--out", str(out), "-q"]) == EXIT_OK
+    argv = ["predict", str(trained), str(data), "--out", str(out), "-q"]
+    assert main(argv) == EXIT_USAGE  # the output exists
+    assert main([*argv, "--overwrite"]) == EXIT_OK
     assert not (tmp_path / "predictions.errors.csv").exists()
     again = pd.read_csv(out)
     pd.testing.assert_frame_equal(again, pred)  # chunking does not change results

@@ -86,7 +86,7 @@ def test_killed_predict_keeps_the_old_csv(model_file, sdss_dir, tmp_path):
                     time.sleep(120)
         ds.iter_sdss_spectra = slow
         sys.exit(main(["predict", {str(model_file)!r}, {str(sdss_dir)!r}, "--out",
-                       {str(out)!r}, "--chunk-size", "2", "-q"]))
+                       {str(out)!r}, "--overwrite", "--chunk-size", "2", "-q"]))
     """,
         "mid-run",
     )

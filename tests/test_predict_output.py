@@ -1,7 +1,8 @@
 """What ``skspec predict`` writes, column by column, on spectra whose answer is known.
 
 doc/user_guide/command.rst documents one CSV row per spectrum with the columns
-``file, plate, mjd, fiber, predicted, probability, snr, snr_bin,
+``file, plate, mjd, fiber, specobjid, ra, dec, z, predicted, probability,
+prob_<class>..., subtype, subtype_sd, snr, snr_bin, TiO5, CaH2, CaH3, zeta,
 index_subtype, out_of_scope_score, sdss_class, sdss_subclass, flags``. Each is
 checked here on files written by the test (an M dwarf of each subtype, a hot
 star, a hot star whose header claims M2, a spectrum at S/N 2, a spectrum that
@@ -18,7 +19,8 @@ from sklearn.linear_model import RidgeClassifier
 from skspec.cli import main
 from skspec.datasets import load_sdss_spectra, make_mdwarf_spectra
 from skspec.io import load_model, save_model
-from skspec.preprocessing import out_of_scope_score
+from skspec.metrics import expected_subtype
+from skspec.preprocessing import measure_indices, out_of_scope_score
 from skspec.utils import N_PIXELS, sdss_wavelength
 
 #: The columns of command.rst, in its order.
@@ -27,10 +29,25 @@ DOCUMENTED_COLUMNS = [
     "plate",
     "mjd",
     "fiber",
+    "specobjid",
+    "ra",
+    "dec",
+    "z",
     "predicted",
     "probability",
+    "prob_M0",
+    "prob_M1",
+    "prob_M2",
+    "prob_M3",
+    "prob_M4",
+    "subtype",
+    "subtype_sd",
     "snr",
     "snr_bin",
+    "TiO5",
+    "CaH2",
+    "CaH3",
+    "zeta",
     "index_subtype",
     "out_of_scope_score",
     "sdss_class",
@@ -231,6 +248,87 @@ def test_model_without_predict_proba_leaves_probability_empty(known, tmp_path):
     assert list(rows.columns) == DOCUMENTED_COLUMNS
     assert rows["probability"].isna().all()
     assert set(rows["predicted"]) <= {"M0", "M1", "M2", "M3", "M4"}
+    # No probabilities: the subtype is the predicted class's number, spread unknown.
+    probs = rows[[f"prob_M{k}" for k in range(5)]].replace("", np.nan).astype(float)
+    assert probs.isna().all().all()
+    np.testing.assert_array_equal(
+        rows["subtype"].astype(float), rows["predicted"].str[1].astype(float)
+    )
+    assert (rows["subtype_sd"] == "").all()
+
+
+def test_ids_position_and_redshift(predicted, model_file, tmp_path):
+    # The test files carry no SPECOBJID or PLUG_RA/PLUG_DEC: empty id, NaN position.
+    assert (predicted["specobjid"] == "").all()
+    assert (predicted[["ra", "dec"]] == "").all().all()
+    assert predicted["z"].astype(float).to_numpy() == pytest.approx(1e-4, rel=1e-6)
+    # A file that has them: the id as text (beyond int64), RA and Dec in degrees.
+    ds = make_mdwarf_spectra(1, snr=(30, 40), random_state=7)
+    path = tmp_path / "spec-4000-55500-0009.fits"
+    write_spec(
+        path,
+        start=0,
+        n=N_PIXELS,
+        flux=ds.data[0].astype(np.float32),
+        ivar=ds.ivar[0].astype(np.float32),
+        specobj={
+            "SPECOBJID": ("23A", ["  12345678901234567890"]),  # > 2**63
+            "PLUG_RA": ("D", [236.97794]),
+            "PLUG_DEC": ("D", [-52.815963]),
+            "Z": ("E", [0.0012]),
+        },
+    )
+    out = tmp_path / "ids.csv"
+    assert main(["predict", str(path), "--model", str(model_file), "--out", str(out), "-q"]) == 0
+    row = pd.read_csv(out, dtype={"specobjid": str}).iloc[0]
+    assert row["specobjid"] == "12345678901234567890"
+    assert (row["ra"], row["dec"]) == (pytest.approx(236.97794), pytest.approx(-52.815963))
+    assert row["z"] == pytest.approx(0.0012, rel=1e-6)
+
+
+def test_class_probabilities_are_the_models(predicted, known, model_file):
+    d, _ = known
+    model = load_model(model_file)
+    ds = _load(d)
+    proba = model.predict_proba(ds.data)
+    rows = predicted.loc[ds.frame["fiber"].to_numpy()]
+    columns = [f"prob_{c}" for c in model.classes_]
+    got = rows[columns].astype(float).to_numpy()
+    np.testing.assert_allclose(got, proba, atol=5e-5 + 1e-12)
+    np.testing.assert_allclose(got.sum(axis=1), 1, atol=5e-4)
+    np.testing.assert_allclose(rows["probability"].astype(float), got.max(axis=1))
+
+
+def test_continuous_subtype_and_its_spread(predicted, known, model_file):
+    d, truth = known
+    model = load_model(model_file)
+    ds = _load(d)
+    subtype, spread = expected_subtype(model.predict_proba(ds.data), model.classes_)
+    rows = predicted.loc[ds.frame["fiber"].to_numpy()]
+    np.testing.assert_allclose(rows["subtype"].astype(float), subtype, atol=0.005 + 1e-9)
+    np.testing.assert_allclose(rows["subtype_sd"].astype(float), spread, atol=0.005 + 1e-9)
+    # The bright dwarfs (within 0.25 of their integer subtype): within half a subtype.
+    for fiber in range(1, 6):
+        want = int(truth[fiber]["label"][1])
+        assert abs(float(predicted.loc[fiber, "subtype"]) - want) < 0.5, fiber
+    assert (rows["subtype"].astype(float).between(0, 4)).all()
+    assert (rows["subtype_sd"].astype(float).between(0, 2)).all()
+
+
+def test_band_indices(predicted, known):
+    d, _ = known
+    ds = _load(d)
+    want = measure_indices(ds.data, indices=("TiO5", "CaH2", "CaH3", "zeta"))
+    want.index = ds.frame["fiber"].to_numpy()
+    for column in ("TiO5", "CaH2", "CaH3", "zeta"):
+        np.testing.assert_allclose(
+            predicted[column].astype(float), want.loc[predicted.index, column], atol=5e-5 + 1e-9
+        )
+    # M0 -> M4: TiO5 and CaH2 deepen (fall); the hot star has no bands (about 1).
+    dwarfs = predicted.loc[[1, 2, 3, 4, 5]]
+    assert np.all(np.diff(dwarfs["TiO5"].astype(float)) < 0)
+    assert np.all(np.diff(dwarfs["CaH2"].astype(float)) < 0)
+    assert float(predicted.loc[200, "TiO5"]) == pytest.approx(1.0, abs=0.05)
 
 
 # --------------------------------------------------------------------------
@@ -267,3 +365,10 @@ def test_real_files_m_dwarfs_controls_and_a_low_snr_star(
             assert flags == {"out_of_scope", "sdss_not_m0_m4"}, name
             assert float(row["index_subtype"]) < -1.0, name
             assert float(row["out_of_scope_score"]) > 0.5, name
+    # The SPECOBJ row's id and plug position (the DR12 files hold the id as text).
+    first = rows.loc["spec-0618-52049-0372.fits"]
+    assert str(first["specobjid"]) == "695908431386667008"
+    assert (float(first["ra"]), float(first["dec"])) == (
+        pytest.approx(236.97794, abs=1e-5),
+        pytest.approx(52.815963, abs=1e-5),
+    )

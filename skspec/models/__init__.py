@@ -1,11 +1,14 @@
 """Classifiers of spectra: networks, the SVM baseline, template matching, per-S/N-bin models.
 
+:func:`load_pretrained` returns the model bundled with skspec, ready to predict.
+
 The network classifiers are imported on first use, so that the classical
 models (``make_svm_classifier``, ``TemplateClassifier``,
 ``SNRBinnedClassifier``) do not load torch and skorch.
 """
 
 from ._binned import SNRBinnedClassifier
+from ._pretrained import PRETRAINED_MODELS, load_pretrained, pretrained_path
 from ._svm import make_svm_classifier
 from ._template import TemplateClassifier
 
@@ -17,7 +20,10 @@ __all__ = [
     "SNRBinnedClassifier",
     "TemplateClassifier",
     "VGG16Classifier",
+    "PRETRAINED_MODELS",
+    "load_pretrained",
     "make_svm_classifier",
+    "pretrained_path",
 ]
 
 _BASELINES = frozenset({"CNNClassifier", "DNNClassifier", "ResNetClassifier", "VGG16Classifier"})
