@@ -49,9 +49,10 @@ EXPECTED_FAILED_CHECKS["ContinuumNormalizer"] = dict.fromkeys(
 
 # Networks (tests/test_networks.py, test_denoiser.py) run narrow, for one epoch;
 # check_classifiers_train runs with TRAIN_CHECK_PARAMS (more epochs), under
-# which EMCCNN passes it (the DNN does with its TINY_PARAMS). VGG-16 and ResNet-18 do not
-# in the time a unit check may take: the check's rows have 2 features, and
-# each row is divided by its median |x| (for 2 features the smaller |x|).
+# which EMCCNN and the plain CNN pass it (the DNN does with its TINY_PARAMS).
+# VGG-16 and ResNet-18 do not in the time a unit check may take: the check's
+# rows have 2 features, and each row is divided by its median |x| (for 2
+# features the smaller |x|).
 _DEEP_NET_ON_BLOBS = (
     "measured: on the check's 2-feature blobs, divided row by row by their median "
     "|x|, the tiny VGG-16/ResNet-18 stay at 0.33-0.74 multi-class training accuracy "
@@ -61,24 +62,17 @@ _DEEP_NET_ON_BLOBS = (
 )
 for _name in ["VGG16Classifier", "ResNetClassifier"]:
     EXPECTED_FAILED_CHECKS[_name] = {"check_classifiers_train": _DEEP_NET_ON_BLOBS}
-EXPECTED_FAILED_CHECKS["CNNClassifier"] = {
-    "check_classifiers_train": (
-        "measured: with 5 epochs at lr 0.03 the tiny plain CNN passed 3 of the check's 6 "
-        "variants (float32 and read-only memmap ones stayed below 0.83) at about 40 s each; "
-        "run for one epoch here. That it learns is tested on held-out spectra in "
-        "tests/test_networks.py::test_every_network_learns_held_out_spectra"
-    )
-}
 # The networks compute in float32. CPU matrix kernels (oneDNN/MKL) sum in an
 # order that depends on where a row sits in its batch, so the same spectrum in
 # another batch position can come out one float32 ulp (~3e-8) apart, while the
 # check asks for rtol=1e-7 on probabilities near 0.3: it passes or fails by the
-# luck of the kernel. tests/test_networks.py checks order invariance of every
-# network at float32 precision (rtol 1e-5) instead.
+# luck of the kernel. tests/test_networks.py (the classifiers) and
+# test_denoiser.py (the denoiser) check order invariance at float32 precision
+# (rtol 1e-5) instead.
 _FLOAT32_ORDER = (
     "float32 matrix kernels round a row differently in another batch "
     "position (1 ulp, ~3e-8 > the check's rtol 1e-7); checked at float32 "
-    "precision in tests/test_networks.py"
+    "precision in tests/test_networks.py and test_denoiser.py"
 )
 for _name in [
     "DNNClassifier",
