@@ -338,6 +338,46 @@ def test_plot_accuracy_vs_snr_draws_the_table():
     assert sorted(edges) == [5.0, 10.0, 15.0]
 
 
+def test_reliability_curve_by_hand_and_its_ece_is_the_metric():
+    from skspec.metrics import expected_calibration_error
+    from skspec.plotting import reliability_curve
+
+    conf = np.array([0.95, 0.95, 0.91, 0.55, 0.52, 0.35])
+    y_true = np.array(["M1", "M1", "M2", "M1", "M2", "M0"])
+    y_pred = np.array(["M1", "M1", "M1", "M1", "M1", "M0"])
+    table = reliability_curve(y_true, y_pred, conf, n_bins=10)
+    np.testing.assert_array_equal(table["n"], [1, 2, 3])
+    np.testing.assert_allclose(table["accuracy"], [1.0, 0.5, 2 / 3])
+    np.testing.assert_allclose(table["mean_confidence"], [0.35, 0.535, 2.81 / 3])
+    np.testing.assert_allclose(table["conf_lo"], [0.3, 0.5, 0.9])
+    assert np.all((table["lower"] <= table["accuracy"]) & (table["accuracy"] <= table["upper"]))
+    ece = np.sum(table["n"] * np.abs(table["accuracy"] - table["mean_confidence"])) / 6
+    proba = np.column_stack([conf, np.zeros(6)])  # column 0 is the predicted type
+    right = np.where(y_true == y_pred, "hit", "miss")
+    assert ece == pytest.approx(
+        expected_calibration_error(right, proba, classes=["hit", "miss"], n_bins=10)
+    )
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        reliability_curve(y_true, y_pred, conf + 0.5)
+
+
+def test_plot_reliability_diagram_draws_the_curve_and_its_ece():
+    from skspec.plotting import plot_reliability_diagram, reliability_curve
+
+    rng = np.random.default_rng(0)
+    conf = rng.uniform(0.2, 1.0, 400)
+    y_pred = np.full(400, "M1", dtype=object)
+    y_true = np.where(rng.random(400) < conf**2, "M1", "M2")  # over-confident
+    ax = plot_reliability_diagram(y_true, y_pred, conf, label="model")
+    table = reliability_curve(y_true, y_pred, conf)
+    (container,) = ax.containers
+    np.testing.assert_allclose(container.lines[0].get_xdata(), table["mean_confidence"])
+    np.testing.assert_allclose(container.lines[0].get_ydata(), table["accuracy"])
+    ece = np.sum(table["n"] * np.abs(table["accuracy"] - table["mean_confidence"])) / 400
+    assert ax.get_legend().get_texts()[0].get_text() == f"model: ECE {ece:.3f}"
+    assert ece > 0.1
+
+
 # ----------------------------------------------------------------------------- reproduce figures
 def test_predictions_carry_row_and_snr():
     from skspec.experiments import run_experiments
@@ -415,6 +455,7 @@ def test_make_figures_writes_the_new_figures(tmp_path, captured):
         ("confusion_normalised", "fig6_confusion_normalised.png"),
         ("accuracy_snr", "fig8_accuracy_snr.png"),
         ("index_diagram", "fig9_index_diagram.png"),
+        ("reliability", "fig10_reliability.png"),
     ):
         assert paths[key] == tmp_path / name
         assert paths[key].read_bytes()[:8] == PNG
@@ -427,6 +468,12 @@ def test_make_figures_writes_the_new_figures(tmp_path, captured):
     ax = captured["fig8_accuracy_snr.png"].axes[0]
     (container,) = ax.containers
     assert len(container.lines[0].get_xdata()) >= 1
+    # The reliability diagram shows the test predictions' confidences.
+    ax = captured["fig10_reliability.png"].axes[0]
+    (container,) = ax.containers
+    conf = result.predictions["confidence"].to_numpy(dtype=float)
+    assert np.isfinite(conf).all()
+    assert container.lines[0].get_xdata().min() >= conf.min() - 1e-12
 
 
 # ----------------------------------------------------------------------------- skspec plot

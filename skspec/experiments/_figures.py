@@ -357,6 +357,46 @@ def plot_accuracy_by_snr(predictions, path, *, keys=None, bins="auto"):
     return _save(fig, path)
 
 
+def plot_reliability(predictions, path, *, keys=None, n_bins=10):
+    """Reliability diagram of the test predictions of the models with probabilities.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        ``predictions`` of :class:`~skspec.experiments.ExperimentResult`,
+        with its ``confidence`` column (NaN for models without
+        ``predict_proba``, which are left out).
+    path : str or Path
+    keys : list of (model, dim), default=None
+        Models to show; by default each model in its default input form.
+    n_bins : int, default=10
+    """
+    from ..plotting import plot_reliability_diagram
+
+    keys = _default_keys(predictions, keys)
+    fig = _figure(5.5, 5.5)
+    ax = fig.subplots()
+    drawn = 0
+    for model, dim in keys:
+        sub = predictions[(predictions["model"] == model) & (predictions["dim"] == dim)]
+        sub = sub[np.isfinite(sub["confidence"].to_numpy(dtype=float))]
+        if not len(sub):
+            continue
+        plot_reliability_diagram(
+            np.asarray(sub["y_true"], dtype=object),
+            np.asarray(sub["y_pred"], dtype=object),
+            sub["confidence"].to_numpy(dtype=float),
+            n_bins=n_bins,
+            label=f"{MODELS[model].label} {dim.upper()}",
+            ax=ax,
+        )
+        drawn += 1
+    if not drawn:
+        ax.text(0.5, 0.5, "no model with probabilities", ha="center", va="center")
+    ax.set_title("Reliability of the test probabilities (all S/N bins)", fontsize=10)
+    return _save(fig, path)
+
+
 def plot_predicted_indices(predictions, data, path, *, key=None):
     """TiO5 against CaH2 + CaH3 of the test spectra, coloured by predicted type.
 
@@ -474,5 +514,9 @@ def make_figures(result, data, out_dir):
     if len(result.predictions) and "row" in result.predictions and len(data.data):
         paths["index_diagram"] = plot_predicted_indices(
             result.predictions, data, out_dir / "fig9_index_diagram.png"
+        )
+    if len(result.predictions) and "confidence" in result.predictions:
+        paths["reliability"] = plot_reliability(
+            result.predictions, out_dir / "fig10_reliability.png"
         )
     return paths

@@ -1,4 +1,4 @@
-"""Figures to look at results: a spectrum over its template, the index diagram, accuracy by S/N.
+"""Figures to look at results: a spectrum over its template, the index diagram, accuracy by S/N, reliability.
 
 matplotlib is imported only when a function draws, so that ``import skspec``
 never needs it; a clear :class:`ImportError` says what to install when it is
@@ -7,7 +7,13 @@ missing. Every function draws into a given figure or axes (``fig=``,
 """
 
 from ._diagrams import dwarf_sequence, plot_index_diagram, sequence_subtypes
-from ._scores import accuracy_by_snr, plot_accuracy_vs_snr, wilson_interval
+from ._scores import (
+    accuracy_by_snr,
+    plot_accuracy_vs_snr,
+    plot_reliability_diagram,
+    reliability_curve,
+    wilson_interval,
+)
 from ._spectrum import bundled_template_classifier, index_windows_vacuum, plot_spectrum
 
 __all__ = [
@@ -17,7 +23,9 @@ __all__ = [
     "index_windows_vacuum",
     "plot_accuracy_vs_snr",
     "plot_index_diagram",
+    "plot_reliability_diagram",
     "plot_spectrum",
+    "reliability_curve",
     "sequence_subtypes",
     "wilson_interval",
 ]

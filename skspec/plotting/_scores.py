@@ -191,3 +191,124 @@ def plot_accuracy_vs_snr(
     if label is not None:
         ax.legend(fontsize=8, loc="lower right")
     return ax
+
+
+def reliability_curve(y_true, y_pred, confidence, *, n_bins=10, confidence_level=0.6827):
+    """Accuracy against stated confidence: the table behind a reliability diagram.
+
+    The spectra are put into ``n_bins`` equal-width bins of their confidence
+    (the probability of the predicted class); a calibrated model's accuracy
+    in each bin equals the bin's mean confidence.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_spectra,)
+        True and predicted types.
+    confidence : array-like of shape (n_spectra,)
+        Probability of the predicted class, in [0, 1] (the row maximum of
+        ``predict_proba``).
+    n_bins : int, default=10
+        Equal-width confidence bins over [0, 1]; empty bins are left out.
+    confidence_level : float, default=0.6827
+        Coverage of the accuracy's Wilson interval (one sigma).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per non-empty bin: ``conf_lo``, ``conf_hi``,
+        ``mean_confidence``, ``accuracy``, ``lower``, ``upper``, ``n``. The
+        expected calibration error is ``sum(n * |accuracy -
+        mean_confidence|) / sum(n)`` (as
+        :func:`skspec.metrics.expected_calibration_error` with the same bins).
+    """
+    y_true = np.asarray(y_true, dtype=object)
+    y_pred = np.asarray(y_pred, dtype=object)
+    confidence = np.asarray(confidence, dtype=float)
+    if not (y_true.shape == y_pred.shape == confidence.shape) or confidence.ndim != 1:
+        raise ValueError("y_true, y_pred and confidence must be 1-D arrays of one length")
+    if not np.all((confidence >= 0) & (confidence <= 1)):
+        raise ValueError("confidence must lie in [0, 1] (probabilities; NaN is not allowed)")
+    if not isinstance(n_bins, Integral) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+    idx = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    right = (y_true == y_pred).astype(float)
+    n = np.bincount(idx, minlength=n_bins)
+    hits = np.bincount(idx, weights=right, minlength=n_bins)
+    conf = np.bincount(idx, weights=confidence, minlength=n_bins)
+    keep = n > 0
+    lower, upper = wilson_interval(hits[keep], n[keep], confidence_level)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    return pd.DataFrame(
+        {
+            "conf_lo": edges[:-1][keep],
+            "conf_hi": edges[1:][keep],
+            "mean_confidence": conf[keep] / n[keep],
+            "accuracy": hits[keep] / n[keep],
+            "lower": lower,
+            "upper": upper,
+            "n": n[keep],
+        }
+    )
+
+
+def plot_reliability_diagram(
+    y_true, y_pred, confidence, *, n_bins=10, label=None, ax=None, **errorbar_kwargs
+):
+    """Plot accuracy against confidence, with the diagonal of perfect calibration.
+
+    Points above the diagonal: the model is right more often than it says
+    (under-confident); below: over-confident. The legend gives the expected
+    calibration error. Call once per model on the same ``ax`` to compare.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_spectra,)
+    confidence : array-like of shape (n_spectra,)
+        Probability of the predicted class.
+    n_bins : int, default=10
+    label : str, default=None
+        Legend entry (the ECE is appended).
+    ax : matplotlib Axes, default=None
+    **errorbar_kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.errorbar`.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skspec.plotting import plot_reliability_diagram
+    >>> rng = np.random.default_rng(0)
+    >>> conf = rng.uniform(0.3, 1.0, 500)
+    >>> y_pred = np.where(rng.random(500) < conf, "M1", "M2")
+    >>> ax = plot_reliability_diagram(y_pred, ["M1"] * 500, conf, label="calibrated")
+    >>> ax.get_xlabel()
+    'confidence (probability of the predicted type)'
+    """
+    table = reliability_curve(y_true, y_pred, confidence, n_bins=n_bins)
+    ax = axes_or_new(ax, "plot_reliability_diagram", (5, 5))
+    ece = float(np.sum(table["n"] * np.abs(table["accuracy"] - table["mean_confidence"])))
+    ece /= table["n"].sum()
+    acc = table["accuracy"].to_numpy()
+    kwargs = {"fmt": "o-", "ms": 4, "lw": 1, "capsize": 2, "elinewidth": 0.8, **errorbar_kwargs}
+    ax.errorbar(
+        table["mean_confidence"].to_numpy(),
+        acc,
+        yerr=[acc - table["lower"].to_numpy(), table["upper"].to_numpy() - acc],
+        label=f"{label + ': ' if label else ''}ECE {ece:.3f}",
+        gid="reliability",
+        **kwargs,
+    )
+    if not getattr(ax, "_skspec_diagonal", False):
+        ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--", zorder=0)
+        ax._skspec_diagonal = True
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("confidence (probability of the predicted type)")
+    ax.set_ylabel("accuracy")
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
