@@ -19,7 +19,9 @@ README_RUN_COMMAND = "pip install -e . && skspec reproduce --quick --out skspec_
 def _text(name):
     path = ROOT / name
     if not path.is_file():
-        pytest.skip(f"{name} is not here (the tests run from a checkout)")
+        pytest.skip(
+            f"{name} is not here: these checks need a source checkout, not an installed copy"
+        )
     return path.read_text(encoding="utf-8")
 
 
