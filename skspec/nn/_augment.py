@@ -39,6 +39,9 @@ class SpectrumAugmenter:
     bad_run : int, default=20
         Longest run of bad pixels (one run per spectrum, length uniform in
         0 .. ``bad_run``), filled by linear interpolation.
+    blur : float, default=0.0
+        Largest extra Gaussian broadening (sigma, pixels; uniform in 0 ..
+        ``blur``): a resolution that differs from the training spectra's.
     probability : float, default=0.8
         Probability that a spectrum is re-observed at all in a given batch
         (the others pass unchanged, so the network also sees the data as
@@ -55,13 +58,22 @@ class SpectrumAugmenter:
     """
 
     def __init__(
-        self, *, wobble=0.1, degree=3, shift=1.0, snr=(5.0, 60.0), bad_run=20, probability=0.8
+        self,
+        *,
+        wobble=0.1,
+        degree=3,
+        shift=1.0,
+        snr=(5.0, 60.0),
+        bad_run=20,
+        blur=0.0,
+        probability=0.8,
     ):
         self.wobble = wobble
         self.degree = degree
         self.shift = shift
         self.snr = snr
         self.bad_run = bad_run
+        self.blur = blur
         self.probability = probability
 
     def check(self):
@@ -71,6 +83,7 @@ class SpectrumAugmenter:
             ("degree", self.degree, isinstance(self.degree, Integral) and self.degree >= 0),
             ("shift", self.shift, isinstance(self.shift, Real) and self.shift >= 0),
             ("bad_run", self.bad_run, isinstance(self.bad_run, Integral) and self.bad_run >= 0),
+            ("blur", self.blur, isinstance(self.blur, Real) and self.blur >= 0),
             (
                 "probability",
                 self.probability,
@@ -119,6 +132,8 @@ class SpectrumAugmenter:
             w = src - lo
             hi = (lo + 1).clamp(max=m - 1)
             out = (1 - w) * out.gather(1, lo) + w * out.gather(1, hi)
+        if self.blur > 0 and m > 1:
+            out = _blur(out, torch.rand(n, device=device, dtype=dtype) * self.blur)
         if self.wobble > 0 and self.degree > 0:
             coef = torch.randn(n, self.degree, device=device, dtype=dtype) * self.wobble
             out = out * torch.exp(coef @ _legendre(pos, self.degree))
@@ -142,6 +157,17 @@ class SpectrumAugmenter:
             out = torch.where(bad, left + (right - left) * frac, out)
         out = torch.where(keep, x, out)
         return out.reshape(shape)
+
+
+def _blur(x, sigma):
+    """Convolve row i of ``x`` (B, L) with a unit Gaussian of width ``sigma[i]`` pixels."""
+    half = max(1, math.ceil(3 * float(sigma.max())))
+    offsets = torch.arange(-half, half + 1, device=x.device, dtype=x.dtype)
+    kernel = torch.exp(-0.5 * (offsets[None, :] / sigma.clamp_min(1e-3)[:, None]) ** 2)
+    kernel = kernel / kernel.sum(dim=1, keepdim=True)
+    # One group per spectrum; edge pixels repeated so the ends keep their level.
+    padded = torch.nn.functional.pad(x[None], (half, half), mode="replicate")
+    return torch.nn.functional.conv1d(padded, kernel[:, None, :], groups=x.shape[0])[0]
 
 
 def _legendre(x, degree):

@@ -1,0 +1,109 @@
+"""SpectrumAugmenter: training-time re-observation, and the networks' ``augment``."""
+
+import numpy as np
+import pytest
+import torch
+from _tiny import tiny
+from test_networks import make_spectra
+
+from skspec.models import DNNClassifier
+from skspec.nn import SpectrumAugmenter
+
+OFF = {"wobble": 0.0, "shift": 0.0, "snr": None, "bad_run": 0, "blur": 0.0, "probability": 1.0}
+
+
+def _aug(**kwargs):
+    return SpectrumAugmenter(**{**OFF, **kwargs}).check()
+
+
+def test_everything_off_is_the_identity():
+    x = torch.rand(5, 300) + 0.5
+    torch.testing.assert_close(_aug()(x), x)
+    torch.testing.assert_close(_aug(wobble=0.3, probability=0.0)(x), x)
+
+
+def test_wobble_is_a_smooth_positive_factor_of_the_set_size():
+    torch.manual_seed(0)
+    x = torch.ones(2000, 400)
+    out = _aug(wobble=0.1, degree=1)(x)
+    log_ratio = torch.log(out[:, -1] / out[:, 0])  # 2 c_1: P_1 goes from -1 to 1
+    assert torch.all(out > 0)
+    assert float(log_ratio.std()) == pytest.approx(0.2, rel=0.1)
+    # Degree 1: a straight line in log flux.
+    second = torch.diff(torch.log(out), n=2, dim=1)
+    assert float(second.abs().max()) < 1e-5
+
+
+def test_shift_moves_a_ramp_by_the_drawn_pixels():
+    torch.manual_seed(1)
+    x = torch.arange(200.0).repeat(1000, 1)
+    out = _aug(shift=2.0)(x)
+    delta = (x - out)[:, 50:150]  # a ramp shifted right by d pixels drops by d
+    assert float(delta.std(dim=1).max()) < 1e-3  # one shift per spectrum
+    assert float(delta[:, 0].std()) == pytest.approx(2.0, rel=0.1)
+
+
+def test_noise_level_follows_the_drawn_snr():
+    torch.manual_seed(2)
+    x = torch.full((500, 1000), 100.0)
+    out = _aug(snr=(10.0, 10.0))(x)
+    assert float((out - x).std()) == pytest.approx(10.0, rel=0.05)
+
+
+def test_bad_run_is_filled_linearly_between_its_neighbours():
+    torch.manual_seed(3)
+    x = torch.rand(50, 300) + 1.0
+    out = _aug(bad_run=30)(x)
+    changed = (out != x).numpy()
+    for row, (xi, oi) in enumerate(zip(x.numpy(), out.numpy())):
+        idx = np.flatnonzero(changed[row])
+        if idx.size == 0:
+            continue
+        assert idx.size == idx[-1] - idx[0] + 1 <= 30  # one contiguous run
+        a, b = idx[0] - 1, idx[-1] + 1
+        expected = np.interp(idx, [a, b], [xi[a], xi[b]])
+        np.testing.assert_allclose(oi[idx], expected, rtol=1e-5)
+
+
+def test_blur_keeps_the_flux_and_broadens_up_to_its_width():
+    torch.manual_seed(4)
+    x = torch.zeros(400, 101)
+    x[:, 50] = 1.0
+    out = _aug(blur=1.5)(x).numpy()
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+    width = np.sqrt((out * (np.arange(101) - 50) ** 2).sum(axis=1))
+    assert width.max() <= 1.5 + 1e-3 and width.max() > 1.3
+    assert np.ptp(width) > 1.0  # drawn per spectrum
+
+
+def test_folded_input_keeps_its_shape():
+    x = torch.rand(3, 6, 20) + 1
+    assert _aug(wobble=0.1, blur=1.0, shift=1.0)(x).shape == (3, 6, 20)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"wobble": -1}, "wobble"),
+        ({"blur": -0.5}, "blur"),
+        ({"bad_run": 2.5}, "bad_run"),
+        ({"probability": 2}, "probability"),
+        ({"snr": (0, 5)}, "snr"),
+    ],
+)
+def test_check_names_the_bad_setting(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        SpectrumAugmenter(**kwargs).check()
+
+
+def test_networks_augment_is_reproducible_and_off_at_prediction():
+    X, y = make_spectra(n_per_class=20, noise=0.1)
+    aug = SpectrumAugmenter(blur=1.0)
+    a = tiny(DNNClassifier, max_epochs=3, augment=aug).fit(X, y)
+    b = tiny(DNNClassifier, max_epochs=3, augment=aug).fit(X, y)
+    plain = tiny(DNNClassifier, max_epochs=3).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    # It changed training...
+    assert not np.allclose(a.predict_proba(X), plain.predict_proba(X))
+    # ...but not prediction: the same input gives the same output twice.
+    np.testing.assert_array_equal(a.predict_proba(X), a.predict_proba(X))
