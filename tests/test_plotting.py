@@ -297,6 +297,13 @@ def test_wilson_interval_known_values():
     lo, hi = wilson_interval(np.array([0, 20]), np.array([20, 20]))
     assert lo[0] == pytest.approx(0, abs=1e-12) and hi[0] > 0.01  # no zero-width bar at 0 % ...
     assert hi[1] == pytest.approx(1) and lo[1] < 0.99  # ... nor at 100 %
+    # The interval holds the proportion itself, exactly, for every n: rounding
+    # once put the bound past 0 % or 100 % by ~1e-16, a negative error bar that
+    # made matplotlib (and skspec reproduce) fail.
+    n = np.arange(1, 300)
+    for k in (np.zeros_like(n), n // 3, n):
+        lo, hi = wilson_interval(k, n)
+        assert np.all(lo <= k / n) and np.all(k / n <= hi)
 
 
 def test_accuracy_by_snr_counts_each_bin():

@@ -37,7 +37,11 @@ def wilson_interval(k, n, confidence=0.6827):
     denom = 1.0 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denom
     half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # At 0 % and 100 % rounding can put a bound a few 1e-17 past p itself, which
+    # gives a negative error bar (matplotlib refuses those): the interval holds p.
+    lower = np.minimum(centre - half, p)
+    upper = np.maximum(centre + half, p)
+    return np.clip(lower, 0, 1), np.clip(upper, 0, 1)
 
 
 def _edges(snr, bins):
