@@ -558,6 +558,50 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
             reduced_chi2=chi2[rows, best] / np.maximum(dof[rows, best], 1),
         )
 
+    def recalibrate(self, X, ivar=None):
+        """Each spectrum divided by its fitted continuum: on its best template's colour.
+
+        ``X / best_fit(X, ivar).continuum``. The fitted Legendre factor holds
+        whatever smooth shape separates a spectrum from its best template (flux
+        calibration, reddening, or the pseudo-continuum a continuum-normalised
+        spectrum was divided by); dividing it out gives the spectrum's own
+        features on the template's flux-calibrated colour. Spectral indices
+        measured on the result of a continuum-normalised spectrum are then
+        close to those of the flux-calibrated original (with
+        ``poly_degree=8``, within 0.002 in TiO5 and 0.006 in CaH2 on SDSS M
+        dwarfs, against 0.013 and 0.034 measured on the normalised flux; see
+        the user guide, "Continuum-normalised spectra").
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra, flux-calibrated or continuum-normalised.
+        ivar : array-like of shape (n_samples, n_features), default=None
+            Inverse variances of ``X``, as for :meth:`best_fit`. The inverse
+            variance of the result is ``ivar * continuum**2``.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features)
+            On the templates' scale (median about 1); NaN where the fitted
+            continuum is not positive (a spectrum no template resembles).
+
+        Examples
+        --------
+        >>> from skspec.datasets import load_kesseli_templates, make_mdwarf_spectra
+        >>> from skspec.models import TemplateClassifier
+        >>> from skspec.preprocessing import measure_indices
+        >>> tpl = load_kesseli_templates()
+        >>> clf = TemplateClassifier(templates=tpl, poly_degree=8).fit(tpl.data, tpl.target)
+        >>> X, _ = make_mdwarf_spectra(2, random_state=0, return_X_y=True)
+        >>> measure_indices(clf.recalibrate(X), indices=("TiO5", "CaH2")).shape
+        (2, 2)
+        """
+        X_checked, _ = self._validate(X, ivar)
+        continuum = self.best_fit(X, ivar).continuum
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(continuum > 0, X_checked / continuum, np.nan)
+
     def min_reduced_chi2(self, X, ivar=None):
         """Best reduced chi-square of each spectrum over all templates.
 
