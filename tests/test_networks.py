@@ -389,6 +389,15 @@ def test_invalid_parameters_and_device(spectra):
             tiny(DNNClassifier, device="cuda").fit(X, y)
 
 
+def test_a_cpu_index_survives_pickling(spectra):
+    # torch cannot restore storages tagged "cpu:0"; the net loads them as "cpu".
+    X, y = spectra
+    clf = tiny(DNNClassifier, device="cpu:0").fit(X, y)
+    back = pickle.loads(pickle.dumps(clf))
+    assert back.device == "cpu:0"
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_device_is_honoured(spectra):
     X, y = spectra

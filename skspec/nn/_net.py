@@ -341,6 +341,21 @@ class SpectrumNetMixin(SkorchStateDefaults):
 
     __repr__ = BaseEstimator.__repr__
 
+    def __setstate__(self, state):
+        # skorch maps the saved tensors to ``device``; torch knows "cpu" but
+        # not "cpu:0" as a storage location, so a CPU index is loaded as
+        # "cpu" and the parameter is then restored as the user gave it.
+        device = state.get("device")
+        try:
+            on_cpu = device is not None and torch.device(device).type == "cpu"
+        except (RuntimeError, TypeError, ValueError):
+            on_cpu = False
+        if on_cpu and str(device) != "cpu":
+            super().__setstate__({**state, "device": "cpu"})
+            self.device = device
+        else:
+            super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = self._accepts_folded
