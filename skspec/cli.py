@@ -12,6 +12,7 @@ Commands::
     skspec train --model emccnn --out model.skspec [--data synthetic|sdss-dr14|DIR] ...
     skspec predict FILES_OR_DIR... --out predictions.csv [--model model.skspec]
                    [--format csv|parquet|fits|ecsv] [--overwrite] [--scheduler ADDRESS]
+                   [--plots DIR]
     skspec plot FILE --out fig.png [--model model.skspec] [--overwrite]
 
 Exit codes: 0 success; 1 error (one line on stderr, ``--debug`` for the
@@ -356,6 +357,7 @@ def _cmd_predict(args):
         if len(missing) == len(inputs):
             raise UsageError("no such file or directory: " + ", ".join(map(str, missing)))
         raise UsageError("no SDSS spectrum files (*.fits, *.fit) found in " + ", ".join(inputs))
+    plot_paths = _plot_paths(args.plots, files, args.overwrite) if args.plots else None
     header = read_model_metadata(model_path)
     # The bundled model loads whatever skspec version wrote it (with a warning).
     allow_mismatch = args.allow_version_mismatch or bundled
@@ -367,6 +369,7 @@ def _cmd_predict(args):
     errors = [(str(p), "file not found") for p in missing]
     errors_path = out.with_name(out.stem + ".errors.csv")
 
+    model = None
     if args.scheduler and files:
         n_done, more = _predict_on_dask(args, model_path, files, out, fmt, allow_mismatch, meta)
         errors += more
@@ -396,6 +399,13 @@ def _cmd_predict(args):
                 bar.close()
         errors += more
 
+    n_plots = 0
+    if plot_paths:
+        if model is None:
+            model = load_model(model_path, allow_version_mismatch=allow_mismatch)
+        failed = {path for path, _ in errors}
+        n_plots = _write_plots(plot_paths, model, failed, args.dpi)
+
     if errors:
         write_errors(errors, errors_path)
         for path, reason in errors:
@@ -405,9 +415,71 @@ def _cmd_predict(args):
     print(
         f"skspec predict: classified {n_done} spectra into {out}"
         + (" with the bundled model" if bundled else "")
+        + (f"; {n_plots} plot(s) in {args.plots}" if plot_paths else "")
         + (f"; {len(errors)} file(s) failed, listed in {errors_path}" if errors else "")
     )
     return EXIT_PARTIAL if errors else EXIT_OK
+
+
+def _plot_name(path):
+    """``spec-0618-52049-0372.png`` for ``spec-0618-52049-0372.fits(.gz)``."""
+    name = path.name
+    for suffix in (".gz", ".fits", ".fit", ".fts"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name + ".png"
+
+
+def _plot_paths(plots, files, overwrite):
+    """``{input file: png path}`` for ``predict --plots DIR``, checked before any work."""
+    plots = Path(plots)
+    if plots.exists() and not plots.is_dir():
+        raise UsageError(f"--plots {plots} is a file; give a directory for the figures")
+    targets = {}
+    for path in files:
+        target = plots / _plot_name(Path(path))
+        if target in targets.values():
+            other = next(p for p, t in targets.items() if t == target)
+            raise UsageError(
+                f"--plots: {other} and {path} would both be drawn into {target}; "
+                "classify them in separate runs"
+            )
+        targets[path] = target
+    existing = [t for t in targets.values() if t.exists()]
+    if existing and not overwrite:
+        raise UsageError(
+            f"--plots: {len(existing)} figure(s) exist, e.g. {existing[0]}; choose another "
+            "--plots directory or pass --overwrite"
+        )
+    return targets
+
+
+def _write_plots(targets, model, failed, dpi):
+    """One plot_spectrum PNG per readable input, each written atomically."""
+    from .plotting._base import check_matplotlib
+
+    check_matplotlib("skspec predict --plots")
+    from matplotlib.figure import Figure
+
+    from .datasets import read_sdss_spectrum
+    from .plotting import plot_spectrum
+    from .utils import atomic_path
+
+    n = 0
+    for path, target in targets.items():
+        if str(path) in failed:
+            continue  # unreadable: already reported with the predictions
+        try:
+            spectrum = read_sdss_spectrum(path)
+        except (OSError, ValueError):
+            continue  # the same reason is in the predictions' errors
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fig = Figure(figsize=(10, 5.5), layout="constrained")
+        plot_spectrum(spectrum, model=model, fig=fig)
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi)
+        n += 1
+    return n
 
 
 # --------------------------------------------------------------------------- plot
@@ -663,7 +735,21 @@ def build_parser():
         help="table format (default: from the --out suffix .csv, .parquet, .fits or "
         ".ecsv; csv otherwise). parquet needs pip install 'skspec[parquet]'",
     )
-    pr.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    pr.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --out file (and existing figures with --plots)",
+    )
+    pr.add_argument(
+        "--plots",
+        default=None,
+        metavar="DIR",
+        help="also draw each spectrum over its best-matching template (as 'skspec plot' "
+        "does) into DIR/<file name>.png",
+    )
+    pr.add_argument(
+        "--dpi", type=_positive_int, default=110, help="resolution of the --plots figures"
+    )
     pr.add_argument(
         "--chunk-size",
         type=_positive_int,
