@@ -61,6 +61,44 @@ def load_average():
         return "n/a"
 
 
+def parse_params(text):
+    """Parse ``"key=value,key=value"`` from a command line into a dict.
+
+    Values are read as None, True/False, int or float where they parse as
+    one, else kept as strings (``normalization=median+standard``).
+
+    Parameters
+    ----------
+    text : str or None
+
+    Returns
+    -------
+    dict
+        Empty for None or an empty string.
+    """
+    params = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"expected key=value, got {item!r}")
+        value = value.strip()
+        named = {"None": None, "True": True, "False": False}
+        if value in named:
+            params[key.strip()] = named[value]
+            continue
+        for kind in (int, float):
+            try:
+                params[key.strip()] = kind(value)
+                break
+            except ValueError:
+                pass
+        else:
+            params[key.strip()] = value
+    return params
+
+
 def _version(name):
     module = _MODULE_NAMES.get(name, name)
     try:

@@ -18,6 +18,8 @@ Usage::
     python benchmarks/bench_accuracy.py                  # the study (about 1 h on 2 cores)
     python benchmarks/bench_accuracy.py --n-samples 900 --quick   # a smoke run
     python benchmarks/bench_accuracy.py --models emccnn,svm --dims 1d --seeds 0,1,2
+    python benchmarks/bench_accuracy.py --models emccnn --dims 1d \
+        --params normalization=median+standard --out benchmarks/results/accuracy_x.csv
 """
 
 import argparse
@@ -33,7 +35,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import load_average  # noqa: E402
+from _machine import load_average, parse_params  # noqa: E402
 
 
 def main():
@@ -45,6 +47,12 @@ def main():
     parser.add_argument("--models", default=None, help="comma-separated subset")
     parser.add_argument("--dims", default=None, help="1d, 2d or 1d,2d (default: both)")
     parser.add_argument("--seeds", default="0", help="comma-separated data/split seeds")
+    parser.add_argument(
+        "--params",
+        default=None,
+        help="constructor arguments of every network, e.g. "
+        "'normalization=median+standard,augment=True'",
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "accuracy.csv"))
     args = parser.parse_args()
 
@@ -68,6 +76,8 @@ def main():
         if models is None or name in models
     }
     seeds = [int(v) for v in args.seeds.split(",")]
+    net_params = parse_params(args.params)
+    params = {name: net_params for name in dims if MODELS[name].network and net_params}
     all_scores, ece_rows = [], []
     for seed in seeds:
         ds = make_mdwarf_spectra(args.n_samples, random_state=seed)
@@ -83,6 +93,7 @@ def main():
             random_state=seed,
             n_jobs=args.n_jobs,
             max_epochs=args.max_epochs,
+            params=params,
             progress=True,
         )
         all_scores.append(result.scores.assign(seed=seed))
@@ -144,7 +155,9 @@ def main():
     )
     print(
         f"- models: {'quick' if args.quick else 'default (full-size)'} settings, networks "
-        f"capped at {args.max_epochs} epochs with early stopping; joblib workers: "
+        f"capped at {args.max_epochs} epochs with early stopping"
+        + (f", network parameters `{args.params}`" if args.params else "")
+        + "; joblib workers: "
         f"{result.config['n_jobs']}; seeds {args.seeds} (accuracy: mean ± sd over seeds); total wall time {wall / 60:.1f} min\n"
     )
     header = (

@@ -42,7 +42,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import load_average
+from _machine import load_average, parse_params
 from _realdata import IN_SCOPE, SNR_BINS, score, shared_data_dir, test_sets
 
 #: Model name -> (label, make_model arguments).
@@ -194,6 +194,11 @@ def main(argv=None):
         "keyword settings, e.g. 'wobble=0.1,shift=0,snr=None,bad_run=0'",
     )
     parser.add_argument(
+        "--params",
+        default=None,
+        help="further constructor arguments of the networks, e.g. 'normalization=median+standard'",
+    )
+    parser.add_argument(
         "--instrument",
         action="store_true",
         help="also score each source as if observed with another instrument "
@@ -235,7 +240,11 @@ def main(argv=None):
             for name in args.models.split(","):
                 label, spec = MODELS[name]
                 net = MODELS[name][0] in ("EMCCNN", "CNN-2D")
-                params = {"augment": _augment(args.augment)} if net else None
+                params = (
+                    {"augment": _augment(args.augment), **parse_params(args.params)}
+                    if net
+                    else None
+                )
                 model = make_model(
                     **spec, random_state=seed, max_epochs=args.max_epochs, params=params
                 )
@@ -247,6 +256,8 @@ def main(argv=None):
                     tag += f" (type_offset {args.type_offset})"
                 if net and args.augment != "off":
                     tag += f" (augment {args.augment})"
+                if net and args.params:
+                    tag += f" ({args.params})"
                 new, confusion = _rows(model, label, tag, seed, sets, fit_s, in_library)
                 rows += new
                 confusions[label, tag] = confusion

@@ -14,12 +14,16 @@ from ..utils._sklearn_compat import Interval, StrOptions
 
 _POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
 _FRACTION = [Interval(Real, 0, 1, closed="left")]
-_NORMALIZATION = [StrOptions({"median", "mean"}), None]
+_NORMALIZATION = [StrOptions({"median", "mean", "median+standard"}), None]
 _WIDTH = [Interval(Real, 0, None, closed="neither")]
 
-_NORMALIZATION_DOC = """normalization : {"median", "mean"} or None, default="median"
+_NORMALIZATION_DOC = """normalization : {"median", "mean", "median+standard"} or None, default="median"
         Each spectrum is divided by the median (or mean) of its ``|flux|``
-        inside the network, so predictions do not depend on the flux scale."""
+        inside the network, so predictions do not depend on the flux scale.
+        ``"median+standard"`` then standardises each pixel with the mean and
+        standard deviation of the median-normalised training spectra (the
+        SVM's input), fitted on the training part of the first fit and saved
+        with the module (see :class:`~skspec.nn.SpectrumNormalizer`)."""
 
 _FOLDED_DOC = """Input may be 1-D spectra ``(n, L)``, which builds ``Conv1d`` layers, or
     spectra folded to ``(n, H, W)`` by :class:`~skspec.preprocessing.Folder2D`,

@@ -53,9 +53,14 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         plain multi-scale CNN (the encoder is then trained by the
         classification loss only).
 
-    normalization : {"median", "mean"} or None, default="median"
+    normalization : {"median", "mean", "median+standard"} or None, default="median"
         Each spectrum is divided by the median (or mean) of its ``|flux|``
         inside the network, so predictions do not depend on the flux scale.
+        ``"median+standard"`` then standardises each pixel with the mean and
+        standard deviation of the median-normalised training spectra (the
+        SVM's input), fitted on the training part of the first fit and saved
+        with the module (see :class:`~skspec.nn.SpectrumNormalizer`); the
+        denoising targets are then class means in that standardised space.
 
     {net_parameters}
 
@@ -120,7 +125,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         "hidden_units": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "denoising_weight": [Interval(Real, 0, None, closed="left")],
-        "normalization": [StrOptions({"median", "mean"}), None],
+        "normalization": [StrOptions({"median", "mean", "median+standard"}), None],
     }
 
     def __init__(

@@ -26,7 +26,10 @@ _LAYERS = {
 }
 
 #: Accepted values of the ``normalization`` argument of the networks.
-NORMALIZATIONS = ("median", "mean", None)
+NORMALIZATIONS = ("median", "mean", "median+standard", None)
+
+#: The normalisations whose per-pixel statistics are fitted on training data.
+STANDARDIZED_NORMALIZATIONS = ("median+standard",)
 
 
 def layer(kind, ndim):
@@ -48,7 +51,7 @@ def layer(kind, ndim):
 
 
 class SpectrumNormalizer(nn.Module):
-    """Divide each spectrum by its own flux level.
+    """Divide each spectrum by its own flux level, optionally standardise each pixel.
 
     Makes every network invariant to the overall flux scale: SDSS fluxes are
     about 1e-17 erg/s/cm^2/A while synthetic or template fluxes are
@@ -58,17 +61,53 @@ class SpectrumNormalizer(nn.Module):
     the mean of ``|flux|``. A spectrum whose median is zero falls back to its
     mean, and an all-zero spectrum is left unscaled.
 
+    ``"median+standard"`` then standardises each pixel, as
+    ``StandardScaler`` does after ``ContinuumNormalizer`` in the SVM's
+    pipeline: ``(x / median|x| - pixel_mean_) / pixel_std_``. The per-pixel
+    statistics are buffers of the module (saved and pickled with it), fitted
+    by :meth:`fit` on the training spectra; the networks call it on the
+    training part of their first fit (validation split excluded), before the
+    first epoch. Until fitted the module only divides by the median.
+
     Parameters
     ----------
-    method : {"median", "mean", None}, default="median"
-        Flux level to divide by; None disables the normalisation.
+    method : {"median", "mean", "median+standard", None}, default="median"
+        Flux level to divide by, and whether to standardise each pixel;
+        None disables the normalisation.
+
+    Attributes
+    ----------
+    pixel_mean_ : torch.Tensor of shape (L,) or (H, W)
+        Per-pixel mean of the median-normalised training spectra (empty
+        until fitted, and for the other methods).
+    pixel_std_ : torch.Tensor of the same shape
+        Their per-pixel standard deviation (ddof=0). A pixel that is
+        constant in training (std below 1e-6) is divided by 1, as in
+        ``StandardScaler``; any other std is floored at 1 % of the median
+        pixel std, so that a pixel with little training spread cannot blow
+        up a spectrum unlike the training set (e.g. a real star).
     """
+
+    #: Relative floor on the per-pixel std (fraction of the median pixel std).
+    std_floor = 0.01
 
     def __init__(self, method="median"):
         super().__init__()
         if method not in NORMALIZATIONS:
             raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {method!r}")
         self.method = method
+        self.register_buffer("pixel_mean_", torch.empty(0))
+        self.register_buffer("pixel_std_", torch.empty(0))
+
+    @property
+    def standardizes(self):
+        """Whether this normaliser standardises each pixel (needs :meth:`fit`)."""
+        return self.method in STANDARDIZED_NORMALIZATIONS
+
+    @property
+    def fitted(self):
+        """Whether the per-pixel statistics have been fitted."""
+        return self.pixel_mean_.numel() > 0
 
     def scale(self, x):
         """Per-spectrum flux level, shaped to broadcast against ``x``."""
@@ -76,16 +115,58 @@ class SpectrumNormalizer(nn.Module):
         mean = flat.mean(dim=1)
         if self.method is None:
             level = torch.ones_like(mean)
-        elif self.method == "median":
+        elif self.method == "mean":
+            level = mean
+        else:
             level = flat.median(dim=1).values
             level = torch.where(level > 0, level, mean)
-        else:
-            level = mean
         level = torch.where(level > 0, level, torch.ones_like(level))
         return level.reshape((-1,) + (1,) * (x.dim() - 1))
 
+    @torch.no_grad()
+    def fit(self, x):
+        """Fit the per-pixel mean and std on training spectra ``x``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, L) or (n, H, W)
+            Raw flux (divided by its median here).
+
+        Returns
+        -------
+        self
+        """
+        if not self.standardizes:
+            return self
+        x = torch.as_tensor(x)
+        x = (x / self.scale(x)).double()
+        mean = x.mean(dim=0)
+        std = x.std(dim=0, correction=0)
+        floor = self.std_floor * std.median()
+        std = torch.where(std < 1e-6, torch.ones_like(std), torch.clamp(std, min=floor))
+        device = self.pixel_mean_.device
+        self.pixel_mean_ = mean.to(device=device, dtype=torch.float32)
+        self.pixel_std_ = std.to(device=device, dtype=torch.float32)
+        return self
+
     def forward(self, x):
-        return x / self.scale(x)
+        x = x / self.scale(x)
+        if self.standardizes and self.fitted:
+            if x.shape[1:] != self.pixel_mean_.shape:
+                raise ValueError(
+                    f"spectra of shape {tuple(x.shape[1:])} but the per-pixel statistics "
+                    f"were fitted on shape {tuple(self.pixel_mean_.shape)}"
+                )
+            x = (x - self.pixel_mean_.to(x.device)) / self.pixel_std_.to(x.device)
+        return x
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # The statistics' shape is set by fit; take the saved one on loading.
+        for name in ("pixel_mean_", "pixel_std_"):
+            saved = state_dict.get(prefix + name)
+            if saved is not None:
+                setattr(self, name, torch.empty_like(saved, device=getattr(self, name).device))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def extra_repr(self):
         return f"method={self.method!r}"

@@ -31,8 +31,9 @@ class DenoisingAutoencoder(nn.Module):
         Channels of the code.
     kernel_size : int, default=5
         Width of every convolution, in code pixels.
-    normalization : {"median", "mean", None}, default="median"
-        Per-spectrum flux normalisation applied first (see
+    normalization : {"median", "mean", "median+standard", None}, default="median"
+        Per-spectrum flux normalisation applied first, with per-pixel
+        standardisation for ``"median+standard"`` (see
         :class:`SpectrumNormalizer`).
     stride : int, default=4
         Input pixels per code pixel.
@@ -57,8 +58,9 @@ class DenoisingAutoencoder(nn.Module):
             ConvBNAct(1, code_channels, code_channels, kernel_size),
             nn.Conv1d(code_channels, self.stride, kernel_size, padding=kernel_size // 2),
         )
-        if normalization is not None:
-            # Normalised spectra sit around 1: start the reconstruction there.
+        if normalization in ("median", "mean"):
+            # Normalised spectra sit around 1: start the reconstruction there
+            # (standardised ones sit around 0, the default bias).
             nn.init.constant_(self.decoder[-1].bias, 1.0)
 
     def encode(self, x_normalised):

@@ -74,6 +74,7 @@ from ..utils._validation import (
     validate_spectra,
 )
 from ._augment import SpectrumAugmenter
+from ._blocks import SpectrumNormalizer
 from ._calibration import fit_temperature
 from ._losses import ClassificationLoss
 
@@ -689,7 +690,19 @@ class SpectrumNetMixin(SkorchStateDefaults):
         return self.get_dataset(*train), None if valid is None else self.get_dataset(*valid)
 
     def _prepare_training(self, X_train, y_train):
-        """Hook run on the training part of each fit before the first epoch."""
+        """Hook run on the training part of each fit before the first epoch.
+
+        Fits the per-pixel statistics of every standardising
+        :class:`~skspec.nn.SpectrumNormalizer` of the module
+        (``normalization="median+standard"``) on ``X_train``, once: a
+        ``partial_fit`` on a trained network keeps them, since its weights
+        were learned in that standardised space.
+        """
+        x = None
+        for m in self.module_.modules():
+            if isinstance(m, SpectrumNormalizer) and m.standardizes and not m.fitted:
+                x = torch.from_numpy(X_train) if x is None else x
+                m.fit(x)
 
     def get_iterator(self, dataset, training=False):
         kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
@@ -829,11 +842,14 @@ class DenoisingTargetsMixin:
 
     Before the first epoch of each fit, the training part of the data (the
     validation split excluded) is normalised with the module's own
-    normaliser and folded into the per-class means held by the criterion.
+    normaliser (after its per-pixel statistics are fitted, so the targets
+    live in the space the decoder reconstructs) and folded into the
+    per-class means held by the criterion.
     The owner implements ``_normalizer()`` returning that normaliser.
     """
 
     def _prepare_training(self, X_train, y_train):
+        super()._prepare_training(X_train, y_train)  # standardisation first
         with torch.no_grad():
             x = self._normalizer()(torch.from_numpy(X_train))
         self.criterion_.update_templates(x, torch.from_numpy(y_train))

@@ -1,0 +1,233 @@
+"""Per-pixel standardisation inside the networks: ``normalization="median+standard"``.
+
+Each spectrum is divided by its median ``|flux|``, then each pixel has the
+training part's per-pixel mean subtracted and is divided by its std, both held
+as buffers of the module's ``SpectrumNormalizer``. On the tiny spectra of
+test_networks.py:
+
+- the buffers are the per-pixel mean/std (ddof=0) of the median-normalised
+  training part (the validation split excluded), 1-D and folded, for every
+  network; EMCCNN's denoising targets are class means in that space;
+- predictions do not depend on the flux scale; pickling and ``state_dict``
+  keep the buffers; ``partial_fit`` does not refit them; the std floor;
+- bad values raise, and the default stays ``"median"``.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from _tiny import tiny
+from sklearn.model_selection import StratifiedShuffleSplit
+
+from skspec.models import (
+    CNNClassifier,
+    DNNClassifier,
+    EMCCNNClassifier,
+    ResNetClassifier,
+    VGG16Classifier,
+)
+from skspec.nn import SpectrumNormalizer
+from skspec.utils._sklearn_compat import InvalidParameterError
+
+N_PIXELS = 129  # odd, so numpy's median equals torch's
+STANDARD = "median+standard"
+CLASSIFIERS = [EMCCNNClassifier, DNNClassifier, CNNClassifier, VGG16Classifier, ResNetClassifier]
+FOLDABLE = [CNNClassifier, VGG16Classifier, ResNetClassifier]
+
+
+def make_spectra(n_per_class=20, n_pixels=N_PIXELS, n_classes=3, noise=0.05, seed=0):
+    """Continuum times a band whose position gives the class; random flux scale."""
+    rng = np.random.default_rng(seed)
+    x = np.linspace(0.0, 1.0, n_pixels)
+    X, y = [], []
+    for k in range(n_classes):
+        centre = (k + 1) / (n_classes + 1)
+        clean = (1 + 0.5 * x) * (1 - 0.5 * np.exp(-0.5 * ((x - centre) / 0.04) ** 2))
+        X.append(clean * (1 + noise * rng.normal(size=(n_per_class, n_pixels))))
+        y += [f"M{k}"] * n_per_class
+    X = np.vstack(X) * 10.0 ** rng.uniform(-3, 3, size=(n_classes * n_per_class, 1))
+    order = rng.permutation(len(X))
+    return X[order], np.array(y, dtype=object)[order]
+
+
+def standardized_stats(X):
+    """Per-pixel mean and std (ddof=0) of spectra divided by their median |flux|."""
+    flat = X.reshape(len(X), -1)
+    Xn = X / np.median(np.abs(flat), axis=1).reshape((-1,) + (1,) * (X.ndim - 1))
+    return Xn.mean(axis=0), Xn.std(axis=0), Xn
+
+
+def normalizer(clf):
+    """The module's (first) SpectrumNormalizer."""
+    return next(m for m in clf.module_.modules() if isinstance(m, SpectrumNormalizer))
+
+
+@pytest.fixture(scope="module")
+def spectra():
+    return make_spectra()
+
+
+@pytest.fixture(scope="module")
+def fitted(spectra):
+    X, y = spectra
+    return tiny(EMCCNNClassifier, normalization=STANDARD).fit(X, y)
+
+
+# ----------------------------------------------------------------------------
+# The module
+# ----------------------------------------------------------------------------
+def test_normalizer_fit_and_forward():
+    X, _ = make_spectra()
+    norm = SpectrumNormalizer(STANDARD)
+    assert norm.standardizes and not norm.fitted
+    x = torch.from_numpy(X.astype(np.float32))
+    # Unfitted: only the median division.
+    torch.testing.assert_close(norm(x), SpectrumNormalizer("median")(x))
+    norm.fit(x)
+    mean, std, Xn = standardized_stats(X)
+    np.testing.assert_allclose(norm.pixel_mean_.numpy(), mean, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(norm.pixel_std_.numpy(), std, rtol=1e-4)
+    out = norm(x).numpy()
+    np.testing.assert_allclose(out, (Xn - mean) / std, atol=1e-3)
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(out.std(axis=0), 1, atol=1e-3)
+    # Other methods have no statistics to fit.
+    other = SpectrumNormalizer("median").fit(x)
+    assert not other.standardizes and not other.fitted
+    with pytest.raises(ValueError, match="fitted on shape"):
+        norm(x[:, :-1])
+
+
+def test_std_floor_constant_and_quiet_pixels():
+    rng = np.random.default_rng(0)
+    X = 1 + 0.1 * rng.normal(size=(50, 21))
+    X[:, 0] = 1e-5 * rng.normal(size=50)  # a nearly empty pixel: std ~1e-5
+    norm = SpectrumNormalizer(STANDARD).fit(torch.from_numpy(X))
+    _, std, _ = standardized_stats(X)
+    floor = SpectrumNormalizer.std_floor * np.median(std)
+    # A quiet pixel is divided by 1 % of the median pixel std, not by ~1e-5.
+    assert std[0] < floor
+    np.testing.assert_allclose(float(norm.pixel_std_[0]), floor, rtol=1e-4)
+    np.testing.assert_allclose(norm.pixel_std_[1:].numpy(), std[1:], rtol=1e-4)
+    # A pixel that is exactly constant in training is divided by 1.
+    X2 = np.ones((10, 5))
+    norm2 = SpectrumNormalizer(STANDARD).fit(torch.from_numpy(X2))
+    np.testing.assert_array_equal(norm2.pixel_std_.numpy(), 1.0)
+    assert torch.isfinite(norm2(torch.from_numpy(X2 * 1.5).float())).all()
+
+
+def test_state_dict_round_trip_into_a_fresh_module():
+    X, _ = make_spectra()
+    norm = SpectrumNormalizer(STANDARD).fit(torch.from_numpy(X))
+    state = norm.state_dict()
+    assert set(state) == {"pixel_mean_", "pixel_std_"}
+    fresh = SpectrumNormalizer(STANDARD)
+    fresh.load_state_dict(state)
+    torch.testing.assert_close(fresh.pixel_mean_, norm.pixel_mean_)
+    torch.testing.assert_close(fresh.pixel_std_, norm.pixel_std_)
+    x = torch.from_numpy(X[:5].astype(np.float32))
+    torch.testing.assert_close(fresh(x), norm(x))
+
+
+def test_bad_values_raise(spectra):
+    X, y = spectra
+    with pytest.raises(ValueError, match="median\\+standard"):
+        SpectrumNormalizer("standard")
+    for cls in CLASSIFIERS:
+        with pytest.raises(InvalidParameterError, match="normalization"):
+            tiny(cls, normalization="standard").fit(X, y)
+
+
+def test_default_is_unchanged(spectra):
+    X, y = spectra
+    for cls in CLASSIFIERS:
+        assert cls().normalization == "median"
+    clf = tiny(EMCCNNClassifier).fit(X, y)
+    assert not normalizer(clf).standardizes and not normalizer(clf).fitted
+
+
+# ----------------------------------------------------------------------------
+# Inside the estimators
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", CLASSIFIERS)
+def test_buffers_are_the_training_statistics(cls, spectra):
+    X, y = spectra
+    clf = tiny(cls, normalization=STANDARD).fit(X, y)
+    mean, std, _ = standardized_stats(X)
+    norm = normalizer(clf)
+    np.testing.assert_allclose(norm.pixel_mean_.numpy(), mean, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(norm.pixel_std_.numpy(), std, rtol=1e-4)
+    assert clf.predict(X).shape == y.shape
+
+
+@pytest.mark.parametrize("cls", FOLDABLE)
+def test_folded_input(cls, spectra):
+    X, y = spectra
+    Xf = X.reshape(len(X), 3, 43)  # 129 pixels: an odd count, numpy's median = torch's
+    clf = tiny(cls, normalization=STANDARD).fit(Xf, y)
+    mean, std, _ = standardized_stats(Xf)
+    norm = normalizer(clf)
+    assert tuple(norm.pixel_mean_.shape) == (3, 43)
+    np.testing.assert_allclose(norm.pixel_mean_.numpy(), mean, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(norm.pixel_std_.numpy(), std, rtol=1e-4)
+    proba = clf.predict_proba(Xf)
+    np.testing.assert_allclose(clf.predict_proba(Xf * 1e3), proba, atol=1e-5)
+
+
+def test_validation_split_is_excluded(spectra):
+    X, y = spectra
+    clf = tiny(EMCCNNClassifier, normalization=STANDARD, validation_fraction=0.25).fit(X, y)
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=0.25, random_state=clf._seeds[1])
+    i_train, _ = next(splitter.split(np.zeros(len(y)), y))
+    mean, std, _ = standardized_stats(X[i_train])
+    norm = normalizer(clf)
+    np.testing.assert_allclose(norm.pixel_mean_.numpy(), mean, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(norm.pixel_std_.numpy(), std, rtol=1e-4)
+    all_mean, _, _ = standardized_stats(X)
+    assert not np.allclose(norm.pixel_mean_.numpy(), all_mean, rtol=1e-5, atol=1e-6)
+
+
+def test_denoising_targets_live_in_the_standardised_space(spectra, fitted):
+    X, y = spectra
+    mean, std, Xn = standardized_stats(X)
+    Z = (Xn - mean) / std
+    expected = np.array([Z[y == c].mean(axis=0) for c in fitted.classes_])
+    np.testing.assert_allclose(fitted.denoising_targets_, expected, atol=1e-4)
+    # Standardised class means average to about 0, not 1.
+    assert abs(float(fitted.denoising_targets_.mean())) < 0.1
+
+
+def test_predictions_do_not_depend_on_flux_scale(spectra, fitted):
+    X, _ = spectra
+    proba = fitted.predict_proba(X)
+    for scale in (1e-17, 1e-3, 1e4):
+        np.testing.assert_allclose(fitted.predict_proba(X * scale), proba, atol=1e-5)
+
+
+def test_pickle_keeps_the_statistics(spectra, fitted):
+    X, _ = spectra
+    loaded = pickle.loads(pickle.dumps(fitted))
+    before, after = normalizer(fitted), normalizer(loaded)
+    torch.testing.assert_close(after.pixel_mean_, before.pixel_mean_)
+    torch.testing.assert_close(after.pixel_std_, before.pixel_std_)
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_partial_fit_keeps_the_statistics(spectra):
+    X, y = spectra
+    clf = tiny(EMCCNNClassifier, normalization=STANDARD, max_epochs=1)
+    clf.partial_fit(X, y)  # the first call fits them
+    mean, std, _ = standardized_stats(X)
+    norm = normalizer(clf)
+    np.testing.assert_allclose(norm.pixel_mean_.numpy(), mean, rtol=1e-4, atol=1e-5)
+    saved = norm.pixel_mean_.clone(), norm.pixel_std_.clone()
+    X2, y2 = make_spectra(seed=1, noise=0.2)
+    clf.partial_fit(X2, y2)  # later calls keep them: the weights live in that space
+    torch.testing.assert_close(normalizer(clf).pixel_mean_, saved[0])
+    torch.testing.assert_close(normalizer(clf).pixel_std_, saved[1])
+    # A new fit starts over and refits them.
+    clf.fit(X2, y2)
+    mean2, _, _ = standardized_stats(X2)
+    np.testing.assert_allclose(normalizer(clf).pixel_mean_.numpy(), mean2, rtol=1e-4, atol=1e-5)
