@@ -107,3 +107,34 @@ def test_networks_augment_is_reproducible_and_off_at_prediction():
     assert not np.allclose(a.predict_proba(X), plain.predict_proba(X))
     # ...but not prediction: the same input gives the same output twice.
     np.testing.assert_array_equal(a.predict_proba(X), a.predict_proba(X))
+
+
+def test_calibration_preset_only_redraws_the_calibration_curve():
+    from skspec.nn._augment import AUGMENT_PRESETS, make_augmenter
+
+    aug = make_augmenter("calibration")
+    assert aug == SpectrumAugmenter(**AUGMENT_PRESETS["calibration"])
+    assert (aug.wobble, aug.shift, aug.snr, aug.bad_run, aug.blur) == (0.05, 0.0, None, 0, 0.0)
+    torch.manual_seed(5)
+    x = torch.rand(200, 300) + 1.0
+    ratio = aug(x) / x  # a smooth positive curve per spectrum, nothing else
+    assert float(torch.diff(torch.log(ratio), n=2, dim=1).abs().max()) < 1e-3
+    assert make_augmenter(False) is None and make_augmenter(None) is None
+    assert make_augmenter(True) == SpectrumAugmenter()
+    with pytest.raises(ValueError, match="not a preset"):
+        make_augmenter("colour")
+
+
+def test_networks_take_the_preset_by_name():
+    X, y = make_spectra(n_per_class=20, noise=0.1)
+    named = tiny(DNNClassifier, max_epochs=3, augment="calibration").fit(X, y)
+    from skspec.nn._augment import AUGMENT_PRESETS
+
+    explicit = tiny(
+        DNNClassifier, max_epochs=3, augment=SpectrumAugmenter(**AUGMENT_PRESETS["calibration"])
+    ).fit(X, y)
+    np.testing.assert_array_equal(named.predict_proba(X), explicit.predict_proba(X))
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="augment"):
+        tiny(DNNClassifier, augment="colour").fit(X, y)

@@ -16,6 +16,40 @@ from numbers import Integral, Real
 
 import torch
 
+#: Named settings for a network's ``augment``. "calibration": only a
+#: flux-calibration curve (Legendre P1-P3 coefficients of sd 0.05, about
+#: +-10 % in the red/blue flux ratio), what differs between two instruments'
+#: flux calibrations; measured on the real-data check (BENCHMARKS.md, "Real
+#: spectra"), where it makes EMCCNN robust to another instrument's colour.
+AUGMENT_PRESETS = {
+    "calibration": {"wobble": 0.05, "shift": 0.0, "snr": None, "bad_run": 0, "blur": 0.0},
+}
+
+
+def make_augmenter(augment):
+    """The :class:`SpectrumAugmenter` a network's ``augment`` value stands for.
+
+    Parameters
+    ----------
+    augment : bool, str, SpectrumAugmenter or None
+        False or None: none; True: the defaults; a name of
+        ``AUGMENT_PRESETS``; an instance: itself.
+
+    Returns
+    -------
+    augmenter : SpectrumAugmenter or None
+    """
+    if isinstance(augment, SpectrumAugmenter):
+        return augment
+    if isinstance(augment, str):
+        if augment not in AUGMENT_PRESETS:
+            raise ValueError(
+                f"augment={augment!r} is not a preset; choose from {sorted(AUGMENT_PRESETS)}, "
+                "a bool or a SpectrumAugmenter"
+            )
+        return SpectrumAugmenter(**AUGMENT_PRESETS[augment])
+    return SpectrumAugmenter() if augment is True else None
+
 
 class SpectrumAugmenter:
     """Random re-observation of a batch of spectra (torch, vectorised).

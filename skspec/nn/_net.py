@@ -73,7 +73,7 @@ from ..utils._validation import (
     check_spectra_input,
     validate_spectra,
 )
-from ._augment import SpectrumAugmenter
+from ._augment import AUGMENT_PRESETS, SpectrumAugmenter, make_augmenter
 from ._blocks import SpectrumNormalizer
 from ._calibration import fit_temperature
 from ._losses import ClassificationLoss
@@ -156,13 +156,17 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
         0 is silent; 1 prints a table of losses per epoch and shows a
         progress bar.
 
-    augment : bool or SpectrumAugmenter, default=False
+    augment : bool, "calibration" or SpectrumAugmenter, default=False
         Training-time re-observation of the spectra: each epoch every
         training spectrum gets a new flux-calibration curve, wavelength
         shift, extra noise and bad-pixel run (see
-        :class:`skspec.nn.SpectrumAugmenter`; True takes its defaults). Off
-        at prediction and for the validation split; drawn from the seeded
-        torch RNG, so ``random_state`` still fixes the result.
+        :class:`skspec.nn.SpectrumAugmenter`; True takes its defaults).
+        ``"calibration"`` re-draws only the flux-calibration curve (sd 0.05
+        per Legendre coefficient, about +-10 % in colour), so that the
+        network does not type a star by a colour that another instrument's
+        calibration would change. Off at prediction and for the validation
+        split; drawn from the seeded torch RNG, so ``random_state`` still
+        fixes the result.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, batch shuffling and the
@@ -281,7 +285,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
         "device": [str, torch.device, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
-        "augment": ["boolean", SpectrumAugmenter, None],
+        "augment": ["boolean", StrOptions(set(AUGMENT_PRESETS)), SpectrumAugmenter, None],
         "calibrate": ["boolean"],
     }
 
@@ -578,9 +582,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
 
     def _augmenter(self):
         """The training-time augmenter, or None when ``augment`` is off."""
-        if isinstance(self.augment, SpectrumAugmenter):
-            return self.augment
-        return SpectrumAugmenter() if self.augment is True else None
+        return make_augmenter(self.augment)
 
     def train_step_single(self, batch, **fit_params):
         # Re-observe the training batch (never the validation data or the
