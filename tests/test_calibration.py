@@ -94,3 +94,17 @@ def test_no_validation_split_means_no_temperature(noisy_split):
     assert clf.validation_fraction is None and clf.temperature_ == 1.0
     clf.partial_fit(X, y)
     assert clf.temperature_ == 1.0
+
+
+def test_no_network_keeps_its_validation_spectra(noisy_split):
+    from skspec.preprocessing import SupervisedDenoiser
+
+    (X, y), _ = noisy_split
+    for est in (
+        tiny(SupervisedDenoiser, validation_fraction=0.3),
+        tiny(DNNClassifier, validation_fraction=0.3),
+    ):
+        est.fit(X, y)
+        assert "_validation_split" not in vars(est)
+        est.partial_fit(X, y)
+        assert "_validation_split" not in vars(est)

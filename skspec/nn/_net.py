@@ -553,6 +553,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
         with self._seeded():
             self.initialize()
             super().partial_fit(X, y, **fit_params)
+        self._after_training()
         return self
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
@@ -578,7 +579,16 @@ class SpectrumNetMixin(SkorchStateDefaults):
             if first:
                 self.initialize()
             super().partial_fit(X, y, **fit_params)
+        self._after_training()
         return self
+
+    def _after_training(self):
+        """Hook run at the end of each fit/partial_fit (the classifiers calibrate here).
+
+        Drops the validation split ``get_split_datasets`` kept for it, so that
+        no training data stay in the fitted model.
+        """
+        self.__dict__.pop("_validation_split", None)
 
     def _augmenter(self):
         """The training-time augmenter, or None when ``augment`` is off."""
@@ -678,6 +688,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
         return _ArrayDataset(X, y)
 
     def get_split_datasets(self, X, y=None, **fit_params):
+        self._validation_split = None  # array input sets it below
         if is_dataset(X) or y is None:
             return super().get_split_datasets(X, y, **fit_params)
         train, valid = (X, y), None
@@ -687,7 +698,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
             )
             i_train, i_valid = next(splitter.split(np.zeros(len(y)), y))
             train, valid = (X[i_train], y[i_train]), (X[i_valid], y[i_valid])
-        self._validation_split = valid  # read (and dropped) after training
+        self._validation_split = valid  # for _after_training, which drops it
         self._prepare_training(*train)
         return self.get_dataset(*train), None if valid is None else self.get_dataset(*valid)
 
@@ -739,30 +750,14 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
         self.calibrate = calibrate
         super().__init__(**kwargs)
 
-    def fit(self, X, y=None, **fit_params):
-        self.__dict__.pop("_validation_split", None)
-        super().fit(X, y, **fit_params)
-        self._fit_temperature()
-        return self
-
-    fit.__doc__ = SpectrumNetMixin.fit.__doc__
-
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
-        self.__dict__.pop("_validation_split", None)
-        super().partial_fit(X, y, classes=classes, **fit_params)
-        self._fit_temperature()
-        return self
-
-    partial_fit.__doc__ = SpectrumNetMixin.partial_fit.__doc__
-
-    def _fit_temperature(self):
+    def _after_training(self):
         """Temperature scaling on this fit's validation split (1 without one)."""
-        valid = self.__dict__.pop("_validation_split", None)
+        valid = self.__dict__.get("_validation_split")
+        super()._after_training()
         self.temperature_ = 1.0
-        if not self.calibrate or valid is None:
-            return
-        X_valid, y_valid = valid
-        self.temperature_ = fit_temperature(self._logits(X_valid), y_valid)
+        if self.calibrate and valid is not None:
+            X_valid, y_valid = valid
+            self.temperature_ = fit_temperature(self._logits(X_valid), y_valid)
 
     def _logits(self, X):
         """The module's class scores before the softmax, as float64."""
