@@ -190,8 +190,29 @@ def expected_calibration_error(y_true, proba, *, classes=None, n_bins=15):
         )
     if not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
-    confidence = proba.max(axis=1)
     correct = classes[proba.argmax(axis=1)] == y_true
-    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
-    gap = np.bincount(bins, weights=correct - confidence, minlength=n_bins)
-    return float(np.abs(gap).sum() / len(y_true))
+    return _top_label_ece(correct, proba.max(axis=1), n_bins=n_bins)
+
+
+def _confidence_bins(correct, confidence, n_bins):
+    """Counts, hits and summed confidence per equal-width confidence bin over [0, 1].
+
+    The binning shared by :func:`expected_calibration_error` and
+    :func:`skspec.plotting.reliability_curve`; inputs are validated there.
+    """
+    idx = np.minimum((np.asarray(confidence) * n_bins).astype(int), n_bins - 1)
+    n = np.bincount(idx, minlength=n_bins)
+    hits = np.bincount(idx, weights=np.asarray(correct, dtype=float), minlength=n_bins)
+    conf = np.bincount(idx, weights=confidence, minlength=n_bins)
+    return n, hits, conf
+
+
+def _top_label_ece(correct, confidence, *, n_bins=15):
+    """Expected calibration error from whether each prediction was right and its confidence.
+
+    ``sum over bins |hits - summed confidence| / n``, the definition of
+    :func:`expected_calibration_error`, for callers that hold only the
+    predicted class's probability (e.g. stored test predictions).
+    """
+    _, hits, conf = _confidence_bins(correct, confidence, n_bins)
+    return float(np.abs(hits - conf).sum() / len(confidence))

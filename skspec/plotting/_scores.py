@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ..metrics import _confidence_bins, _top_label_ece
 from ..utils import SNR_EDGES
 from ._base import axes_or_new
 
@@ -234,11 +235,7 @@ def reliability_curve(y_true, y_pred, confidence, *, n_bins=10, confidence_level
         raise ValueError("confidence must lie in [0, 1] (probabilities; NaN is not allowed)")
     if not isinstance(n_bins, Integral) or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
-    idx = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
-    right = (y_true == y_pred).astype(float)
-    n = np.bincount(idx, minlength=n_bins)
-    hits = np.bincount(idx, weights=right, minlength=n_bins)
-    conf = np.bincount(idx, weights=confidence, minlength=n_bins)
+    n, hits, conf = _confidence_bins(y_true == y_pred, confidence, n_bins)
     keep = n > 0
     lower, upper = wilson_interval(hits[keep], n[keep], confidence_level)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
@@ -295,8 +292,11 @@ def plot_reliability_diagram(
     """
     table = reliability_curve(y_true, y_pred, confidence, n_bins=n_bins)
     ax = axes_or_new(ax, "plot_reliability_diagram", (5, 5))
-    ece = float(np.sum(table["n"] * np.abs(table["accuracy"] - table["mean_confidence"])))
-    ece /= table["n"].sum()
+    ece = _top_label_ece(
+        np.asarray(y_true, dtype=object) == np.asarray(y_pred, dtype=object),
+        np.asarray(confidence, dtype=float),
+        n_bins=n_bins,
+    )
     acc = table["accuracy"].to_numpy()
     kwargs = {"fmt": "o-", "ms": 4, "lw": 1, "capsize": 2, "elinewidth": 0.8, **errorbar_kwargs}
     ax.errorbar(
