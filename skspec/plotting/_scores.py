@@ -45,6 +45,18 @@ def wilson_interval(k, n, confidence=0.6827):
     return np.clip(lower, 0, 1), np.clip(upper, 0, 1)
 
 
+def _accuracy_errorbar(ax, x, table, **kwargs):
+    """Accuracy points of ``table`` at ``x`` with its Wilson interval as error bars."""
+    acc = table["accuracy"].to_numpy()
+    style = {"fmt": "o-", "ms": 4, "lw": 1, "capsize": 2, "elinewidth": 0.8}
+    ax.errorbar(
+        x,
+        acc,
+        yerr=[acc - table["lower"].to_numpy(), table["upper"].to_numpy() - acc],
+        **{**style, **kwargs},
+    )
+
+
 def _edges(snr, bins):
     if isinstance(bins, str):
         if bins != "auto":
@@ -175,16 +187,15 @@ def plot_accuracy_vs_snr(
     """
     table = accuracy_by_snr(y_true, y_pred, snr, bins=bins, confidence=confidence)
     ax = axes_or_new(ax, "plot_accuracy_vs_snr", (7, 4.2))
-    x, acc = table["snr_median"].to_numpy(), table["accuracy"].to_numpy()
-    kwargs = {"fmt": "o-", "ms": 4, "lw": 1, "capsize": 2, "elinewidth": 0.8, **errorbar_kwargs}
-    ax.errorbar(
+    x = table["snr_median"].to_numpy()
+    _accuracy_errorbar(
+        ax,
         x,
-        acc,
-        yerr=[acc - table["lower"].to_numpy(), table["upper"].to_numpy() - acc],
+        table,
         xerr=[x - table["snr_lo"].to_numpy(), table["snr_hi"].to_numpy() - x],
         label=label,
         gid="accuracy",
-        **kwargs,
+        **errorbar_kwargs,
     )
     if not getattr(ax, "_skspec_snr_edges", False):  # once per axes
         for edge in snr_edges:
@@ -297,15 +308,13 @@ def plot_reliability_diagram(
         np.asarray(confidence, dtype=float),
         n_bins=n_bins,
     )
-    acc = table["accuracy"].to_numpy()
-    kwargs = {"fmt": "o-", "ms": 4, "lw": 1, "capsize": 2, "elinewidth": 0.8, **errorbar_kwargs}
-    ax.errorbar(
+    _accuracy_errorbar(
+        ax,
         table["mean_confidence"].to_numpy(),
-        acc,
-        yerr=[acc - table["lower"].to_numpy(), table["upper"].to_numpy() - acc],
+        table,
         label=f"{label + ': ' if label else ''}ECE {ece:.3f}",
         gid="reliability",
-        **kwargs,
+        **errorbar_kwargs,
     )
     if not getattr(ax, "_skspec_diagonal", False):
         ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--", zorder=0)
