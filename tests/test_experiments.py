@@ -32,6 +32,7 @@ from skspec.experiments import (
     verdict,
 )
 from skspec.experiments._figures import _accuracy_figure
+from skspec.experiments._runner import SCORE_COLUMNS
 from skspec.experiments._tables import _pct
 from skspec.utils import N_PIXELS, sdss_wavelength
 from skspec.utils._subtypes import normalise_subtypes
@@ -151,19 +152,7 @@ def test_paper_tables_equal_the_shared_csv(shared_data):
 
 
 def _one_score(model, dim, b, split, accuracy, within_one=0.9):
-    scores = pd.DataFrame(
-        columns=[
-            "model",
-            "label",
-            "dim",
-            "bin",
-            "split",
-            "accuracy",
-            "within_one",
-            "fit_seconds",
-            "n",
-        ]
-    )
+    scores = pd.DataFrame(columns=SCORE_COLUMNS)
     scores.loc[0] = [model, MODELS[model].label, dim, b, split, accuracy, within_one, 1.0, 10]
     return scores
 
@@ -351,17 +340,7 @@ def _scores(acc, n=2000, gap=None):
             rows.append([model, MODELS[model].label, dim, b, "test", a, a, 1.0, n])
     return pd.DataFrame(
         rows,
-        columns=[
-            "model",
-            "label",
-            "dim",
-            "bin",
-            "split",
-            "accuracy",
-            "within_one",
-            "fit_seconds",
-            "n",
-        ],
+        columns=SCORE_COLUMNS,
     )
 
 
