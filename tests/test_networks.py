@@ -176,6 +176,24 @@ def test_classification_losses():
     )
 
 
+def test_label_smoothing_of_the_losses():
+    logits, y = torch.randn(5, 3), torch.tensor([0, 2, 1, 1, 0])
+    smooth = ClassificationLoss(3, label_smoothing=0.1)
+    torch.testing.assert_close(
+        smooth(logits, y), torch.nn.functional.cross_entropy(logits, y, label_smoothing=0.1)
+    )
+    assert not torch.isclose(smooth(logits, y), ClassificationLoss(3)(logits, y))
+    # The paper's MSE regresses onto the same smoothed target.
+    target = 0.9 * torch.eye(3)[y] + 0.1 / 3
+    expected = ((torch.softmax(logits, 1) - target) ** 2).mean()
+    torch.testing.assert_close(ClassificationLoss(3, "mse", 0.1)(logits, y), expected)
+    denoising = SupervisedDenoisingLoss(3, 6, label_smoothing=0.1)
+    torch.testing.assert_close(denoising(logits, y), smooth(logits, y))
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="label_smoothing"):
+            ClassificationLoss(3, label_smoothing=bad)
+
+
 def test_denoising_loss_templates_are_running_class_means():
     x, y = torch.randn(10, 6), torch.tensor([0, 1, 1, 0, 2, 2, 2, 0, 1, 0])
     once = SupervisedDenoisingLoss(3, 6)
@@ -453,6 +471,36 @@ def test_recipes(spectra):
     assert tiny(DNNClassifier, recipe="paper", lr=0.05).fit(X, y).optimizer_.param_groups[0][
         "lr"
     ] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS)
+def test_label_smoothing_parameter(cls, spectra):
+    X, y = spectra
+    assert cls().label_smoothing == 0.0
+    for bad in (-0.1, 1.0, "0.1"):
+        with pytest.raises(InvalidParameterError, match="label_smoothing"):
+            tiny(cls, label_smoothing=bad).fit(X, y)
+    plain = tiny(cls).fit(X, y)
+    smooth = tiny(cls, label_smoothing=0.2).fit(X, y)
+    loss = getattr(smooth.criterion_, "classification", smooth.criterion_)
+    assert loss.label_smoothing == 0.2
+    # Same seed, same first batch: only the loss differs.
+    assert smooth.history_[0, "train_loss"] != pytest.approx(plain.history_[0, "train_loss"])
+    paper = tiny(cls, recipe="paper", label_smoothing=0.2).fit(X, y)
+    loss = getattr(paper.criterion_, "classification", paper.criterion_)
+    assert (loss.kind, loss.label_smoothing) == ("mse", 0.2)
+
+
+def test_models_pickled_before_label_smoothing_load(spectra, fitted):
+    # The bundled model was pickled without the attribute: it trained without it.
+    X, _ = spectra
+    old = pickle.loads(pickle.dumps(fitted[EMCCNNClassifier]))
+    del old.label_smoothing, old.criterion_.classification.label_smoothing
+    back = pickle.loads(pickle.dumps(old))
+    assert back.get_params()["label_smoothing"] == 0.0
+    assert back.criterion_.classification.label_smoothing == 0.0
+    assert "EMCCNNClassifier(" in repr(back)
+    np.testing.assert_array_equal(back.predict_proba(X), fitted[EMCCNNClassifier].predict_proba(X))
 
 
 def test_early_stopping_restores_best_and_validation_off(spectra):

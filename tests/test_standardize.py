@@ -1,9 +1,11 @@
-"""Per-pixel standardisation inside the networks: ``normalization="median+standard"``.
+"""Per-pixel standardisation inside the networks: ``normalization="median+standard"``
+and ``"median+center"``.
 
 Each spectrum is divided by its median ``|flux|``, then each pixel has the
-training part's per-pixel mean subtracted and is divided by its std, both held
-as buffers of the module's ``SpectrumNormalizer``. On the tiny spectra of
-test_networks.py:
+training part's per-pixel mean subtracted and is divided by its std
+(``"median+standard"``) or by one scale shared by every pixel, the median of
+the per-pixel stds (``"median+center"``), all held as buffers of the module's
+``SpectrumNormalizer``. On the tiny spectra of test_networks.py:
 
 - the buffers are the per-pixel mean/std (ddof=0) of the median-normalised
   training part (the validation split excluded), 1-D and folded, for every
@@ -33,6 +35,8 @@ from skspec.utils._sklearn_compat import InvalidParameterError
 
 N_PIXELS = 129  # odd, so numpy's median equals torch's
 STANDARD = "median+standard"
+CENTER = "median+center"
+METHODS = [STANDARD, CENTER]
 CLASSIFIERS = [EMCCNNClassifier, DNNClassifier, CNNClassifier, VGG16Classifier, ResNetClassifier]
 FOLDABLE = [CNNClassifier, VGG16Classifier, ResNetClassifier]
 
@@ -57,6 +61,14 @@ def standardized_stats(X):
     flat = X.reshape(len(X), -1)
     Xn = X / np.median(np.abs(flat), axis=1).reshape((-1,) + (1,) * (X.ndim - 1))
     return Xn.mean(axis=0), Xn.std(axis=0), Xn
+
+
+def expected_stats(X, method):
+    """What the normaliser subtracts from and divides each pixel by, and ``Xn``."""
+    mean, std, Xn = standardized_stats(X)
+    if method == CENTER:
+        std = np.full_like(std, np.median(std))
+    return mean, std, Xn
 
 
 def normalizer(clf):
@@ -100,6 +112,33 @@ def test_normalizer_fit_and_forward():
         norm(x[:, :-1])
 
 
+def test_center_keeps_relative_pixel_weights():
+    X, _ = make_spectra()
+    x = torch.from_numpy(X.astype(np.float32))
+    norm = SpectrumNormalizer(CENTER)
+    assert norm.standardizes and not norm.fitted
+    torch.testing.assert_close(norm(x), SpectrumNormalizer("median")(x))
+    norm.fit(x)
+    mean, std, Xn = standardized_stats(X)
+    scale = np.median(std)
+    np.testing.assert_allclose(norm.pixel_mean_.numpy(), mean, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(norm.pixel_std_.numpy(), scale, rtol=1e-4)
+    out = norm(x).numpy()
+    np.testing.assert_allclose(out, (Xn - mean) / scale, atol=1e-3)
+    # Centred: every pixel averages to 0 over the training spectra ...
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-4)
+    # ... but not standardised: the pixels keep their relative spread.
+    np.testing.assert_allclose(out.std(axis=0), std / scale, rtol=1e-3)
+    assert out.std(axis=0).max() / out.std(axis=0).min() > 2
+    # A constant training set is divided by 1.
+    flat = SpectrumNormalizer(CENTER).fit(torch.ones(10, 5, dtype=torch.float64))
+    np.testing.assert_array_equal(flat.pixel_std_.numpy(), 1.0)
+    state = norm.state_dict()
+    fresh = SpectrumNormalizer(CENTER)
+    fresh.load_state_dict(state)
+    torch.testing.assert_close(fresh(x), norm(x))
+
+
 def test_std_floor_constant_and_quiet_pixels():
     rng = np.random.default_rng(0)
     X = 1 + 0.1 * rng.normal(size=(50, 21))
@@ -133,7 +172,7 @@ def test_state_dict_round_trip_into_a_fresh_module():
 
 def test_bad_values_raise(spectra):
     X, y = spectra
-    with pytest.raises(ValueError, match="median\\+standard"):
+    with pytest.raises(ValueError, match="median\\+center"):
         SpectrumNormalizer("standard")
     for cls in CLASSIFIERS:
         with pytest.raises(InvalidParameterError, match="normalization"):
@@ -151,11 +190,12 @@ def test_default_is_unchanged(spectra):
 # ----------------------------------------------------------------------------
 # Inside the estimators
 # ----------------------------------------------------------------------------
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("cls", CLASSIFIERS)
-def test_buffers_are_the_training_statistics(cls, spectra):
+def test_buffers_are_the_training_statistics(cls, method, spectra):
     X, y = spectra
-    clf = tiny(cls, normalization=STANDARD).fit(X, y)
-    mean, std, _ = standardized_stats(X)
+    clf = tiny(cls, normalization=method).fit(X, y)
+    mean, std, _ = expected_stats(X, method)
     norm = normalizer(clf)
     np.testing.assert_allclose(norm.pixel_mean_.numpy(), mean, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(norm.pixel_std_.numpy(), std, rtol=1e-4)
@@ -176,12 +216,13 @@ def test_folded_input(cls, spectra):
     np.testing.assert_allclose(clf.predict_proba(Xf * 1e3), proba, atol=1e-5)
 
 
-def test_validation_split_is_excluded(spectra):
+@pytest.mark.parametrize("method", METHODS)
+def test_validation_split_is_excluded(method, spectra):
     X, y = spectra
-    clf = tiny(EMCCNNClassifier, normalization=STANDARD, validation_fraction=0.25).fit(X, y)
+    clf = tiny(EMCCNNClassifier, normalization=method, validation_fraction=0.25).fit(X, y)
     splitter = StratifiedShuffleSplit(n_splits=1, test_size=0.25, random_state=clf._seeds[1])
     i_train, _ = next(splitter.split(np.zeros(len(y)), y))
-    mean, std, _ = standardized_stats(X[i_train])
+    mean, std, _ = expected_stats(X[i_train], method)
     norm = normalizer(clf)
     np.testing.assert_allclose(norm.pixel_mean_.numpy(), mean, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(norm.pixel_std_.numpy(), std, rtol=1e-4)
@@ -189,13 +230,15 @@ def test_validation_split_is_excluded(spectra):
     assert not np.allclose(norm.pixel_mean_.numpy(), all_mean, rtol=1e-5, atol=1e-6)
 
 
-def test_denoising_targets_live_in_the_standardised_space(spectra, fitted):
+@pytest.mark.parametrize("method", METHODS)
+def test_denoising_targets_live_in_the_standardised_space(method, spectra):
     X, y = spectra
-    mean, std, Xn = standardized_stats(X)
+    fitted = tiny(EMCCNNClassifier, normalization=method).fit(X, y)
+    mean, std, Xn = expected_stats(X, method)
     Z = (Xn - mean) / std
     expected = np.array([Z[y == c].mean(axis=0) for c in fitted.classes_])
     np.testing.assert_allclose(fitted.denoising_targets_, expected, atol=1e-4)
-    # Standardised class means average to about 0, not 1.
+    # Standardised (or centred) class means average to about 0, not 1.
     assert abs(float(fitted.denoising_targets_.mean())) < 0.1
 
 
@@ -215,11 +258,12 @@ def test_pickle_keeps_the_statistics(spectra, fitted):
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
 
 
-def test_partial_fit_keeps_the_statistics(spectra):
+@pytest.mark.parametrize("method", METHODS)
+def test_partial_fit_keeps_the_statistics(method, spectra):
     X, y = spectra
-    clf = tiny(EMCCNNClassifier, normalization=STANDARD, max_epochs=1)
+    clf = tiny(EMCCNNClassifier, normalization=method, max_epochs=1)
     clf.partial_fit(X, y)  # the first call fits them
-    mean, std, _ = standardized_stats(X)
+    mean, std, _ = expected_stats(X, method)
     norm = normalizer(clf)
     np.testing.assert_allclose(norm.pixel_mean_.numpy(), mean, rtol=1e-4, atol=1e-5)
     saved = norm.pixel_mean_.clone(), norm.pixel_std_.clone()

@@ -14,16 +14,19 @@ from ..utils._sklearn_compat import Interval, StrOptions
 
 _POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
 _FRACTION = [Interval(Real, 0, 1, closed="left")]
-_NORMALIZATION = [StrOptions({"median", "mean", "median+standard"}), None]
+_NORMALIZATION = [StrOptions({"median", "mean", "median+standard", "median+center"}), None]
 _WIDTH = [Interval(Real, 0, None, closed="neither")]
 
-_NORMALIZATION_DOC = """normalization : {"median", "mean", "median+standard"} or None, default="median"
+_NORMALIZATION_DOC = """normalization : {"median", "mean", "median+standard", "median+center"} or None, default="median"
         Each spectrum is divided by the median (or mean) of its ``|flux|``
         inside the network, so predictions do not depend on the flux scale.
         ``"median+standard"`` then standardises each pixel with the mean and
         standard deviation of the median-normalised training spectra (the
-        SVM's input), fitted on the training part of the first fit and saved
-        with the module (see :class:`~skspec.nn.SpectrumNormalizer`)."""
+        SVM's input); ``"median+center"`` subtracts the same per-pixel mean
+        but divides every pixel by one scale (the median of the per-pixel
+        standard deviations), keeping the pixels' relative weights. Both are
+        fitted on the training part of the first fit and saved with the
+        module (see :class:`~skspec.nn.SpectrumNormalizer`)."""
 
 _FOLDED_DOC = """Input may be 1-D spectra ``(n, L)``, which builds ``Conv1d`` layers, or
     spectra folded to ``(n, H, W)`` by :class:`~skspec.preprocessing.Folder2D`,
@@ -98,6 +101,7 @@ class DNNClassifier(SpectrumNetClassifier):
         random_state=None,
         augment=False,
         calibrate=True,
+        label_smoothing=0.0,
         **kwargs,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -116,6 +120,7 @@ class DNNClassifier(SpectrumNetClassifier):
             random_state=random_state,
             augment=augment,
             calibrate=calibrate,
+            label_smoothing=label_smoothing,
             **kwargs,
         )
 
@@ -200,6 +205,7 @@ class CNNClassifier(SpectrumNetClassifier):
         random_state=None,
         augment=False,
         calibrate=True,
+        label_smoothing=0.0,
         **kwargs,
     ):
         self.channels = channels
@@ -220,6 +226,7 @@ class CNNClassifier(SpectrumNetClassifier):
             random_state=random_state,
             augment=augment,
             calibrate=calibrate,
+            label_smoothing=label_smoothing,
             **kwargs,
         )
 
@@ -303,6 +310,7 @@ class VGG16Classifier(SpectrumNetClassifier):
         random_state=None,
         augment=False,
         calibrate=True,
+        label_smoothing=0.0,
         **kwargs,
     ):
         self.width = width
@@ -322,6 +330,7 @@ class VGG16Classifier(SpectrumNetClassifier):
             random_state=random_state,
             augment=augment,
             calibrate=calibrate,
+            label_smoothing=label_smoothing,
             **kwargs,
         )
 
@@ -385,6 +394,7 @@ class ResNetClassifier(SpectrumNetClassifier):
         random_state=None,
         augment=False,
         calibrate=True,
+        label_smoothing=0.0,
         **kwargs,
     ):
         self.width = width
@@ -402,6 +412,7 @@ class ResNetClassifier(SpectrumNetClassifier):
             random_state=random_state,
             augment=augment,
             calibrate=calibrate,
+            label_smoothing=label_smoothing,
             **kwargs,
         )
 

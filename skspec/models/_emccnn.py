@@ -61,14 +61,17 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         plain multi-scale CNN (the encoder is then trained by the
         classification loss only).
 
-    normalization : {"median", "mean", "median+standard"} or None, default="median"
+    normalization : {"median", "mean", "median+standard", "median+center"} or None, default="median"
         Each spectrum is divided by the median (or mean) of its ``|flux|``
         inside the network, so predictions do not depend on the flux scale.
         ``"median+standard"`` then standardises each pixel with the mean and
         standard deviation of the median-normalised training spectra (the
-        SVM's input), fitted on the training part of the first fit and saved
-        with the module (see :class:`~skspec.nn.SpectrumNormalizer`); the
-        denoising targets are then class means in that standardised space.
+        SVM's input); ``"median+center"`` subtracts the same per-pixel mean
+        but divides every pixel by one scale (the median of the per-pixel
+        standard deviations), keeping the pixels' relative weights. Both are
+        fitted on the training part of the first fit and saved with the
+        module (see :class:`~skspec.nn.SpectrumNormalizer`); the
+        denoising targets are then class means in that space.
 
     {net_parameters}
 
@@ -133,7 +136,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         "hidden_units": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "denoising_weight": [Interval(Real, 0, None, closed="left")],
-        "normalization": [StrOptions({"median", "mean", "median+standard"}), None],
+        "normalization": [StrOptions({"median", "mean", "median+standard", "median+center"}), None],
     }
 
     def __init__(
@@ -159,6 +162,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         random_state=None,
         augment="calibration",
         calibrate=True,
+        label_smoothing=0.0,
         **kwargs,
     ):
         self.kernel_sizes = kernel_sizes
@@ -182,6 +186,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
             random_state=random_state,
             augment=augment,
             calibrate=calibrate,
+            label_smoothing=label_smoothing,
             **kwargs,
         )
 
@@ -207,6 +212,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
             self.n_features_in_,
             classification=self._recipe["loss"],
             weight=self.denoising_weight,
+            label_smoothing=self.label_smoothing,
         )
 
     def _normalizer(self):

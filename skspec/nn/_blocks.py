@@ -26,10 +26,10 @@ _LAYERS = {
 }
 
 #: Accepted values of the ``normalization`` argument of the networks.
-NORMALIZATIONS = ("median", "mean", "median+standard", None)
+NORMALIZATIONS = ("median", "mean", "median+standard", "median+center", None)
 
 #: The normalisations whose per-pixel statistics are fitted on training data.
-STANDARDIZED_NORMALIZATIONS = ("median+standard",)
+STANDARDIZED_NORMALIZATIONS = ("median+standard", "median+center")
 
 
 def layer(kind, ndim):
@@ -69,11 +69,18 @@ class SpectrumNormalizer(nn.Module):
     training part of their first fit (validation split excluded), before the
     first epoch. Until fitted the module only divides by the median.
 
+    ``"median+center"`` subtracts the same per-pixel mean but divides every
+    pixel by one global scale, the median over pixels of the per-pixel std:
+    ``(x / median|x| - pixel_mean_) / scale``. The input is centred and of
+    unit order, as with ``"median+standard"``, but the relative weight of
+    the pixels is that of the median-normalised spectrum: a pixel where the
+    training spectra vary little is not amplified.
+
     Parameters
     ----------
-    method : {"median", "mean", "median+standard", None}, default="median"
-        Flux level to divide by, and whether to standardise each pixel;
-        None disables the normalisation.
+    method : {"median", "mean", "median+standard", "median+center", None}, default="median"
+        Flux level to divide by, and whether to standardise (or centre)
+        each pixel; None disables the normalisation.
 
     Attributes
     ----------
@@ -81,11 +88,13 @@ class SpectrumNormalizer(nn.Module):
         Per-pixel mean of the median-normalised training spectra (empty
         until fitted, and for the other methods).
     pixel_std_ : torch.Tensor of the same shape
-        Their per-pixel standard deviation (ddof=0). A pixel that is
-        constant in training (std below 1e-6) is divided by 1, as in
-        ``StandardScaler``; any other std is floored at 1 % of the median
-        pixel std, so that a pixel with little training spread cannot blow
-        up a spectrum unlike the training set (e.g. a real star).
+        What each centred pixel is divided by. ``"median+standard"``: the
+        per-pixel standard deviation (ddof=0); a pixel that is constant in
+        training (std below 1e-6) is divided by 1, as in ``StandardScaler``;
+        any other std is floored at 1 % of the median pixel std, so that a
+        pixel with little training spread cannot blow up a spectrum unlike
+        the training set (e.g. a real star). ``"median+center"``: the median
+        of the per-pixel stds at every pixel (1 if it is below 1e-6).
     """
 
     #: Relative floor on the per-pixel std (fraction of the median pixel std).
@@ -101,7 +110,7 @@ class SpectrumNormalizer(nn.Module):
 
     @property
     def standardizes(self):
-        """Whether this normaliser standardises each pixel (needs :meth:`fit`)."""
+        """Whether this normaliser centres and scales each pixel (needs :meth:`fit`)."""
         return self.method in STANDARDIZED_NORMALIZATIONS
 
     @property
@@ -125,7 +134,7 @@ class SpectrumNormalizer(nn.Module):
 
     @torch.no_grad()
     def fit(self, x):
-        """Fit the per-pixel mean and std on training spectra ``x``.
+        """Fit the per-pixel mean and the scale(s) on training spectra ``x``.
 
         Parameters
         ----------
@@ -142,8 +151,13 @@ class SpectrumNormalizer(nn.Module):
         x = (x / self.scale(x)).double()
         mean = x.mean(dim=0)
         std = x.std(dim=0, correction=0)
-        floor = self.std_floor * std.median()
-        std = torch.where(std < 1e-6, torch.ones_like(std), torch.clamp(std, min=floor))
+        if self.method == "median+center":
+            # One scale for every pixel: the relative pixel weights are kept.
+            scale = std.median()
+            std = torch.full_like(std, float(scale) if scale >= 1e-6 else 1.0)
+        else:
+            floor = self.std_floor * std.median()
+            std = torch.where(std < 1e-6, torch.ones_like(std), torch.clamp(std, min=floor))
         device = self.pixel_mean_.device
         self.pixel_mean_ = mean.to(device=device, dtype=torch.float32)
         self.pixel_std_ = std.to(device=device, dtype=torch.float32)

@@ -18,7 +18,7 @@ class PlainCNN(nn.Module):
     kernel_size : int, default=5
     hidden_units : int, default=128
     dropout : float, default=0.3
-    normalization : {"median", "mean", "median+standard", None}, default="median"
+    normalization : {"median", "mean", "median+standard", "median+center", None}, default="median"
     """
 
     def __init__(

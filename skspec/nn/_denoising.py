@@ -31,9 +31,10 @@ class DenoisingAutoencoder(nn.Module):
         Channels of the code.
     kernel_size : int, default=5
         Width of every convolution, in code pixels.
-    normalization : {"median", "mean", "median+standard", None}, default="median"
+    normalization : {"median", "mean", "median+standard", "median+center", None}, default="median"
         Per-spectrum flux normalisation applied first, with per-pixel
-        standardisation for ``"median+standard"`` (see
+        standardisation for ``"median+standard"`` and per-pixel centring
+        with one global scale for ``"median+center"`` (see
         :class:`SpectrumNormalizer`).
     stride : int, default=4
         Input pixels per code pixel.
@@ -60,7 +61,7 @@ class DenoisingAutoencoder(nn.Module):
         )
         if normalization in ("median", "mean"):
             # Normalised spectra sit around 1: start the reconstruction there
-            # (standardised ones sit around 0, the default bias).
+            # (standardised or centred ones sit around 0, the default bias).
             nn.init.constant_(self.decoder[-1].bias, 1.0)
 
     def encode(self, x_normalised):

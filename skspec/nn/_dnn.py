@@ -16,7 +16,7 @@ class DNN(nn.Module):
     hidden_layer_sizes : sequence of int, default=(512, 256, 128, 64)
         Four hidden layers, as in the paper.
     dropout : float, default=0.2
-    normalization : {"median", "mean", "median+standard", None}, default="median"
+    normalization : {"median", "mean", "median+standard", "median+center", None}, default="median"
     """
 
     def __init__(

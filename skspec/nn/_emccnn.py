@@ -30,7 +30,7 @@ class EMCCNN(nn.Module):
     hidden_units : int, default=128
         Width of the hidden dense layer.
     dropout : float, default=0.3
-    normalization : {"median", "mean", "median+standard", None}, default="median"
+    normalization : {"median", "mean", "median+standard", "median+center", None}, default="median"
     encoder_kernel_size : int, default=5
         Width of the encoder and decoder convolutions, in code pixels.
 

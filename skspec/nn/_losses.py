@@ -30,6 +30,9 @@ class SupervisedDenoisingLoss(nn.Module):
         None for a pure denoiser whose model output is the reconstruction.
     weight : float, default=1.0
         Weight of the reconstruction term.
+    label_smoothing : float, default=0.0
+        Label smoothing of the classification term (see
+        :class:`ClassificationLoss`).
 
     Notes
     -----
@@ -40,10 +43,19 @@ class SupervisedDenoisingLoss(nn.Module):
     ``reconstruction`` or ``(reconstruction, code)``.
     """
 
-    def __init__(self, n_classes, n_features, classification="cross_entropy", weight=1.0):
+    def __init__(
+        self,
+        n_classes,
+        n_features,
+        classification="cross_entropy",
+        weight=1.0,
+        label_smoothing=0.0,
+    ):
         super().__init__()
         self.classification = (
-            None if classification is None else ClassificationLoss(n_classes, classification)
+            None
+            if classification is None
+            else ClassificationLoss(n_classes, classification, label_smoothing)
         )
         self.weight = float(weight)
         self.register_buffer("templates", torch.zeros(n_classes, n_features))
@@ -88,21 +100,38 @@ class ClassificationLoss(nn.Module):
     kind : {"cross_entropy", "mse"}, default="cross_entropy"
         ``"mse"`` is the EMCCNN paper's choice: mean squared error between
         the softmax probabilities and one-hot targets.
+    label_smoothing : float in [0, 1), default=0.0
+        The target puts ``1 - label_smoothing`` on the labelled class and
+        spreads ``label_smoothing`` evenly over all classes (torch's
+        ``cross_entropy(label_smoothing=...)``); the same smoothed target
+        is used by ``"mse"``. 0 is the plain one-hot target.
     """
 
-    def __init__(self, n_classes, kind="cross_entropy"):
+    def __init__(self, n_classes, kind="cross_entropy", label_smoothing=0.0):
         super().__init__()
         if kind not in ("cross_entropy", "mse"):
             raise ValueError(f"kind must be 'cross_entropy' or 'mse', got {kind!r}")
+        if not 0 <= label_smoothing < 1:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
         self.n_classes = int(n_classes)
         self.kind = kind
+        self.label_smoothing = float(label_smoothing)
+
+    def __setstate__(self, state):
+        # Losses pickled before label_smoothing existed trained without it.
+        super().__setstate__({"label_smoothing": 0.0, **state})
 
     def forward(self, output, y):
         logits = output[0] if isinstance(output, tuple) else output
         if self.kind == "cross_entropy":
-            return F.cross_entropy(logits, y)
+            return F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
         target = F.one_hot(y, self.n_classes).to(logits.dtype)
+        if self.label_smoothing:
+            target = target * (1 - self.label_smoothing) + self.label_smoothing / self.n_classes
         return F.mse_loss(torch.softmax(logits, dim=-1), target)
 
     def extra_repr(self):
-        return f"n_classes={self.n_classes}, kind={self.kind!r}"
+        text = f"n_classes={self.n_classes}, kind={self.kind!r}"
+        if self.label_smoothing:
+            text += f", label_smoothing={self.label_smoothing}"
+        return text

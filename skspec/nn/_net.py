@@ -185,6 +185,14 @@ CALIBRATE_DOC = """calibrate : bool, default=True
         are unchanged. Needs ``validation_fraction``; without a split, or
         with False, the temperature is 1."""
 
+LABEL_SMOOTHING_DOC = """label_smoothing : float in [0, 1), default=0.0
+        Label smoothing of the classification loss: the target of a spectrum
+        is ``1 - label_smoothing`` on its labelled class plus
+        ``label_smoothing / n_classes`` on every class, for labels whose
+        borders are fuzzy (neighbouring subtypes). Applies to both recipes'
+        losses (the paper's MSE then regresses onto the smoothed target).
+        0 trains on one-hot targets."""
+
 TEMPERATURE_DOC = """temperature_ : float
         The fitted temperature that divides the logits (1 when not
         calibrated; above 1 softens an over-confident network)."""
@@ -204,9 +212,11 @@ NET_ATTRIBUTES_DOC = """n_features_in_ : int
     history_ : skorch.History
         Per-epoch losses, scores and durations."""
 
-#: The network classifiers' parameters: the shared ones plus ``calibrate``.
+#: The network classifiers' parameters: the shared ones plus ``calibrate`` and
+#: ``label_smoothing``.
 CLASSIFIER_PARAMETERS_DOC = NET_PARAMETERS_DOC.replace(
-    "\n\n    **kwargs", "\n\n    " + CALIBRATE_DOC + "\n\n    **kwargs"
+    "\n\n    **kwargs",
+    "\n\n    " + CALIBRATE_DOC + "\n\n    " + LABEL_SMOOTHING_DOC + "\n\n    **kwargs",
 )
 CLASSIFIER_ATTRIBUTES_DOC = NET_ATTRIBUTES_DOC + "\n\n    " + TEMPERATURE_DOC
 
@@ -287,6 +297,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
         "random_state": ["random_state"],
         "augment": ["boolean", StrOptions(set(AUGMENT_PRESETS)), SpectrumAugmenter, None],
         "calibrate": ["boolean"],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -707,9 +718,9 @@ class SpectrumNetMixin(SkorchStateDefaults):
 
         Fits the per-pixel statistics of every standardising
         :class:`~skspec.nn.SpectrumNormalizer` of the module
-        (``normalization="median+standard"``) on ``X_train``, once: a
-        ``partial_fit`` on a trained network keeps them, since its weights
-        were learned in that standardised space.
+        (``normalization="median+standard"`` or ``"median+center"``) on
+        ``X_train``, once: a ``partial_fit`` on a trained network keeps them,
+        since its weights were learned in that standardised space.
         """
         x = None
         for m in self.module_.modules():
@@ -746,9 +757,15 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
 
     classes = None  # skorch's fixed-classes option; see partial_fit(classes=...)
 
-    def __init__(self, *, calibrate=True, **kwargs):
+    def __init__(self, *, calibrate=True, label_smoothing=0.0, **kwargs):
         self.calibrate = calibrate
+        self.label_smoothing = label_smoothing
         super().__init__(**kwargs)
+
+    def __setstate__(self, state):
+        # Models pickled before label_smoothing existed (e.g. the bundled
+        # one) trained without it.
+        super().__setstate__({"label_smoothing": 0.0, **state})
 
     def _after_training(self):
         """Temperature scaling on this fit's validation split (1 without one)."""
@@ -772,7 +789,7 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
         return _softmax(logits / getattr(self, "temperature_", 1.0))
 
     def _build_criterion(self):
-        return ClassificationLoss(len(self.classes_), self._recipe["loss"])
+        return ClassificationLoss(len(self.classes_), self._recipe["loss"], self.label_smoothing)
 
     def _validation_scores(self):
         return [

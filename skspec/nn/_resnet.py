@@ -16,7 +16,7 @@ class ResNet18(nn.Module):
     width : float, default=0.25
         Multiplier of the stage channels (64, 128, 256, 512); ``width=1.0`` is
         the original ResNet-18.
-    normalization : {"median", "mean", "median+standard", None}, default="median"
+    normalization : {"median", "mean", "median+standard", "median+center", None}, default="median"
     """
 
     def __init__(self, in_shape, n_classes, width=0.25, normalization="median"):

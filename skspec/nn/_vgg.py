@@ -42,7 +42,7 @@ class VGG16(nn.Module):
     batch_norm : bool, default=True
         Batch normalisation after each convolution (VGG-16-BN); the original
         network has none.
-    normalization : {"median", "mean", "median+standard", None}, default="median"
+    normalization : {"median", "mean", "median+standard", "median+center", None}, default="median"
     """
 
     def __init__(
