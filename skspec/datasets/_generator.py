@@ -47,6 +47,7 @@ from ..utils import (
     sdss_snr,
     snr_bin_label,
 )
+from ..utils._stats import row_median
 from . import _physics as phys
 
 # --- Model grid and basis ------------------------------------------------------------------
@@ -370,7 +371,7 @@ def _photosphere(rng, s, teff, zeta, eta, metal, gravity, active, ew_halpha):
     mol = np.isin(fam, ("blanket", "tio", "vo", "cah", "mgh"))
     tau_mol = -(coef[:, mol] @ basis.matrix[mol])
     log_flux -= _forest(rng, tau_mol, basis.wavelength)
-    log_flux -= np.median(log_flux, axis=1, keepdims=True)
+    log_flux -= row_median(log_flux)[:, None]
     flux = np.exp(log_flux)
     if np.any(active):
         flux[active] += _emission(flux[active], ew_halpha[active], rng, basis.wavelength)
@@ -424,7 +425,7 @@ def _emission(flux, ew, rng, lam):
     """H-alpha (equivalent width ``ew``) and H-beta emission added to rest-frame flux."""
     halpha, hbeta = air_to_vacuum([phys.HALPHA, phys.HBETA])
     near = (lam > halpha - 40.0) & (lam < halpha + 40.0)
-    cont = np.median(flux[:, near], axis=1)
+    cont = row_median(flux[:, near])
     line_flux = ew * cont
     out = np.zeros_like(flux)
     for centre, ratio in ((halpha, np.ones_like(ew)), (hbeta, rng.uniform(0.3, 0.7, ew.size))):
@@ -542,7 +543,7 @@ def _user_library(bunch):
     except KeyError as exc:
         raise ValueError(f"templates: unknown subtype {exc.args[0]!r}; use K7, M0 ... M9") from None
     feh = np.asarray(bunch.get("feh", np.full(len(data), np.nan)), dtype=float)
-    flux = np.pad(data / np.median(data, axis=1, keepdims=True), ((0, 0), (PAD, PAD)), mode="edge")
+    flux = np.pad(data / row_median(data)[:, None], ((0, 0), (PAD, PAD)), mode="edge")
     return _grid_from_templates(flux, subtype, feh, "user")
 
 
@@ -592,7 +593,7 @@ def _empirical_star(rng, s, libraries, offsets=None):
         rows = np.flatnonzero(which == j)
         s_library[rows] += 0.0 if offsets is None else offsets[name]
         log_flux[rows], feh[rows] = _library_photospheres(rng, s_library[rows], libraries[name])
-    log_flux -= np.median(log_flux, axis=1, keepdims=True)
+    log_flux -= row_median(log_flux)[:, None]
     flux = np.exp(log_flux)
     active, ew = _activity(rng, s)
     if np.any(active):
@@ -651,7 +652,7 @@ def _observe(rng, flux, snr_range, noise, ebv_offset=0.0):
     log_mult += rng.normal(0.0, _WOBBLE_SD, (n, obs.wobble.shape[0])) @ obs.wobble
     flux = flux * np.exp(log_mult)
     scale = 10.0 ** rng.uniform(0.0, 2.5, n)
-    flux *= (scale / np.median(flux, axis=1))[:, None]
+    flux *= (scale / row_median(flux))[:, None]
     flux = np.clip(flux, 0.0, None)
     # Sky: photons (noise) and subtraction residuals (signal-like artefacts).
     snr_target = np.exp(rng.uniform(np.log(snr_range[0]), np.log(snr_range[1]), n))
@@ -666,7 +667,7 @@ def _observe(rng, flux, snr_range, noise, ebv_offset=0.0):
     read2 = 10.0 ** rng.uniform(-1.5, -0.5, n) * scale
     photons = obs.throughput * lam / 6500.0
     var_unit = (flux + sky) / photons + read2[:, None] / obs.throughput**2
-    k = np.median(flux / np.sqrt(var_unit), axis=1) / snr_target
+    k = row_median(flux / np.sqrt(var_unit)) / snr_target
     sigma = k[:, None] * np.sqrt(var_unit)
     observed = flux + residual
     if noise:

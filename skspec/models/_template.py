@@ -18,6 +18,7 @@ from ..utils import interpolate_bad_pixels
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._sklearn_compat import fit_context as _fit_context
 from ..utils._snr import noise_estimate
+from ..utils._stats import row_median
 from ..utils._validation import (
     check_finite_spectra,
     check_ivar,
@@ -35,7 +36,7 @@ _RCOND = 1e-10
 
 def _robust_scale(X):
     """Per-row median of ``|X|``, falling back to the mean, then to 1."""
-    scale = np.median(np.abs(X), axis=1)
+    scale = row_median(np.abs(X))
     mean = np.mean(np.abs(X), axis=1)
     scale = np.where(scale > 0, scale, mean)
     return np.where(scale > 0, scale, 1.0)

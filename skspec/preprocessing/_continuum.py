@@ -8,6 +8,7 @@ from scipy import ndimage
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
+from ..utils._stats import row_median
 from ..utils._validation import validate_spectra
 
 
@@ -136,7 +137,7 @@ class ContinuumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
         """
         self._check_params()
         X = validate_spectra(self, X, reset=False, dtype=[np.float64, np.float32])
-        median = np.median(X, axis=1, keepdims=True)
+        median = row_median(X)[:, None]
         bad = np.flatnonzero(median[:, 0] <= 0)
         if bad.size:
             rows = bad[:10].tolist() + (["..."] if bad.size > 10 else [])
