@@ -1,5 +1,7 @@
 """Classical M dwarf spectral indices (TiO5, CaH1-3, VO1, PC3) and zeta."""
 
+import functools
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -116,11 +118,27 @@ def index_weights(wavelength=None, indices=DEFAULT_INDICES, n_features=None):
     -------
     weights : ndarray of shape (n_pixels, 2 * n_ratio)
         Columns come in (numerator, denominator) pairs, one pair per ratio
-        index needed (zeta needs TiO5, CaH2 and CaH3).
+        index needed (zeta needs TiO5, CaH2 and CaH3). Read-only on the
+        named grids (None and ``"span"``): computed once and shared.
     ratios : list of str
         The ratio index of each pair.
     """
     indices = _check_indices(indices)
+    if wavelength is None or isinstance(wavelength, str):  # a named grid: computed once
+        weights, ratios = _named_grid_weights(wavelength, tuple(indices), n_features)
+        return weights, list(ratios)
+    return _index_weights(wavelength, indices, n_features)
+
+
+@functools.lru_cache(maxsize=32)
+def _named_grid_weights(wavelength, indices, n_features):
+    """:func:`_index_weights` on a named grid, cached; the arrays are read-only."""
+    weights, ratios = _index_weights(wavelength, indices, n_features)
+    weights.setflags(write=False)
+    return weights, tuple(ratios)
+
+
+def _index_weights(wavelength, indices, n_features):
     _, edges = _check_wavelength(wavelength, n_features)
     ratios = [
         name

@@ -34,20 +34,19 @@ INTRINSIC_SCATTER = 0.30
 _INDICES = ("TiO5", "CaH2", "CaH3")
 
 
-def _typical_variance(var, good, weights):
+def _typical_variance(ivar, good, in_windows):
     """Median variance of the good pixels per spectrum, shape (n_spectra, 1).
 
     Only where it matters: a spectrum with a bad pixel inside an index window
-    (where ``weights`` is non-zero) or with no good pixel at all (inf then).
-    Elsewhere the value meets only zero weights and 0 is returned, which
-    leaves ``var @ weights**2`` unchanged. The median is numpy's, spectrum by
-    spectrum, so the values equal a ``nanmedian`` over the whole batch.
+    (the pixels ``in_windows``) or with no good pixel at all (inf then).
+    Elsewhere the value meets only good window pixels and 0 is returned. The
+    median is numpy's, spectrum by spectrum, so the values equal a
+    ``nanmedian`` over the whole batch.
     """
-    typical = np.zeros((len(var), 1))
-    in_windows = np.any(weights != 0, axis=1)
+    typical = np.zeros((len(ivar), 1))
     needed = np.flatnonzero(~good[:, in_windows].all(axis=1) | ~good.any(axis=1))
     for row in needed:
-        values = var[row, good[row]]
+        values = 1.0 / ivar[row, good[row]]
         typical[row] = np.median(values) if values.size else np.inf
     return typical
 
@@ -79,16 +78,20 @@ def index_subtype(flux, ivar=None, *, wavelength=None):
     if flux.ndim != 2:
         raise ValueError(f"flux must be 2-D (n_spectra, n_pixels), got shape {flux.shape}")
     weights, ratios = index_weights(wavelength, _INDICES, flux.shape[1])
+    # Only the few pixels inside the index windows (52 of the 3522 SDSS ones)
+    # carry weight: the sums run over them alone.
+    in_windows = np.flatnonzero(np.any(weights != 0, axis=1))
+    weights = weights[in_windows]
     if ivar is None:
-        var = np.broadcast_to(der_noise(flux)[:, None] ** 2, flux.shape)
+        var = np.broadcast_to(der_noise(flux)[:, None] ** 2, (len(flux), in_windows.size))
     else:
         ivar = check_ivar(ivar, flux, name="flux")
         good = ivar > 0
-        with np.errstate(divide="ignore"):
-            var = np.where(good, 1.0 / np.where(good, ivar, 1.0), np.nan)
+        ivar_w, good_w = ivar[:, in_windows], good[:, in_windows]
+        var = 1.0 / np.where(good_w, ivar_w, 1.0)
         # A filled bad pixel knows nothing: give it four times the typical variance.
-        var = np.where(good, var, 4 * _typical_variance(var, good, weights))
-    means = flux @ weights
+        var = np.where(good_w, var, 4 * _typical_variance(ivar, good, in_windows))
+    means = flux[:, in_windows] @ weights
     mean_var = var @ weights**2
     values = _indices_from_means(means, ratios, _INDICES)
     num, den = means[:, 0::2], means[:, 1::2]
