@@ -71,39 +71,47 @@ def prediction_flags(frame, n_pixels, out_of_scope=None):
         ``";"``-joined flag names per row, ``""`` when none applies.
     """
     n = len(frame)
-    false = pd.Series(np.zeros(n, dtype=bool), index=frame.index)
+    false = np.zeros(n, dtype=bool)
 
     def num(name):
-        return pd.to_numeric(frame[name], errors="coerce") if name in frame else None
-
-    def text(name):
         if name not in frame:
-            return pd.Series([""] * n, index=frame.index)
-        col = frame[name]
-        return col.where(col.notna(), "").astype(str).str.strip()
+            return None
+        return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    def per_value(name, test):
+        """``test`` of each distinct stripped text of a column, spread to its rows."""
+        if name not in frame:
+            return false
+        codes, distinct = pd.factorize(frame[name].to_numpy(dtype=object))
+        # Code -1 (a missing value) picks the trailing entry: missing reads as "".
+        return np.array([test(str(v).strip()) for v in distinct] + [test("")], dtype=bool)[codes]
 
     snr, coverage, bad = num("snr"), num("coverage"), num("n_bad_pixels")
-    cls, sub = text("class"), text("subclass")
     # The SDSS pipeline's own type, where the file has one: a non-star or a
     # subclass outside M0-M4 dwarfs makes the (forced M0-M4) prediction moot.
-    not_m = ~cls.str.upper().isin(["", "STAR"]) | (
-        (sub != "") & pd.isna(pd.Series(normalise_subtypes(sub), index=frame.index))
+    not_star = per_value("class", lambda text: text.upper() not in ("", "STAR"))
+    not_m0_m4 = per_value(
+        "subclass", lambda text: text != "" and normalise_subtypes([text])[0] is None
     )
-    checks = {
-        "low_snr": false if snr is None else ~(snr >= LOW_SNR),  # NaN S/N counts as low
-        "partial_coverage": false if coverage is None else coverage < MIN_COVERAGE,
-        "many_bad_pixels": false if bad is None else bad > MAX_BAD_FRACTION * n_pixels,
-        "out_of_scope": (
-            false
-            if out_of_scope is None
-            else pd.Series(np.asarray(out_of_scope, dtype=bool), index=frame.index)
-        ),
-        "sdss_not_m0_m4": not_m,
-    }
-    # One pass over plain Python booleans: a row-wise DataFrame.apply costs ~0.3 ms a row.
+    with np.errstate(invalid="ignore"):
+        checks = {
+            "low_snr": false if snr is None else ~(snr >= LOW_SNR),  # NaN S/N counts as low
+            "partial_coverage": false if coverage is None else coverage < MIN_COVERAGE,
+            "many_bad_pixels": false if bad is None else bad > MAX_BAD_FRACTION * n_pixels,
+            "out_of_scope": false if out_of_scope is None else np.asarray(out_of_scope, bool),
+            "sdss_not_m0_m4": not_star | not_m0_m4,
+        }
+    # Each row's flags as a bit pattern, looked up in the table of all joined texts.
     names = list(checks)
-    masks = zip(*(checks[name].to_numpy(dtype=bool).tolist() for name in names))
-    return [";".join(name for name, on in zip(names, row) if on) for row in masks] if n else []
+    table = np.array(
+        [
+            ";".join(name for k, name in enumerate(names) if code >> k & 1)
+            for code in range(2 ** len(names))
+        ],
+        dtype=object,
+    )
+    code = sum(np.asarray(checks[name], dtype=np.int64) << k for k, name in enumerate(names))
+    return table[code].tolist() if n else []
 
 
 def prediction_columns(classes=()):

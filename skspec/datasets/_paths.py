@@ -1,6 +1,7 @@
 """Spectrum files named by the user: a file, a directory, a glob, or a list of those."""
 
 import os
+import stat
 from glob import glob
 from pathlib import Path
 
@@ -66,14 +67,23 @@ def expand_paths(paths):
         if not isinstance(item, (str, os.PathLike)):
             raise TypeError(f"paths must hold str or Path items, got {type(item).__name__}")
         path = Path(item)
-        if path.is_dir():
+        mode = _mode(path)  # one stat per item: a survey's file list runs to millions
+        if mode is not None and stat.S_ISDIR(mode):
             found = {q for pattern in FITS_PATTERNS for q in path.glob(pattern) if q.is_file()}
             out.extend(sorted(found))
-        elif not path.exists() and any(ch in str(item) for ch in "*?["):
+        elif mode is None and any(ch in str(item) for ch in "*?["):
             out.extend(Path(q) for q in sorted(glob(str(item))) if Path(q).is_file())
         else:
             out.append(path)
     return out
+
+
+def _mode(path):
+    """``st_mode`` of ``path`` (links followed), None when it cannot be stat'ed."""
+    try:
+        return os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, unreadable, or a name the OS refuses
+        return None
 
 
 def resolve_paths(paths):

@@ -408,7 +408,8 @@ def _grid_start(loglam):
         start = np.rint(pos[0])
         if not (abs(start) <= 1e7 and abs(pos[-1]) <= 1e7):  # also False for NaN
             return None
-        offset = np.abs(pos - (start + np.arange(n))).max()
+        pos -= np.arange(start, start + n)  # in place: one temporary, not three
+        offset = np.abs(pos, out=pos).max()
     if not offset <= _GRID_TOLERANCE:
         return None
     return int(start)
@@ -519,9 +520,14 @@ def _read_file(path, rest_frame=False):
     index = _grid_index(loglam) if start is None else None
     # Negative or NaN ivar (or NaN flux at a pixel claiming ivar > 0) is not a
     # valid SDSS spectrum: those pixels are made bad and the file is reported.
-    invalid = ~np.isfinite(ivar) | (ivar < 0) | (~np.isfinite(flux) & (ivar > 0))
-    bad = invalid | (ivar <= 0) | ((mask & _BAD_MASK) != 0) | ~np.isfinite(flux)
-    ivar = np.where(bad, 0.0, ivar)
+    finite_flux = np.isfinite(flux)
+    if finite_flux.all() and np.isfinite(ivar).all() and ivar.min(initial=0.0) >= 0:
+        invalid = None  # the usual file: two cheap passes instead of the masks below
+        good = ivar > 0
+    else:
+        invalid = ~np.isfinite(ivar) | (ivar < 0) | (~finite_flux & (ivar > 0))
+        good = ~invalid & (ivar > 0) & finite_flux
+    ivar = np.where(good & ((mask & _BAD_MASK) == 0), ivar, 0.0)
     if not math.isfinite(meta["snr"]):
         meta["snr"] = float(sdss_snr(flux[None, :], ivar[None, :])[0])
         meta["snr_source"] = "computed"
@@ -556,7 +562,7 @@ def _read_file(path, rest_frame=False):
         )
     meta["coverage"] = coverage
     meta["n_bad_pixels"] = int(np.count_nonzero(grid_ivar == 0))
-    meta["n_invalid"] = int(np.count_nonzero(invalid))
+    meta["n_invalid"] = 0 if invalid is None else int(np.count_nonzero(invalid))
     meta["target"] = _target(meta["class"], meta["subclass"])
     meta["path"] = str(path)
     return _Spectrum(
@@ -668,8 +674,11 @@ def _assemble(spectra, errors):
     frame = pd.DataFrame([s.meta for s in spectra], columns=list(_FRAME_COLUMNS))
     snr = frame["snr"].to_numpy(dtype=float)
     frame["snr_bin"] = snr_bin_label(snr)
-    partial = frame[frame["coverage"] < 1]
-    if len(partial):
+    # Row selections only when there is something to warn about (rare, and
+    # a boolean selection of a frame costs more than the rest of the chunk).
+    is_partial = frame["coverage"].to_numpy() < 1
+    if is_partial.any():
+        partial = frame[is_partial]
         warnings.warn(
             f"{len(partial)} spectra do not cover the whole 4000-9000 A grid; uncovered "
             f"pixels are bad (ivar 0, flux interpolated), see frame['coverage']: "
@@ -679,8 +688,9 @@ def _assemble(spectra, errors):
             UserWarning,
             stacklevel=3,
         )
-    invalid = frame[frame["n_invalid"] > 0]
-    if len(invalid):
+    has_invalid = frame["n_invalid"].to_numpy() > 0
+    if has_invalid.any():
+        invalid = frame[has_invalid]
         warnings.warn(
             f"{len(invalid)} files hold invalid pixels (negative or NaN ivar, NaN flux), "
             f"treated as bad, see frame['n_invalid']: "

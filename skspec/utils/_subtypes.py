@@ -147,12 +147,13 @@ def normalise_subtypes(labels):
     >>> normalise_subtypes(["M2V", "dM3", "M1 (204445)", "M1III", "M2.5", None]).tolist()
     ['M2', 'M3', 'M1', None, None, None]
     """
-    labels = pd.Series(np.asarray(labels, dtype=object).reshape(-1), dtype=object)
-    digit = labels.where(labels.notna(), "").astype(str).str.extract(_PAPER_SUBTYPE, expand=False)
-    found = digit.notna().to_numpy()
-    out = np.full(len(labels), None, dtype=object)
-    out[found] = ("M" + digit[found]).to_numpy(dtype=object)
-    return out
+    labels = np.asarray(labels, dtype=object).reshape(-1)
+    # Parse each distinct label once (a survey has a few dozen SUBCLASS values);
+    # missing values get code -1, which picks the trailing None.
+    codes, distinct = pd.factorize(labels)
+    parsed = [_PAPER_SUBTYPE.search(str(label)) for label in distinct]
+    table = np.array([None if m is None else "M" + m.group(1) for m in parsed] + [None])
+    return table[codes]
 
 
 def expected_subtype(proba, classes):
