@@ -2,26 +2,32 @@
 
 Usage::
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_survey.py [--small 360] [--large 3600]
-        [--rss-files 10000] [--default-model FILE] [--no-dask] [--json OUT]
+    OMP_NUM_THREADS=1 python benchmarks/bench_survey.py [--small 1000] [--large 10000]
+        [--repeats 3] [--formats mixed,legacy,boss,lite] [--rss-files 10000]
+        [--default-model FILE] [--no-dask] [--json OUT]
 
-The nine shared SDSS spec files (3 SDSS-legacy, 6 BOSS; 1.45 MB on average)
+The nine shared SDSS spec files (3 SDSS-legacy, 6 BOSS; 1.4 MB on average)
 are linked repeatedly into a scratch directory, so every figure is for files
-in the page cache: parsing and computing, not the disk. Measured in one run:
+in the page cache: parsing and computing, not the disk. Each format is timed
+on its own: all nine mixed, the legacy ones, the BOSS ones, and spec-lite
+copies of all nine (written here with astropy: primary, COADD, SPECOBJ/SPALL
+and SPZLINE, no per-exposure HDUs). Measured per format in one run:
 
 - **raw read**: open each file and read all its bytes (the yardstick);
 - **reader**: :func:`skspec.datasets.iter_sdss_spectra` over the files
   (what ``skspec predict`` calls: file reading, grid mapping, bad-pixel fill,
   metadata frame), in this process pinned to one core;
 - **predict**: ``skspec predict`` as a subprocess pinned to one core
-  (``taskset``), on ``--small`` and ``--large`` files; the steady-state rate
-  is ``(large - small) / (t_large - t_small)``, so start-up (imports, model
-  load) cancels. Wall time and CPU time (user + system of the child) are both
-  given: on a shared machine the CPU-time rate is what one free core gives;
+  (``taskset``), on ``--small`` and ``--large`` files, best of ``--repeats``
+  runs each; the steady-state rate is ``(large - small) / (t_large -
+  t_small)``, so start-up (imports, model load) cancels. Wall time and CPU
+  time (user + system of the child) are both given: on a shared machine the
+  CPU-time rate is what one free core gives;
 - **peak RSS** of ``skspec predict`` on ``--rss-files`` files (and on a tenth
   of them): memory stays flat when the files stream in chunks;
 - **Dask**: :func:`skspec.distributed.predict_files` on a ``LocalCluster`` of
-  1 and 2 single-threaded worker processes, after a warm-up (model loaded).
+  1 and 2 single-threaded worker processes, after a warm-up (model loaded),
+  at the default partition size (1000 files), on the first format's files.
 
 Prints a markdown section for BENCHMARKS.md (``<!-- section: survey -->``).
 """
@@ -51,9 +57,9 @@ SPEC_DIR = SHARED / "pyhammer_sdss_spec"
 DR17_STARS = 1.2e6
 
 
-def link_files(directory, n):
-    """``n`` symlinks to the shared spec files (cycled), in ``directory``."""
-    sources = sorted(SPEC_DIR.glob("spec-*.fits"))
+def link_files(directory, n, sources=None):
+    """``n`` symlinks to ``sources`` (default: the shared spec files), cycled, in ``directory``."""
+    sources = sorted(SPEC_DIR.glob("spec-*.fits")) if sources is None else list(sources)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(n):
@@ -63,6 +69,40 @@ def link_files(directory, n):
             dst.symlink_to(src)
         paths.append(dst)
     return paths
+
+
+def instrument_of(path):
+    from skspec.datasets import read_sdss_spectrum
+
+    return read_sdss_spectrum(path).meta["instrument"]
+
+
+def write_lite(sources, directory):
+    """spec-lite copies of full spec files: the primary, COADD, SPECOBJ/SPALL and SPZLINE HDUs."""
+    from astropy.io import fits
+
+    directory.mkdir(parents=True, exist_ok=True)
+    out = []
+    for src in sources:
+        dst = directory / src.name.replace("spec-", "spec-lite-")
+        with fits.open(src) as hdul:
+            fits.HDUList([h.copy() for h in hdul[:4]]).writeto(dst, overwrite=True)
+        out.append(dst)
+    return out
+
+
+def format_sources(scratch, formats):
+    """The source files of each format: SDSS-legacy, BOSS, spec-lite, or all nine mixed."""
+    shared = sorted(SPEC_DIR.glob("spec-*.fits"))
+    kind = {p: instrument_of(p) for p in shared}
+    sets = {
+        "mixed": shared,
+        "legacy": [p for p in shared if kind[p] == "SDSS"],
+        "boss": [p for p in shared if kind[p] == "BOSS"],
+    }
+    if "lite" in formats:
+        sets["lite"] = write_lite(shared, scratch / "lite-sources")
+    return {name: sets[name] for name in formats}
 
 
 def best_of(fn, repeats):
@@ -120,13 +160,15 @@ def predict_argv(model, directory, out, core):
     return argv
 
 
-def steady_predict(model, dirs, counts, scratch, env, core):
+def steady_predict(model, dirs, counts, scratch, env, core, repeats):
     """Steady-state spectra/s of skspec predict (wall and CPU) from a small and a large run."""
     runs = {}
     for name in ("small", "large"):
         out = scratch / f"pred-{name}.csv"
-        # Best of two: the cores are shared with whatever else runs.
-        results = [run_child(predict_argv(model, dirs[name], out, core), env) for _ in range(2)]
+        # Best of several: the cores are shared with whatever else runs.
+        results = [
+            run_child(predict_argv(model, dirs[name], out, core), env) for _ in range(repeats)
+        ]
         runs[name] = {
             "wall": min(r[0] for r in results),
             "cpu": min(r[1] for r in results),
@@ -143,7 +185,7 @@ def steady_predict(model, dirs, counts, scratch, env, core):
     }
 
 
-def dask_scaling(model, paths, scratch, workers_list=(1, 2), partition_size=100):
+def dask_scaling(model, paths, scratch, workers_list=(1, 2), partition_size=1000):
     from distributed import Client, LocalCluster
 
     from skspec.distributed import predict_files
@@ -219,10 +261,45 @@ def lscpu_summary():
     return "; ".join(" ".join(ln.split()) for ln in lines)
 
 
+def in_process_rates(files, core):
+    """Raw-read and reader rates (wall and CPU) over ``files``, this process on one core."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {core})
+    try:
+        raw_read(files)  # page cache warm
+        run_reader(files[:300])  # imports, layout cache
+        load = load_average()
+        raw_s = best_of(lambda: raw_read(files), 3)
+        reader_s = best_of(lambda: run_reader(files), 2)
+        raw_s = min(raw_s, best_of(lambda: raw_read(files), 2))  # and once more after
+        t0 = time.process_time()
+        run_reader(files)
+        reader_cpu = time.process_time() - t0
+        t0 = time.process_time()
+        raw_read(files)
+        raw_cpu = time.process_time() - t0
+    finally:
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, set(range(os.cpu_count())))
+    return {
+        "raw_rate": len(files) / raw_s,
+        "reader_rate": len(files) / reader_s,
+        "reader_cpu_rate": len(files) / reader_cpu,
+        "raw_cpu_rate": len(files) / raw_cpu,
+        "load": load,
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=360)
-    parser.add_argument("--large", type=int, default=3600)
+    parser.add_argument("--small", type=int, default=1000)
+    parser.add_argument("--large", type=int, default=10000)
+    parser.add_argument("--repeats", type=int, default=3, help="runs per size (best counts)")
+    parser.add_argument(
+        "--formats",
+        default="mixed,legacy,boss,lite",
+        help="file sets: mixed (all nine), legacy, boss, lite (spec-lite copies of all nine)",
+    )
     parser.add_argument("--rss-files", type=int, default=10000)
     parser.add_argument("--default-model", default=None)
     parser.add_argument(
@@ -233,14 +310,14 @@ def main(argv=None):
     parser.add_argument("--core", type=int, default=0, help="core to pin to (taskset)")
     parser.add_argument("--json", default=str(HERE / "results" / "survey.json"))
     args = parser.parse_args(argv)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
 
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     scratch = Path(tempfile.mkdtemp(prefix="skspec-survey-"))
     t_start = time.perf_counter()
     try:
         counts = {"small": args.small, "large": args.large}
-        dirs = {name: scratch / f"files-{n}" for name, n in counts.items()}
-        paths = {name: link_files(dirs[name], n) for name, n in counts.items()}
+        sources = format_sources(scratch, formats)
 
         # Models: the default (bundled or stand-in) and a template model.
         default_model, default_note = ensure_default_model(args.default_model, scratch, env)
@@ -256,41 +333,23 @@ def main(argv=None):
                 stdout=subprocess.DEVNULL,
             )
 
-        # In-process: raw read and reader, pinned to one core.
-        if hasattr(os, "sched_setaffinity"):
-            os.sched_setaffinity(0, {args.core})
-        files = paths["large"]
-        raw_read(files)  # page cache warm
-        run_reader(files[:300])  # imports, layout cache
-        load_inproc = load_average()
-        raw_s = best_of(lambda: raw_read(files), 3)
-        reader_s = best_of(lambda: run_reader(files), 2)
-        raw_s = min(raw_s, best_of(lambda: raw_read(files), 2))  # and once more after
-        t0 = time.process_time()
-        run_reader(files)
-        reader_cpu = time.process_time() - t0
-        t0 = time.process_time()
-        raw_read(files)
-        raw_cpu = time.process_time() - t0
-        if hasattr(os, "sched_setaffinity"):
-            os.sched_setaffinity(0, set(range(os.cpu_count())))
-        avg_bytes = bytes_read_per_file(sorted(SPEC_DIR.glob("spec-*.fits")))
-        avg_size = sum(p.stat().st_size for p in SPEC_DIR.glob("spec-*.fits")) / 9
-
-        inproc = {
-            "raw_rate": len(files) / raw_s,
-            "reader_rate": len(files) / reader_s,
-            "reader_cpu_rate": len(files) / reader_cpu,
-            "raw_cpu_rate": len(files) / raw_cpu,
-            "load": load_inproc,
-            "bytes_read": avg_bytes,
-            "file_size": avg_size,
-        }
-
-        # End to end, one core.
-        predict = {}
-        for name, model in (("default", default_model), ("template", template_model)):
-            predict[name] = steady_predict(model, dirs, counts, scratch, env, args.core)
+        inproc, predict, paths = {}, {}, {}
+        for fmt in formats:
+            dirs = {name: scratch / f"{fmt}-{n}" for name, n in counts.items()}
+            paths[fmt] = {
+                name: link_files(dirs[name], n, sources[fmt]) for name, n in counts.items()
+            }
+            files = paths[fmt]["large"]
+            inproc[fmt] = in_process_rates(files, args.core)
+            inproc[fmt]["bytes_read"] = bytes_read_per_file(sources[fmt])
+            inproc[fmt]["file_size"] = sum(p.stat().st_size for p in sources[fmt]) / len(
+                sources[fmt]
+            )
+            inproc[fmt]["n_sources"] = len(sources[fmt])
+            predict[fmt] = {
+                name: steady_predict(model, dirs, counts, scratch, env, args.core, args.repeats)
+                for name, model in (("default", default_model), ("template", template_model))
+            }
 
         # Memory on many files.
         rss = {}
@@ -304,8 +363,9 @@ def main(argv=None):
 
         dask = {}
         if not args.no_dask:
+            files = paths[formats[0]]["large"]
             for name, model in (("default", default_model), ("template", template_model)):
-                dask[name] = dask_scaling(model, paths["large"], scratch)
+                dask[name] = dask_scaling(model, files, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -313,10 +373,13 @@ def main(argv=None):
         "machine": lscpu_summary(),
         "python": platform.python_version(),
         "counts": counts,
+        "repeats": args.repeats,
+        "formats": formats,
         "inproc": inproc,
         "predict": predict,
         "rss": {str(k): v for k, v in rss.items()},
         "dask": {m: {str(k): v for k, v in d.items()} for m, d in dask.items()},
+        "dask_files": len(paths[formats[0]]["large"]),
         "default_model": default_note,
         "seconds": time.perf_counter() - t_start,
     }
@@ -325,44 +388,62 @@ def main(argv=None):
     print(report(record, args))
 
 
+FORMAT_NAMES = {
+    "mixed": "all nine (3 legacy, 6 BOSS)",
+    "legacy": "SDSS-legacy (3 files, ~3,840 px)",
+    "boss": "BOSS (6 files, ~4,600 px)",
+    "lite": "spec-lite copies of all nine",
+}
+
+
 def report(r, args):
-    ip, raw = r["inproc"], r["inproc"]["raw_rate"]
-    raw_cpu = ip["raw_cpu_rate"]
+    fmts = r["formats"]
+    first = r["inproc"][fmts[0]]
     lines = [
         "## Survey speed: `skspec predict` on many spec files (`benchmarks/bench_survey.py`)",
         "",
         f"Command: `OMP_NUM_THREADS=1 python benchmarks/bench_survey.py --small {args.small} "
-        f"--large {args.large} --rss-files {args.rss_files}` ({r['seconds']:.0f} s).",
+        f"--large {args.large} --repeats {args.repeats} --formats {','.join(fmts)} "
+        f"--rss-files {args.rss_files}` ({r['seconds']:.0f} s).",
         "",
         f"- Machine: {r['machine']}; Python {r['python']}. Cores shared with other jobs: the "
         "load average is given beside each figure; CPU-time rates are what one free core gives.",
-        "- Files: the 9 shared spec files (3 SDSS-legacy, 6 BOSS, "
-        f"{ip['file_size'] / 1e6:.2f} MB on average) linked repeatedly, in the page cache. The "
-        f"fast reader reads {ip['bytes_read'] / 1e3:.0f} kB of each (primary header, COADD, "
+        "- Files: the 9 shared spec files (3 SDSS-legacy, 6 BOSS) linked repeatedly, in the page "
+        "cache, per format below; spec-lite copies keep the primary, COADD, SPECOBJ/SPALL and "
+        f"SPZLINE HDUs. The fast reader reads {first['bytes_read'] / 1e3:.0f} kB of a file of "
+        f"{first['file_size'] / 1e6:.2f} MB on average ({fmts[0]}; primary header, COADD, "
         "SPECOBJ/SPALL; never the per-exposure HDUs).",
         f"- Default model: {r['default_model']}. Template model: `skspec train --model template`.",
         "",
-        "| what (one core) | files or spectra /s (wall) | /s (CPU time) "
+        "| files | what (one core) | files or spectra /s (wall) | /s (CPU time) "
         "| fraction of raw read (wall / CPU) | load average |",
-        "|---|---:|---:|---:|---|",
-        f"| raw read (open + read all bytes) | {raw:,.0f} | {raw_cpu:,.0f} | 1 / 1 "
-        f"| {ip['load']} |",
-        f"| reader: `iter_sdss_spectra` | {ip['reader_rate']:,.0f} | "
-        f"{ip['reader_cpu_rate']:,.0f} | {ip['reader_rate'] / raw:.2f} / "
-        f"{ip['reader_cpu_rate'] / raw_cpu:.2f} | {ip['load']} |",
+        "|---|---|---:|---:|---:|---|",
     ]
-    for name, p in r["predict"].items():
-        lines.append(
-            f"| `skspec predict`, {name} model, steady state | {p['wall_rate']:,.0f} | "
-            f"{p['cpu_rate']:,.0f} | {p['wall_rate'] / raw:.2f} / {p['cpu_rate'] / raw_cpu:.2f} | "
-            f"{p['runs']['large']['load']} |"
-        )
+    for fmt in fmts:
+        ip = r["inproc"][fmt]
+        raw, raw_cpu = ip["raw_rate"], ip["raw_cpu_rate"]
+        label = FORMAT_NAMES.get(fmt, fmt)
+        lines += [
+            f"| {label} | raw read (open + read all bytes) | {raw:,.0f} | {raw_cpu:,.0f} "
+            f"| 1 / 1 | {ip['load']} |",
+            f"| {label} | reader: `iter_sdss_spectra` | {ip['reader_rate']:,.0f} | "
+            f"{ip['reader_cpu_rate']:,.0f} | {ip['reader_rate'] / raw:.2f} / "
+            f"{ip['reader_cpu_rate'] / raw_cpu:.2f} | {ip['load']} |",
+        ]
+        for name, p in r["predict"][fmt].items():
+            lines.append(
+                f"| {label} | `skspec predict`, {name} model, steady state | "
+                f"{p['wall_rate']:,.0f} | {p['cpu_rate']:,.0f} | {p['wall_rate'] / raw:.2f} / "
+                f"{p['cpu_rate'] / raw_cpu:.2f} | {p['runs']['large']['load']} |"
+            )
+    startup = r["predict"][fmts[0]]
     lines += [
         "",
         "Steady state: (large - small) / (t_large - t_small) with "
-        f"{r['counts']['small']} and {r['counts']['large']} files (best of 2 runs each), "
-        "`taskset -c 0`. Start-up (imports, model load), from the same fit: "
-        + ", ".join(f"{n} {p['startup_wall']:.1f} s" for n, p in r["predict"].items())
+        f"{r['counts']['small']} and {r['counts']['large']} files (best of {r['repeats']} runs "
+        f"each), `taskset -c {args.core}`. Start-up (imports, model load), from the same fit "
+        f"({fmts[0]}): "
+        + ", ".join(f"{n} {p['startup_wall']:.1f} s" for n, p in startup.items())
         + ".",
         "",
         "Peak RSS of `skspec predict` (template model, chunks of 256): "
@@ -383,23 +464,24 @@ def report(r, args):
             one = d["1"]["rate"]
             for k, v in d.items():
                 lines.append(
-                    f"| {name} model, {r['counts']['large']} files, partitions of 100 | {k} | "
-                    f"{v['rate']:,.0f} | {v['rate'] / one:.2f}x | {v['busy']:.0%} | {v['load']} |"
+                    f"| {name} model, {r['dask_files']} files ({fmts[0]}), partitions of 1000 "
+                    f"(the default) | {k} | {v['rate']:,.0f} | {v['rate'] / one:.2f}x | "
+                    f"{v['busy']:.0%} | {v['load']} |"
                 )
     # On paper.
-    default_cpu = r["predict"]["default"]["cpu_rate"]
-    mb_read = ip["bytes_read"] / 1e6
+    default_cpu = startup["default"]["cpu_rate"]
+    mb_read = first["bytes_read"] / 1e6
     lines += [
         "",
         "### On paper: all SDSS DR17 stellar spectra",
         "",
         f"- Count: {DR17_STARS / 1e6:.1f} million (assumed, as in the distributed section).",
         f"- Compute at the default model's one-core rate ({default_cpu:,.0f} spectra/s, CPU "
-        f"time): {DR17_STARS / default_cpu / 60:,.0f} core-minutes "
+        f"time, {fmts[0]}): {DR17_STARS / default_cpu / 60:,.0f} core-minutes "
         f"({DR17_STARS / default_cpu / 3600:.1f} core-hours).",
         f"- I/O: the reader touches {mb_read:.2f} MB of a full spec file "
         f"({DR17_STARS * mb_read / 1e6:.2f} TB for the survey, against "
-        f"{DR17_STARS * ip['file_size'] / 1e12:.1f} TB of full files); a spec-lite file is "
+        f"{DR17_STARS * first['file_size'] / 1e12:.1f} TB of full files); a spec-lite file is "
         "read almost whole, so the bytes are about the same. A file system serving 2 GB/s "
         f"delivers {2e9 / (mb_read * 1e6):,.0f} files/s: past about "
         f"{2e9 / (mb_read * 1e6) / default_cpu:.0f} cores (at one core's rate each) the file "
