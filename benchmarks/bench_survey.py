@@ -307,6 +307,11 @@ def main(argv=None):
     )
     parser.add_argument("--template-model", default=None)
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument(
+        "--dask-only",
+        action="store_true",
+        help="only the Dask scaling (on the first format's --large files)",
+    )
     parser.add_argument("--core", type=int, default=0, help="core to pin to (taskset)")
     parser.add_argument("--json", default=str(HERE / "results" / "survey.json"))
     args = parser.parse_args(argv)
@@ -333,12 +338,14 @@ def main(argv=None):
                 stdout=subprocess.DEVNULL,
             )
 
-        inproc, predict, paths = {}, {}, {}
-        for fmt in formats:
+        inproc, predict, paths, rss = {}, {}, {}, {}
+        for fmt in formats[:1] if args.dask_only else formats:
             dirs = {name: scratch / f"{fmt}-{n}" for name, n in counts.items()}
             paths[fmt] = {
                 name: link_files(dirs[name], n, sources[fmt]) for name, n in counts.items()
             }
+            if args.dask_only:
+                continue
             files = paths[fmt]["large"]
             inproc[fmt] = in_process_rates(files, args.core)
             inproc[fmt]["bytes_read"] = bytes_read_per_file(sources[fmt])
@@ -352,8 +359,7 @@ def main(argv=None):
             }
 
         # Memory on many files.
-        rss = {}
-        for n in (args.rss_files // 10, args.rss_files):
+        for n in () if args.dask_only else (args.rss_files // 10, args.rss_files):
             d = scratch / f"rss-{n}"
             link_files(d, n)
             wall, cpu, mb = run_child(
@@ -385,7 +391,25 @@ def main(argv=None):
     }
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(record, indent=1))
-    print(report(record, args))
+    print(dask_report(record) if args.dask_only else report(record, args))
+
+
+def dask_report(r):
+    """The Dask table of a run's record."""
+    lines = [
+        "| Dask (`predict_files`, LocalCluster, 1 thread per worker) | workers | spectra/s "
+        "| speed-up | busy | load average |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, d in r["dask"].items():
+        one = d["1"]["rate"]
+        for k, v in d.items():
+            lines.append(
+                f"| {name} model, {r['dask_files']} files ({r['formats'][0]}), partitions of "
+                f"1000 (the default) | {k} | {v['rate']:,.0f} | {v['rate'] / one:.2f}x | "
+                f"{v['busy']:.0%} | {v['load']} |"
+            )
+    return "\n".join(lines)
 
 
 FORMAT_NAMES = {
@@ -454,20 +478,7 @@ def report(r, args):
         + ".",
     ]
     if r["dask"]:
-        lines += [
-            "",
-            "| Dask (`predict_files`, LocalCluster, 1 thread per worker) | workers | spectra/s "
-            "| speed-up | busy | load average |",
-            "|---|---:|---:|---:|---:|---|",
-        ]
-        for name, d in r["dask"].items():
-            one = d["1"]["rate"]
-            for k, v in d.items():
-                lines.append(
-                    f"| {name} model, {r['dask_files']} files ({fmts[0]}), partitions of 1000 "
-                    f"(the default) | {k} | {v['rate']:,.0f} | {v['rate'] / one:.2f}x | "
-                    f"{v['busy']:.0%} | {v['load']} |"
-                )
+        lines += ["", dask_report(r)]
     # On paper.
     default_cpu = startup["default"]["cpu_rate"]
     mb_read = first["bytes_read"] / 1e6
