@@ -20,6 +20,14 @@ Usage::
     python benchmarks/bench_accuracy.py --models emccnn,svm --dims 1d --seeds 0,1,2
     python benchmarks/bench_accuracy.py --models emccnn --dims 1d \
         --params normalization=median+standard --out benchmarks/results/accuracy_x.csv
+    /tmp/aeonenv/bin/python benchmarks/bench_accuracy.py --models minirocket --dims 1d
+
+``minirocket`` (aeon's MiniRocketClassifier on median-normalised spectra,
+``benchmarks/_peers.py``) is the general-purpose peer of issue 11: an optional
+benchmark dependency, run only when named in ``--models``, 1-D only, on the
+same per-bin splits as the package's models (``_split_bin`` with the same
+seed), in this process. Its ``predict_proba`` is one-hot (ridge classifier),
+so no ECE is reported for it.
 """
 
 import argparse
@@ -36,6 +44,56 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import load_average, parse_params  # noqa: E402
+from _peers import PEERS, aeon_version, make_peer  # noqa: E402
+
+
+def run_peers(names, X, y, snr_bin, *, test_size, random_state):
+    """Fit and score the peers per S/N bin on run_experiments' own splits.
+
+    Returns rows with run_experiments' score columns.
+    """
+    from skspec.experiments import resolve_bins
+    from skspec.experiments._runner import _split_bin
+    from skspec.metrics import within_one_subtype_accuracy
+
+    X = np.asarray(X)
+    y = np.asarray(y, dtype=object)
+    snr_bin = np.asarray(snr_bin, dtype=object)
+    rows = np.arange(len(X))
+    out = []
+    for b in resolve_bins(None):
+        mask = snr_bin == b
+        if mask.sum() < 8 or len(np.unique(y[mask])) < 2:
+            continue  # run_experiments skips such a bin too
+        X_tr, X_te, y_tr, y_te, _, _ = _split_bin(
+            X[mask], y[mask], test_size, random_state, rows[mask]
+        )
+        for name in names:
+            est = make_peer(name, random_state=random_state)
+            t0 = time.perf_counter()
+            est.fit(X_tr, y_tr)
+            fit_seconds = time.perf_counter() - t0
+            for split, Xs, ys in (("train", X_tr, y_tr), ("test", X_te, y_te)):
+                pred = np.asarray(est.predict(Xs), dtype=object)
+                out.append(
+                    {
+                        "model": name,
+                        "label": PEERS[name],
+                        "dim": "1d",
+                        "bin": b,
+                        "split": split,
+                        "accuracy": float(np.mean(pred == ys)),
+                        "within_one": float(within_one_subtype_accuracy(ys, pred)),
+                        "fit_seconds": fit_seconds,
+                        "n": len(ys),
+                    }
+                )
+            print(
+                f"{PEERS[name]} seed {random_state} bin {b}: fit {fit_seconds:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    return out
 
 
 def main():
@@ -70,6 +128,17 @@ def main():
     from skspec.experiments import MODELS
 
     wanted = set(args.dims.split(",")) if args.dims else {"1d", "2d"}
+    # Peers (aeon) run only when named, never by default, and only in 1-D.
+    peers = [m for m in models or [] if m in PEERS]
+    if models is not None:
+        models = [m for m in models if m not in PEERS]
+    if peers and "1d" not in wanted:
+        sys.exit(f"bench_accuracy: {', '.join(peers)} run in 1-D only; add --dims 1d")
+    for name in peers:
+        try:
+            make_peer(name)
+        except ImportError as exc:
+            sys.exit(f"bench_accuracy: {exc}")
     dims = {
         name: tuple(d for d in spec.dims if d in wanted)
         for name, spec in MODELS.items()
@@ -79,9 +148,15 @@ def main():
     net_params = parse_params(args.params)
     params = {name: net_params for name in dims if MODELS[name].network and net_params}
     all_scores, ece_rows = [], []
+    result = None
     for seed in seeds:
         ds = make_mdwarf_spectra(args.n_samples, random_state=seed)
         snr_bin = ds.frame["snr_bin"].to_numpy(dtype=object)
+        if peers:
+            rows = run_peers(peers, ds.data, ds.target, snr_bin, test_size=0.5, random_state=seed)
+            all_scores.append(pd.DataFrame(rows).assign(seed=seed))
+        if models == []:
+            continue
         result = run_experiments(
             ds.data,
             ds.target,
@@ -142,7 +217,8 @@ def main():
     )
     print(
         f"- versions: skspec {skspec.__version__}, torch {torch.__version__}, "
-        f"scikit-learn {sklearn.__version__}"
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"
+        + (f", aeon {aeon_version()}" if peers else "")
     )
     print(
         f"- data: make_mdwarf_spectra({args.n_samples}, random_state=seed) for seeds "
@@ -156,7 +232,9 @@ def main():
         f"capped at {args.max_epochs} epochs with early stopping"
         + (f", network parameters `{args.params}`" if args.params else "")
         + "; joblib workers: "
-        f"{result.config['n_jobs']}; seeds {args.seeds} (accuracy: mean ± sd over seeds); total wall time {wall / 60:.1f} min\n"
+        f"{result.config['n_jobs'] if result is not None else '-'}"
+        + (f" (peers {', '.join(peers)} in this process)" if peers else "")
+        + f"; seeds {args.seeds} (accuracy: mean ± sd over seeds); total wall time {wall / 60:.1f} min\n"
     )
     header = (
         "| model | "

@@ -29,6 +29,11 @@ Usage::
     python benchmarks/bench_sim2real.py                       # defaults, ~8 min on 2 cores
     python benchmarks/bench_sim2real.py --photosphere physical,empirical --seeds 0,1,2
     python benchmarks/bench_sim2real.py --models svm,template --n-train 1000   # smoke run
+    /tmp/aeonenv/bin/python benchmarks/bench_sim2real.py --models minirocket --instrument
+
+``minirocket`` (aeon's MiniRocketClassifier on median-normalised spectra,
+``benchmarks/_peers.py``) is the general-purpose peer of issue 11; it needs
+aeon, an optional benchmark dependency, and runs only when named.
 """
 
 import argparse
@@ -43,6 +48,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import load_average, parse_params
+from _peers import PEERS, make_peer
 from _realdata import IN_SCOPE, SNR_BINS, score, shared_data_dir, test_sets
 
 #: Model name -> (label, make_model arguments).
@@ -160,7 +166,8 @@ def main(argv=None):
         "--models",
         default="emccnn,svm,template",
         help="comma-separated from emccnn, svm, template, cnn2d (the best "
-        "2-D network; slow on a CPU)",
+        "2-D network; slow on a CPU) and minirocket (aeon's MiniRocketClassifier, "
+        "needs aeon; never run unless named)",
     )
     parser.add_argument(
         "--photosphere",
@@ -210,6 +217,18 @@ def main(argv=None):
     from skspec.datasets import make_mdwarf_spectra
     from skspec.experiments import make_model
 
+    names = args.models.split(",")
+    unknown = [n for n in names if n not in MODELS and n not in PEERS]
+    if unknown:
+        parser.error(
+            f"unknown model(s) {', '.join(unknown)}; choose from {', '.join([*MODELS, *PEERS])}"
+        )
+    for name in names:
+        if name in PEERS:
+            try:
+                make_peer(name)  # fail now, not after the test sets, when aeon is missing
+            except ImportError as exc:
+                sys.exit(f"bench_sim2real: {exc}")
     data_dir = shared_data_dir()
     if data_dir is None:
         sys.exit("bench_sim2real needs ../shared/data (or $SKSPEC_SHARED_DATA)")
@@ -237,17 +256,21 @@ def main(argv=None):
         in_library = kwargs["templates"] if kwargs["photosphere"] == "empirical" else None
         for seed in (int(s) for s in args.seeds.split(",")):
             ds = make_mdwarf_spectra(args.n_train, random_state=seed, **kwargs)
-            for name in args.models.split(","):
-                label, spec = MODELS[name]
-                net = MODELS[name][0] in ("EMCCNN", "CNN-2D")
-                params = (
-                    {"augment": _augment(args.augment), **parse_params(args.params)}
-                    if net
-                    else None
-                )
-                model = make_model(
-                    **spec, random_state=seed, max_epochs=args.max_epochs, params=params
-                )
+            for name in names:
+                if name in PEERS:
+                    label, net = PEERS[name], False
+                    model = make_peer(name, random_state=seed)
+                else:
+                    label, spec = MODELS[name]
+                    net = label in ("EMCCNN", "CNN-2D")
+                    params = (
+                        {"augment": _augment(args.augment), **parse_params(args.params)}
+                        if net
+                        else None
+                    )
+                    model = make_model(
+                        **spec, random_state=seed, max_epochs=args.max_epochs, params=params
+                    )
                 t = time.perf_counter()
                 model.fit(ds.data, ds.target)
                 fit_s = time.perf_counter() - t
