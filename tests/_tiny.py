@@ -62,8 +62,10 @@ _CHECK_FIT_OVERRIDES = {"DNNClassifier": {"max_epochs": 5, "batch_size": 16}}
 # Legendre curve over the pixels: a spectral prior, meaningless on the check's
 # 2-feature blobs (which it then misclassifies near the blob borders), so this
 # check runs it with augment off; augmentation is tested in test_augment.py.
+# Its default centred input (normalization="median+center") needs 30 epochs
+# there (20 gave 0.80-0.83 on random_state 0 and 1; 30 and 50 pass both).
 TRAIN_CHECK_PARAMS = {
-    "EMCCNNClassifier": {"max_epochs": 20, "augment": False},
+    "EMCCNNClassifier": {"max_epochs": 30, "augment": False},
     "CNNClassifier": {"max_epochs": 5},
 }
 

@@ -534,10 +534,16 @@ def test_verbose_progress_and_no_files(spectra, tmp_path, monkeypatch, capsys):
 
 def test_denoising_targets_are_class_means_of_normalised_spectra(spectra):
     X, y = spectra
-    clf = tiny(EMCCNNClassifier, max_epochs=1).fit(X, y)
+    clf = tiny(EMCCNNClassifier, max_epochs=1, normalization="median").fit(X, y)
     Xn = X / np.median(np.abs(X), axis=1, keepdims=True)
     expected = np.stack([Xn[y == c].mean(axis=0) for c in clf.classes_])
     np.testing.assert_allclose(clf.denoising_targets_, expected, rtol=1e-4, atol=1e-5)
+    # The default centred input: (Xn - mean of Xn) / one scale, class by class.
+    centred = tiny(EMCCNNClassifier, max_epochs=1).fit(X, y)
+    scale = np.median(Xn.std(axis=0))
+    Xc = (Xn - Xn.mean(axis=0)) / scale
+    expected = np.stack([Xc[y == c].mean(axis=0) for c in centred.classes_])
+    np.testing.assert_allclose(centred.denoising_targets_, expected, rtol=1e-3, atol=1e-4)
     # With a validation split, only the training part counts.
     split = tiny(EMCCNNClassifier, max_epochs=1, validation_fraction=0.25).fit(X, y)
     assert split.criterion_.counts.sum().item() == len(X) - 15
