@@ -84,9 +84,15 @@ def _rows(model, label, photosphere, seed, sets, fit_s, in_library):
 
 
 def _augment(text):
-    """The networks' ``augment`` value from the command line."""
+    """The networks' ``augment`` value from the command line (None: their own default)."""
+    if text == "default":
+        return None
     if text in ("off", "on"):
         return text == "on"
+    from skspec.nn._augment import AUGMENT_PRESETS
+
+    if text in AUGMENT_PRESETS:
+        return text
     from skspec.nn import SpectrumAugmenter
 
     settings = {}
@@ -196,9 +202,10 @@ def main(argv=None):
     )
     parser.add_argument(
         "--augment",
-        default="off",
-        help="networks' augment: off, on (SpectrumAugmenter defaults) or "
-        "keyword settings, e.g. 'wobble=0.1,shift=0,snr=None,bad_run=0'",
+        default="default",
+        help="networks' augment: default (each network's own: EMCCNN's is 'calibration'), "
+        "off, on (SpectrumAugmenter defaults), a preset name, or keyword settings, "
+        "e.g. 'wobble=0.1,shift=0,snr=None,bad_run=0'",
     )
     parser.add_argument(
         "--params",
@@ -263,11 +270,11 @@ def main(argv=None):
                 else:
                     label, spec = MODELS[name]
                     net = label in ("EMCCNN", "CNN-2D")
-                    params = (
-                        {"augment": _augment(args.augment), **parse_params(args.params)}
-                        if net
-                        else None
-                    )
+                    augment = _augment(args.augment)
+                    params = None
+                    if net:
+                        params = {} if augment is None else {"augment": augment}
+                        params = {**params, **parse_params(args.params)} or None
                     model = make_model(
                         **spec, random_state=seed, max_epochs=args.max_epochs, params=params
                     )
@@ -277,7 +284,7 @@ def main(argv=None):
                 tag = photo
                 if args.type_offset != "auto" and kwargs["photosphere"] == "empirical":
                     tag += f" (type_offset {args.type_offset})"
-                if net and args.augment != "off":
+                if net and args.augment != "default":
                     tag += f" (augment {args.augment})"
                 if net and args.params:
                     tag += f" ({args.params})"
