@@ -5,8 +5,9 @@ applies the paper's preprocessing: quadratic interpolation to 5000 points
 (:class:`~skspec.preprocessing.QuadraticResampler`) and, for the 2D variants,
 folding into a 50 x 100 image (:class:`~skspec.preprocessing.Folder2D`). The
 arbitrary flux scale of each spectrum is removed by the estimators
-themselves (the networks' ``normalization="median"``, the SVM pipeline's
-median step, the template fit's free scale), so no step is repeated here.
+themselves (the networks' ``normalization``: the median, and for EMCCNN
+also centring on the training set's mean spectrum; the SVM pipeline's median
+step; the template fit's free scale), so no step is repeated here.
 
 Two settings exist per model: ``quick`` (few epochs, narrow networks, so
 that the whole reproduction runs in minutes on a laptop CPU) and full (the
