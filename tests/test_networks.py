@@ -59,12 +59,13 @@ FOLDABLE = [CNNClassifier, VGG16Classifier, ResNetClassifier]
 
 
 def make_spectra(
-    n_per_class=20, n_pixels=N_PIXELS, n_classes=3, noise=0.05, seed=0, random_scale=True
+    n_per_class=20, n_pixels=N_PIXELS, n_classes=3, noise=0.05, seed=0, log_scale=(-17, 0)
 ):
     """Continuum times one absorption band whose position encodes the class.
 
-    Each spectrum gets a random overall flux scale from 1e-17 to 1 (SDSS to
-    synthetic units) unless ``random_scale`` is False.
+    Each spectrum gets a random overall flux scale, ``10**u`` with ``u``
+    uniform in ``log_scale`` (default 1e-17 to 1: SDSS to synthetic units);
+    None keeps the scale at 1.
     """
     rng = np.random.default_rng(seed)
     x = np.linspace(0.0, 1.0, n_pixels)
@@ -75,8 +76,8 @@ def make_spectra(
         X.append(clean * (1 + noise * rng.normal(size=(n_per_class, n_pixels))))
         y += [f"M{k}"] * n_per_class
     X = np.vstack(X)
-    if random_scale:
-        X *= 10.0 ** rng.uniform(-17, 0, size=(len(X), 1))
+    if log_scale is not None:
+        X *= 10.0 ** rng.uniform(*log_scale, size=(len(X), 1))
     order = rng.permutation(len(X))
     return X[order], np.array(y, dtype=object)[order]
 

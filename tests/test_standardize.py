@@ -22,38 +22,21 @@ import pytest
 import torch
 from _tiny import tiny
 from sklearn.model_selection import StratifiedShuffleSplit
+from test_networks import CLASSIFIERS, FOLDABLE
+from test_networks import make_spectra as make_band_spectra
 
-from skspec.models import (
-    CNNClassifier,
-    DNNClassifier,
-    EMCCNNClassifier,
-    ResNetClassifier,
-    VGG16Classifier,
-)
+from skspec.models import EMCCNNClassifier
 from skspec.nn import SpectrumNormalizer
 from skspec.utils._sklearn_compat import InvalidParameterError
 
-N_PIXELS = 129  # odd, so numpy's median equals torch's
 STANDARD = "median+standard"
 CENTER = "median+center"
 METHODS = [STANDARD, CENTER]
-CLASSIFIERS = [EMCCNNClassifier, DNNClassifier, CNNClassifier, VGG16Classifier, ResNetClassifier]
-FOLDABLE = [CNNClassifier, VGG16Classifier, ResNetClassifier]
 
 
-def make_spectra(n_per_class=20, n_pixels=N_PIXELS, n_classes=3, noise=0.05, seed=0):
-    """Continuum times a band whose position gives the class; random flux scale."""
-    rng = np.random.default_rng(seed)
-    x = np.linspace(0.0, 1.0, n_pixels)
-    X, y = [], []
-    for k in range(n_classes):
-        centre = (k + 1) / (n_classes + 1)
-        clean = (1 + 0.5 * x) * (1 - 0.5 * np.exp(-0.5 * ((x - centre) / 0.04) ** 2))
-        X.append(clean * (1 + noise * rng.normal(size=(n_per_class, n_pixels))))
-        y += [f"M{k}"] * n_per_class
-    X = np.vstack(X) * 10.0 ** rng.uniform(-3, 3, size=(n_classes * n_per_class, 1))
-    order = rng.permutation(len(X))
-    return X[order], np.array(y, dtype=object)[order]
+def make_spectra(**kwargs):
+    """test_networks' band spectra, with flux scales from 1e-3 to 1e3."""
+    return make_band_spectra(log_scale=(-3, 3), **kwargs)
 
 
 def standardized_stats(X):
