@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .utils._subtypes import expected_subtype, normalise_subtypes
+from .utils._subtypes import expected_subtype, map_distinct, normalise_subtypes
 
 #: Columns of the prediction files, in order, without the per-class
 #: probabilities: ``prob_<class>`` (one per class of the model, e.g.
@@ -82,9 +82,8 @@ def prediction_flags(frame, n_pixels, out_of_scope=None):
         """``test`` of each distinct stripped text of a column, spread to its rows."""
         if name not in frame:
             return false
-        codes, distinct = pd.factorize(frame[name].to_numpy(dtype=object))
-        # Code -1 (a missing value) picks the trailing entry: missing reads as "".
-        return np.array([test(str(v).strip()) for v in distinct] + [test("")], dtype=bool)[codes]
+        # A missing value reads as "".
+        return map_distinct(frame[name], lambda v: test(str(v).strip()), test("")).astype(bool)
 
     snr, coverage, bad = num("snr"), num("coverage"), num("n_bad_pixels")
     # The SDSS pipeline's own type, where the file has one: a non-star or a

@@ -526,7 +526,7 @@ def _read_file(path, rest_frame=False):
         good = ivar > 0
     else:
         invalid = ~np.isfinite(ivar) | (ivar < 0) | (~finite_flux & (ivar > 0))
-        good = ~invalid & (ivar > 0) & finite_flux
+        good = ~invalid & (ivar > 0)  # not invalid and ivar > 0 implies a finite flux
     ivar = np.where(good & ((mask & _BAD_MASK) == 0), ivar, 0.0)
     if not math.isfinite(meta["snr"]):
         meta["snr"] = float(sdss_snr(flux[None, :], ivar[None, :])[0])

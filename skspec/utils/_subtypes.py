@@ -17,6 +17,7 @@ __all__ = [
     "PAPER_SUBTYPES",
     "SUBTYPE_NUMBER",
     "expected_subtype",
+    "map_distinct",
     "normalise_subtypes",
     "subtype_to_number",
 ]
@@ -147,13 +148,35 @@ def normalise_subtypes(labels):
     >>> normalise_subtypes(["M2V", "dM3", "M1 (204445)", "M1III", "M2.5", None]).tolist()
     ['M2', 'M3', 'M1', None, None, None]
     """
-    labels = np.asarray(labels, dtype=object).reshape(-1)
-    # Parse each distinct label once (a survey has a few dozen SUBCLASS values);
-    # missing values get code -1, which picks the trailing None.
-    codes, distinct = pd.factorize(labels)
-    parsed = [_PAPER_SUBTYPE.search(str(label)) for label in distinct]
-    table = np.array([None if m is None else "M" + m.group(1) for m in parsed] + [None])
-    return table[codes]
+
+    def parse(label):
+        found = _PAPER_SUBTYPE.search(str(label))
+        return None if found is None else "M" + found.group(1)
+
+    return map_distinct(labels, parse, missing=None)
+
+
+def map_distinct(values, func, missing):
+    """``func`` of each distinct value, spread back to every position.
+
+    A survey's text columns (CLASS, SUBCLASS) hold a few dozen distinct
+    values over millions of rows: each is looked at once.
+
+    Parameters
+    ----------
+    values : array-like of hashable
+    func : callable
+        Called once per distinct non-missing value.
+    missing : object
+        The result for a missing value (None, NaN, pandas.NA).
+
+    Returns
+    -------
+    out : ndarray of object of shape (n_values,)
+    """
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object).reshape(-1))
+    # Missing values get code -1, which picks the trailing entry.
+    return np.array([func(v) for v in distinct] + [missing], dtype=object)[codes]
 
 
 def expected_subtype(proba, classes):
