@@ -80,14 +80,23 @@ def der_snr(flux):
     -------
     snr : ndarray of shape (n_spectra,)
         0 for a spectrum whose noise estimate is zero and signal is zero;
-        ``inf`` when only the noise estimate is zero.
+        ``inf`` when only the noise estimate is zero (or at the rounding
+        level of the signal, below about 1e-14 of it).
     """
     return _snr_from_noise(flux, der_noise(flux))
+
+
+#: Noise below this fraction of the signal is float rounding (64 float64 epsilons).
+_ROUNDING_NOISE = 64 * np.finfo(np.float64).eps
 
 
 def _snr_from_noise(flux, noise):
     flux, median = _finite_median(np.asarray(flux, dtype=float))
     signal = median(flux)
+    # A noise estimate at the rounding level of the signal (a noiseless or
+    # piecewise-constant spectrum) measures float arithmetic, not noise, and
+    # would change with the flux scale: it counts as zero.
+    noise = np.where(noise <= _ROUNDING_NOISE * np.abs(signal), 0.0, noise)
     with np.errstate(divide="ignore", invalid="ignore"):
         snr = np.where(noise > 0, signal / noise, np.where(signal == 0, 0.0, np.inf))
     return snr
