@@ -9,7 +9,7 @@ from test_networks import make_spectra
 
 from skspec.metrics import expected_calibration_error
 from skspec.models import DNNClassifier, EMCCNNClassifier
-from skspec.nn._calibration import TEMPERATURE_BOUNDS, fit_temperature
+from skspec.nn._calibration import TEMPERATURE_BOUNDS, TEMPERATURE_PRIOR_SD, fit_temperature
 
 
 def _softmax(z):
@@ -29,7 +29,32 @@ def test_fit_temperature_recovers_the_temperature_labels_were_drawn_with(true_t)
 def test_fit_temperature_stays_in_bounds_on_separable_data():
     logits = np.array([[5.0, 0.0], [0.0, 5.0]] * 10)
     y = np.array([0, 1] * 10)
-    assert fit_temperature(logits, y) == pytest.approx(TEMPERATURE_BOUNDS[0], rel=1e-3)
+    assert fit_temperature(logits, y, prior_sd=None) == pytest.approx(
+        TEMPERATURE_BOUNDS[0], rel=1e-3
+    )
+    # The prior keeps 20 perfectly separated spectra from sharpening without end.
+    assert 0.3 < fit_temperature(logits, y) < 1.0
+
+
+@pytest.mark.parametrize("true_t", [0.5, 2.0])
+def test_the_prior_weighs_less_the_more_validation_spectra(true_t):
+    rng = np.random.default_rng(2)
+
+    def draw(n):
+        logits = rng.normal(0.0, 3.0, (n, 5))
+        p = _softmax(logits / true_t)
+        return logits, (p.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+
+    few, many = draw(60), draw(20000)
+    # With 60 spectra the estimate is pulled from the plain maximum-likelihood
+    # one towards 1; with 20,000 the two agree.
+    ml, posterior = fit_temperature(*few, prior_sd=None), fit_temperature(*few)
+    assert abs(np.log(posterior)) < abs(np.log(ml))
+    assert fit_temperature(*many) == pytest.approx(fit_temperature(*many, prior_sd=None), rel=0.02)
+    # A tighter prior pulls harder.
+    assert abs(np.log(fit_temperature(*few, prior_sd=TEMPERATURE_PRIOR_SD / 4))) < abs(
+        np.log(posterior)
+    )
 
 
 def test_expected_calibration_error_by_hand():

@@ -20,6 +20,7 @@ Marked slow: the default recipe against the paper's, and EMCCNN on synthetic
 M dwarfs. The sklearn contract itself is checked in test_common.py.
 """
 
+import math
 import pickle
 
 import joblib
@@ -32,6 +33,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from skspec.metrics import subtype_to_number
 from skspec.models import (
     CNNClassifier,
     DNNClassifier,
@@ -193,6 +195,42 @@ def test_label_smoothing_of_the_losses():
     for bad in (-0.1, 1.0):
         with pytest.raises(ValueError, match="label_smoothing"):
             ClassificationLoss(3, label_smoothing=bad)
+
+
+def test_ordinal_targets_of_the_losses():
+    loss = ClassificationLoss(5, ordinal_width=0.5)
+    target = loss.target(torch.tensor([2, 0]))
+    torch.testing.assert_close(target.sum(1), torch.ones(2))
+    # A Gaussian of width 0.5 class: the neighbours get exp(-2) of the peak,
+    # equally on both sides, the classes two away exp(-8).
+    torch.testing.assert_close(target[0, 1] / target[0, 2], torch.tensor(math.exp(-2.0)))
+    torch.testing.assert_close(target[0, 1], target[0, 3])
+    torch.testing.assert_close(target[0, 0] / target[0, 2], torch.tensor(math.exp(-8.0)))
+    assert target[1].argmax() == 0 and target[1, 1] > target[1, 2] > target[1, 3]
+    # Calling an M2 an M3 costs less than calling it an M4; one-hot CE cannot tell.
+    near, far = torch.full((1, 5), -5.0), torch.full((1, 5), -5.0)
+    near[0, 3], far[0, 4] = 5.0, 5.0
+    y = torch.tensor([2])
+    assert loss(near, y) < loss(far, y)
+    torch.testing.assert_close(ClassificationLoss(5)(near, y), ClassificationLoss(5)(far, y))
+    # Positions on the subtype scale: a gap of two subtypes is farther.
+    gapped = ClassificationLoss(3, ordinal_width=0.5, positions=[0.0, 1.0, 3.0]).target(
+        torch.tensor([1])
+    )
+    assert gapped[0, 0] > gapped[0, 2]
+    # The MSE recipe regresses onto the same soft target; label smoothing on top.
+    logits = torch.randn(4, 5)
+    y = torch.tensor([0, 1, 4, 2])
+    both = ClassificationLoss(5, "mse", 0.1, 0.5)
+    expected = ((torch.softmax(logits, 1) - (0.9 * loss.target(y) + 0.02)) ** 2).mean()
+    torch.testing.assert_close(both(logits, y), expected)
+    denoising = SupervisedDenoisingLoss(5, 6, ordinal_width=0.5)
+    torch.testing.assert_close(denoising(logits, y), loss(logits, y))
+    for bad in (-0.1, float("inf")):
+        with pytest.raises(ValueError, match="ordinal_width"):
+            ClassificationLoss(3, ordinal_width=bad)
+    with pytest.raises(ValueError, match="positions"):
+        ClassificationLoss(3, ordinal_width=0.5, positions=[0, 1])
 
 
 def test_denoising_loss_templates_are_running_class_means():
@@ -492,14 +530,41 @@ def test_label_smoothing_parameter(cls, spectra):
     assert (loss.kind, loss.label_smoothing) == ("mse", 0.2)
 
 
+@pytest.mark.parametrize("cls", CLASSIFIERS)
+def test_ordinal_width_parameter(cls, spectra):
+    X, y = spectra
+    assert cls().ordinal_width == 0.0
+    for bad in (-0.5, "0.5"):
+        with pytest.raises(InvalidParameterError, match="ordinal_width"):
+            tiny(cls, ordinal_width=bad).fit(X, y)
+    plain = tiny(cls).fit(X, y)
+    soft = tiny(cls, ordinal_width=0.5).fit(X, y)
+    loss = getattr(soft.criterion_, "classification", soft.criterion_)
+    assert loss.ordinal_width == 0.5
+    # Spectral types sit at their subtype numbers.
+    np.testing.assert_array_equal(loss.positions.numpy(), subtype_to_number(soft.classes_))
+    assert soft.history_[0, "train_loss"] != pytest.approx(plain.history_[0, "train_loss"])
+
+
+def test_ordinal_positions_of_labels_that_are_not_types():
+    clf = DNNClassifier()
+    clf.classes_ = np.array([3, 7, 9])
+    np.testing.assert_array_equal(clf._class_positions(), [3.0, 7.0, 9.0])
+    clf.classes_ = np.array(["low", "mid", "zz"], dtype=object)
+    np.testing.assert_array_equal(clf._class_positions(), [0.0, 1.0, 2.0])
+
+
 def test_models_pickled_before_label_smoothing_load(spectra, fitted):
     # The bundled model was pickled without the attribute: it trained without it.
     X, _ = spectra
     old = pickle.loads(pickle.dumps(fitted[EMCCNNClassifier]))
     del old.label_smoothing, old.criterion_.classification.label_smoothing
+    del old.ordinal_width, old.criterion_.classification.ordinal_width
     back = pickle.loads(pickle.dumps(old))
     assert back.get_params()["label_smoothing"] == 0.0
     assert back.criterion_.classification.label_smoothing == 0.0
+    assert back.get_params()["ordinal_width"] == 0.0
+    assert back.criterion_.classification.ordinal_width == 0.0
     assert "EMCCNNClassifier(" in repr(back)
     np.testing.assert_array_equal(back.predict_proba(X), fitted[EMCCNNClassifier].predict_proba(X))
 

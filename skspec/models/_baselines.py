@@ -102,6 +102,7 @@ class DNNClassifier(SpectrumNetClassifier):
         augment=False,
         calibrate=True,
         label_smoothing=0.0,
+        ordinal_width=0.0,
         **kwargs,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -121,6 +122,7 @@ class DNNClassifier(SpectrumNetClassifier):
             augment=augment,
             calibrate=calibrate,
             label_smoothing=label_smoothing,
+            ordinal_width=ordinal_width,
             **kwargs,
         )
 
@@ -206,6 +208,7 @@ class CNNClassifier(SpectrumNetClassifier):
         augment=False,
         calibrate=True,
         label_smoothing=0.0,
+        ordinal_width=0.0,
         **kwargs,
     ):
         self.channels = channels
@@ -227,6 +230,7 @@ class CNNClassifier(SpectrumNetClassifier):
             augment=augment,
             calibrate=calibrate,
             label_smoothing=label_smoothing,
+            ordinal_width=ordinal_width,
             **kwargs,
         )
 
@@ -311,6 +315,7 @@ class VGG16Classifier(SpectrumNetClassifier):
         augment=False,
         calibrate=True,
         label_smoothing=0.0,
+        ordinal_width=0.0,
         **kwargs,
     ):
         self.width = width
@@ -331,6 +336,7 @@ class VGG16Classifier(SpectrumNetClassifier):
             augment=augment,
             calibrate=calibrate,
             label_smoothing=label_smoothing,
+            ordinal_width=ordinal_width,
             **kwargs,
         )
 
@@ -395,6 +401,7 @@ class ResNetClassifier(SpectrumNetClassifier):
         augment=False,
         calibrate=True,
         label_smoothing=0.0,
+        ordinal_width=0.0,
         **kwargs,
     ):
         self.width = width
@@ -413,6 +420,7 @@ class ResNetClassifier(SpectrumNetClassifier):
             augment=augment,
             calibrate=calibrate,
             label_smoothing=label_smoothing,
+            ordinal_width=ordinal_width,
             **kwargs,
         )
 

@@ -169,6 +169,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         augment="calibration",
         calibrate=True,
         label_smoothing=0.0,
+        ordinal_width=0.0,
         **kwargs,
     ):
         self.kernel_sizes = kernel_sizes
@@ -193,6 +194,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
             augment=augment,
             calibrate=calibrate,
             label_smoothing=label_smoothing,
+            ordinal_width=ordinal_width,
             **kwargs,
         )
 
@@ -219,6 +221,8 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
             classification=self._recipe["loss"],
             weight=self.denoising_weight,
             label_smoothing=self.label_smoothing,
+            ordinal_width=self.ordinal_width,
+            positions=self._class_positions(),
         )
 
     def _normalizer(self):

@@ -33,6 +33,11 @@ class SupervisedDenoisingLoss(nn.Module):
     label_smoothing : float, default=0.0
         Label smoothing of the classification term (see
         :class:`ClassificationLoss`).
+    ordinal_width : float, default=0.0
+        Soft ordinal targets of the classification term (see
+        :class:`ClassificationLoss`).
+    positions : array-like of shape (n_classes,), default=None
+        Class positions for ``ordinal_width`` (see :class:`ClassificationLoss`).
 
     Notes
     -----
@@ -50,12 +55,16 @@ class SupervisedDenoisingLoss(nn.Module):
         classification="cross_entropy",
         weight=1.0,
         label_smoothing=0.0,
+        ordinal_width=0.0,
+        positions=None,
     ):
         super().__init__()
         self.classification = (
             None
             if classification is None
-            else ClassificationLoss(n_classes, classification, label_smoothing)
+            else ClassificationLoss(
+                n_classes, classification, label_smoothing, ordinal_width, positions
+            )
         )
         self.weight = float(weight)
         self.register_buffer("templates", torch.zeros(n_classes, n_features))
@@ -105,33 +114,83 @@ class ClassificationLoss(nn.Module):
         spreads ``label_smoothing`` evenly over all classes (torch's
         ``cross_entropy(label_smoothing=...)``); the same smoothed target
         is used by ``"mse"``. 0 is the plain one-hot target.
+    ordinal_width : float >= 0, default=0.0
+        Soft ordinal targets (Diaz & Marathe 2019, "Soft labels for ordinal
+        regression"): the target of class ``c`` is ``exp(-(p_k - p_c)**2 /
+        (2 * ordinal_width**2))`` over the classes ``k``, normalised, where
+        ``p`` are the class ``positions``. Neighbouring classes then cost
+        less than distant ones. 0 is the one-hot target.
+    positions : array-like of shape (n_classes,), default=None
+        Position of each class on its ordered scale (e.g. subtype numbers,
+        M0 = 0); None uses 0, 1, ..., n_classes - 1. Only read with
+        ``ordinal_width``.
     """
 
-    def __init__(self, n_classes, kind="cross_entropy", label_smoothing=0.0):
+    def __init__(
+        self,
+        n_classes,
+        kind="cross_entropy",
+        label_smoothing=0.0,
+        ordinal_width=0.0,
+        positions=None,
+    ):
         super().__init__()
         if kind not in ("cross_entropy", "mse"):
             raise ValueError(f"kind must be 'cross_entropy' or 'mse', got {kind!r}")
         if not 0 <= label_smoothing < 1:
             raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
+        if not 0 <= ordinal_width < float("inf"):
+            raise ValueError(f"ordinal_width must be finite and >= 0, got {ordinal_width!r}")
         self.n_classes = int(n_classes)
         self.kind = kind
         self.label_smoothing = float(label_smoothing)
+        self.ordinal_width = float(ordinal_width)
+        positions = (
+            torch.arange(self.n_classes) if positions is None else torch.as_tensor(positions)
+        )
+        if positions.shape != (self.n_classes,):
+            raise ValueError(
+                f"positions must hold one number per class ({self.n_classes}), "
+                f"got shape {tuple(positions.shape)}"
+            )
+        # A plain attribute, not a buffer: it stays out of state_dict, so
+        # criterion parameters saved before it existed still load.
+        self.positions = positions.to(torch.float32)
 
     def __setstate__(self, state):
-        # Losses pickled before label_smoothing existed trained without it.
-        super().__setstate__({"label_smoothing": 0.0, **state})
+        # Losses pickled before label_smoothing / ordinal_width existed
+        # trained without them.
+        super().__setstate__({"label_smoothing": 0.0, "ordinal_width": 0.0, **state})
+
+    def target(self, y, dtype=torch.float32):
+        """The training target of class indices ``y``: one row of probabilities each.
+
+        One-hot, blurred over the neighbouring classes by ``ordinal_width``
+        (a Gaussian in class position, renormalised), then mixed with the
+        uniform distribution by ``label_smoothing``.
+        """
+        if self.ordinal_width:
+            pos = self.positions.to(device=y.device, dtype=dtype)
+            z = (pos[None, :] - pos[y][:, None]) / self.ordinal_width
+            target = torch.softmax(-0.5 * z**2, dim=1)
+        else:
+            target = F.one_hot(y, self.n_classes).to(dtype)
+        if self.label_smoothing:
+            target = target * (1 - self.label_smoothing) + self.label_smoothing / self.n_classes
+        return target
 
     def forward(self, output, y):
         logits = output[0] if isinstance(output, tuple) else output
         if self.kind == "cross_entropy":
-            return F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
-        target = F.one_hot(y, self.n_classes).to(logits.dtype)
-        if self.label_smoothing:
-            target = target * (1 - self.label_smoothing) + self.label_smoothing / self.n_classes
-        return F.mse_loss(torch.softmax(logits, dim=-1), target)
+            if not self.ordinal_width:
+                return F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
+            return F.cross_entropy(logits, self.target(y, logits.dtype))
+        return F.mse_loss(torch.softmax(logits, dim=-1), self.target(y, logits.dtype))
 
     def extra_repr(self):
         text = f"n_classes={self.n_classes}, kind={self.kind!r}"
         if self.label_smoothing:
             text += f", label_smoothing={self.label_smoothing}"
+        if self.ordinal_width:
+            text += f", ordinal_width={self.ordinal_width}"
         return text

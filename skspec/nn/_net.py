@@ -67,6 +67,7 @@ from ..utils._sklearn_compat import (
     skorch_extra_params,
     validate_parameter_constraints,
 )
+from ..utils._subtypes import subtype_to_number
 from ..utils._validation import (
     check_finite_spectra,
     check_known_labels,
@@ -179,8 +180,10 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
 
 CALIBRATE_DOC = """calibrate : bool, default=True
         Temperature scaling: after training, the logits are divided by the
-        single temperature that minimises the negative log-likelihood of the
-        validation split, so that ``predict_proba`` is calibrated (a
+        single temperature that best explains the validation split (maximum
+        a posteriori, with a log-normal prior of sd 0.25 centred on 1: the
+        split also chose the early-stopping epoch, so on its own it would
+        over-sharpen), so that ``predict_proba`` is calibrated (a
         probability of 0.8 is right about 80 % of the time). Predictions
         are unchanged. Needs ``validation_fraction``; without a split, or
         with False, the temperature is 1."""
@@ -191,7 +194,17 @@ LABEL_SMOOTHING_DOC = """label_smoothing : float in [0, 1), default=0.0
         ``label_smoothing / n_classes`` on every class, for labels whose
         borders are fuzzy (neighbouring subtypes). Applies to both recipes'
         losses (the paper's MSE then regresses onto the smoothed target).
-        0 trains on one-hot targets."""
+        0 trains on one-hot targets.
+
+    ordinal_width : float >= 0, default=0.0
+        Soft ordinal targets (Diaz & Marathe 2019): the target of a spectrum
+        labelled ``c`` is a Gaussian of this width (in subtypes) over the
+        classes' positions on the subtype scale (M0 = 0, ..., M4 = 4;
+        numeric labels are their own positions, other labels their rank),
+        normalised. Calling an M2 an M3 then costs less than calling it an
+        M4: subtypes are ordered and their borders fuzzy by about half a
+        subtype. 0 trains on one-hot targets; ``label_smoothing`` applies
+        on top."""
 
 TEMPERATURE_DOC = """temperature_ : float
         The fitted temperature that divides the logits (1 when not
@@ -212,8 +225,8 @@ NET_ATTRIBUTES_DOC = """n_features_in_ : int
     history_ : skorch.History
         Per-epoch losses, scores and durations."""
 
-#: The network classifiers' parameters: the shared ones plus ``calibrate`` and
-#: ``label_smoothing``.
+#: The network classifiers' parameters: the shared ones plus ``calibrate``,
+#: ``label_smoothing`` and ``ordinal_width``.
 CLASSIFIER_PARAMETERS_DOC = NET_PARAMETERS_DOC.replace(
     "\n\n    **kwargs",
     "\n\n    " + CALIBRATE_DOC + "\n\n    " + LABEL_SMOOTHING_DOC + "\n\n    **kwargs",
@@ -298,6 +311,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
         "augment": ["boolean", StrOptions(set(AUGMENT_PRESETS)), SpectrumAugmenter, None],
         "calibrate": ["boolean"],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "ordinal_width": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -757,15 +771,28 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
 
     classes = None  # skorch's fixed-classes option; see partial_fit(classes=...)
 
-    def __init__(self, *, calibrate=True, label_smoothing=0.0, **kwargs):
+    def __init__(self, *, calibrate=True, label_smoothing=0.0, ordinal_width=0.0, **kwargs):
         self.calibrate = calibrate
         self.label_smoothing = label_smoothing
+        self.ordinal_width = ordinal_width
         super().__init__(**kwargs)
 
     def __setstate__(self, state):
-        # Models pickled before label_smoothing existed (e.g. the bundled
-        # one) trained without it.
-        super().__setstate__({"label_smoothing": 0.0, **state})
+        # Models pickled before label_smoothing / ordinal_width existed (e.g.
+        # the bundled one) trained without them.
+        super().__setstate__({"label_smoothing": 0.0, "ordinal_width": 0.0, **state})
+
+    def _class_positions(self):
+        """Positions of ``classes_`` on the subtype scale, or their ranks.
+
+        Read by the ordinal targets (``ordinal_width``): spectral types map
+        to :func:`~skspec.metrics.subtype_to_number` (M0 = 0), numeric labels
+        to themselves, any other labels to their sorted order.
+        """
+        try:
+            return subtype_to_number(np.asarray(self.classes_))
+        except (TypeError, ValueError):
+            return np.arange(len(self.classes_), dtype=float)
 
     def _after_training(self):
         """Temperature scaling on this fit's validation split (1 without one)."""
@@ -789,7 +816,13 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
         return _softmax(logits / getattr(self, "temperature_", 1.0))
 
     def _build_criterion(self):
-        return ClassificationLoss(len(self.classes_), self._recipe["loss"], self.label_smoothing)
+        return ClassificationLoss(
+            len(self.classes_),
+            self._recipe["loss"],
+            self.label_smoothing,
+            self.ordinal_width,
+            self._class_positions(),
+        )
 
     def _validation_scores(self):
         return [
