@@ -1,0 +1,119 @@
+"""How much accuracy is left in the accuracy study's data? (issue 11)
+
+Two measurements on the accuracy study's own data and splits
+(``make_mdwarf_spectra(6000, random_state=seed)``, 50/50 per S/N bin):
+
+1. ``--curve``: the SVM's learning curve per bin. The training half is
+   topped up with 1x, 2x, 4x and 8x as many spectra of the same bin from an
+   independent draw (``make_mdwarf_spectra(24000, random_state=1000 +
+   seed)``); the test half stays the study's. A curve that flattens says the
+   bin is near what its spectra allow, not short of training data.
+2. ``--borders``: where the SVM's errors lie. Every generated star has a
+   continuous subtype (``frame["subtype_true"]``; the label is its nearest
+   integer); the script prints the share of errors made on stars within
+   0.1 subtype of a class border, the share of such stars in the test half,
+   and the accuracy on the rest.
+
+Usage::
+
+    OMP_NUM_THREADS=1 python benchmarks/accuracy_ceiling.py --seeds 0,1,2 --borders
+    OMP_NUM_THREADS=1 python benchmarks/accuracy_ceiling.py --seeds 0 --curve
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from skspec.datasets import make_mdwarf_spectra
+from skspec.experiments import resolve_bins
+from skspec.experiments._runner import _split_bin
+from skspec.models import make_svm_classifier
+
+BORDER = 0.1
+
+
+def border_distance(subtype_true, label_index, n_classes):
+    """Distance of each star's continuous subtype to the nearest border between classes.
+
+    The outer edges of the first and last class are not borders between
+    classes: a star beyond them counts as far from any border (``inf``).
+    """
+    d = 0.5 - np.abs(subtype_true - label_index)
+    outside = ((label_index == 0) & (subtype_true < 0)) | (
+        (label_index == n_classes - 1) & (subtype_true > n_classes - 1)
+    )
+    return np.where(outside, np.inf, d)
+
+
+def study_split(seed, b):
+    data = make_mdwarf_spectra(6000, random_state=seed)
+    X, y = data.data, np.asarray(data.target, dtype=object)
+    in_bin = np.asarray(data.frame["snr_bin"], dtype=object) == b
+    rows = np.flatnonzero(in_bin)
+    X_tr, X_te, y_tr, y_te, _, r_te = _split_bin(X[in_bin], y[in_bin], 0.5, seed, rows)
+    return X_tr, X_te, y_tr, y_te, data.frame["subtype_true"].to_numpy()[r_te]
+
+
+def curve(seed, b):
+    X_tr, X_te, y_tr, y_te, _ = study_split(seed, b)
+    extra = make_mdwarf_spectra(24000, random_state=1000 + seed)
+    in_bin = np.asarray(extra.frame["snr_bin"], dtype=object) == b
+    X_ex, y_ex = extra.data[in_bin], np.asarray(extra.target, dtype=object)[in_bin]
+    for mult in (1, 2, 4, 8):
+        k = (mult - 1) * len(X_tr)
+        if k > len(X_ex):
+            print(f"seed {seed} bin {b}: only {len(X_ex)} extra spectra, stop at {mult // 2}x")
+            break
+        t0 = time.perf_counter()
+        clf = make_svm_classifier().fit(
+            np.vstack([X_tr, X_ex[:k]]), np.concatenate([y_tr, y_ex[:k]])
+        )
+        acc = np.mean(clf.predict(X_te) == y_te)
+        print(
+            f"| {seed} | {b} | {mult}x | {len(X_tr) + k} | {len(X_te)} | {100 * acc:.1f} "
+            f"| {time.perf_counter() - t0:.0f} |",
+            flush=True,
+        )
+
+
+def borders(seed, b):
+    X_tr, X_te, y_tr, y_te, subtype_true = study_split(seed, b)
+    classes = np.unique(y_tr)
+    index = np.searchsorted(classes, y_te)
+    near = border_distance(subtype_true, index, len(classes)) < BORDER
+    wrong = make_svm_classifier().fit(X_tr, y_tr).predict(X_te) != y_te
+    print(
+        f"| {seed} | {b} | {100 * (1 - wrong.mean()):.1f} | {wrong.sum()} "
+        f"| {100 * (wrong & near).sum() / max(wrong.sum(), 1):.0f} | {100 * near.mean():.0f} "
+        f"| {100 * (1 - wrong[near].mean()):.1f} | {100 * (1 - wrong[~near].mean()):.1f} |",
+        flush=True,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--curve", action="store_true")
+    parser.add_argument("--borders", action="store_true")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    if args.borders:
+        print(
+            f"| seed | bin | SVM test % | errors | % of errors within {BORDER} of a border "
+            f"| % of test stars there | accuracy there | accuracy elsewhere |"
+        )
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        for seed in seeds:
+            for b in resolve_bins(None):
+                borders(seed, b)
+    if args.curve:
+        print("| seed | bin | training size | n train | n test | SVM test % | fit s |")
+        print("|---|---|---|---:|---:|---:|---:|")
+        for seed in seeds:
+            for b in resolve_bins(None):
+                curve(seed, b)
+
+
+if __name__ == "__main__":
+    main()
