@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
-from _tiny import tiny
+from _tiny import TINY_FIT, TINY_NETS, tiny
 from test_networks import make_spectra
 
 from skspec.metrics import expected_calibration_error
@@ -111,6 +111,25 @@ def test_temperature_scaling_calibrates_without_changing_predictions(cls, noisy_
     # The validation spectra are not kept in the model; the temperature is.
     assert not hasattr(cal, "_validation_split")
     assert pickle.loads(pickle.dumps(cal)).temperature_ == cal.temperature_
+
+
+class _KeepValidationLogits(DNNClassifier):
+    """A network that keeps what its temperature was fitted on."""
+
+    def _after_training(self):
+        X_valid, y_valid = self.__dict__["_validation_split"]
+        self.kept_ = (self._logits(X_valid), np.asarray(y_valid))
+        super()._after_training()
+
+
+def test_networks_fit_their_temperature_with_the_prior(noisy_split):
+    (X, y), _ = noisy_split
+    clf = _KeepValidationLogits(
+        **{**TINY_NETS["DNNClassifier"], **TINY_FIT, "max_epochs": 20, "validation_fraction": 0.3}
+    ).fit(X, y)
+    with_prior, plain = fit_temperature(*clf.kept_), fit_temperature(*clf.kept_, prior_sd=None)
+    assert abs(np.log(with_prior)) < abs(np.log(plain))  # the prior made a difference here
+    assert clf.temperature_ == pytest.approx(with_prior, rel=1e-9)
 
 
 def test_no_validation_split_means_no_temperature(noisy_split):

@@ -231,6 +231,8 @@ def test_ordinal_targets_of_the_losses():
             ClassificationLoss(3, ordinal_width=bad)
     with pytest.raises(ValueError, match="positions"):
         ClassificationLoss(3, ordinal_width=0.5, positions=[0, 1])
+    with pytest.raises(ValueError, match="positions must be finite"):
+        ClassificationLoss(3, ordinal_width=0.5, positions=[0.0, float("nan"), 2.0])
 
 
 def test_denoising_loss_templates_are_running_class_means():
@@ -546,11 +548,29 @@ def test_ordinal_width_parameter(cls, spectra):
     assert soft.history_[0, "train_loss"] != pytest.approx(plain.history_[0, "train_loss"])
 
 
+@pytest.mark.parametrize("cls", [DNNClassifier, EMCCNNClassifier])
+def test_ordinal_targets_use_subtype_positions_not_ranks(cls, spectra):
+    # M0, M2, M4: ranks would be 0, 1, 2; on the subtype scale M2 is two away
+    # from each neighbour, so its soft target gives them less.
+    X, y = spectra
+    relabelled = np.asarray(pd.Series(y).map({"M0": "M0", "M1": "M2", "M2": "M4"}))
+    soft = tiny(cls, ordinal_width=1.0).fit(X, relabelled)
+    loss = getattr(soft.criterion_, "classification", soft.criterion_)
+    np.testing.assert_array_equal(loss.positions.numpy(), [0.0, 2.0, 4.0])
+    target = loss.target(torch.tensor([1]))[0]
+    torch.testing.assert_close(target[0] / target[1], torch.tensor(math.exp(-2.0)))
+
+
 def test_ordinal_positions_of_labels_that_are_not_types():
     clf = DNNClassifier()
     clf.classes_ = np.array([3, 7, 9])
     np.testing.assert_array_equal(clf._class_positions(), [3.0, 7.0, 9.0])
+    clf.classes_ = np.array([3, 7, 9], dtype=object)  # numbers whatever the dtype
+    np.testing.assert_array_equal(clf._class_positions(), [3.0, 7.0, 9.0])
     clf.classes_ = np.array(["low", "mid", "zz"], dtype=object)
+    np.testing.assert_array_equal(clf._class_positions(), [0.0, 1.0, 2.0])
+    # Two labels of one subtype would get the same target: ranks instead.
+    clf.classes_ = np.array(["M2", "M2V", "M3"], dtype=object)
     np.testing.assert_array_equal(clf._class_positions(), [0.0, 1.0, 2.0])
 
 
@@ -560,6 +580,7 @@ def test_models_pickled_before_label_smoothing_load(spectra, fitted):
     old = pickle.loads(pickle.dumps(fitted[EMCCNNClassifier]))
     del old.label_smoothing, old.criterion_.classification.label_smoothing
     del old.ordinal_width, old.criterion_.classification.ordinal_width
+    del old.criterion_.classification.positions
     back = pickle.loads(pickle.dumps(old))
     assert back.get_params()["label_smoothing"] == 0.0
     assert back.criterion_.classification.label_smoothing == 0.0

@@ -6,7 +6,7 @@ Dividing the logits by a temperature ``T`` fitted to minimise the negative
 log-likelihood on held-out spectra (Guo et al. 2017, "On calibration of
 modern neural networks") fixes most of that without changing a single
 prediction: the ranking of the classes, hence ``predict``, is unchanged.
-The networks fit it with a log-normal prior centred on 1
+The networks fit it with a normal prior on log(T) centred on T = 1
 (:data:`TEMPERATURE_PRIOR_SD`), which keeps a small validation split from
 over-sharpening the probabilities.
 """
@@ -19,13 +19,14 @@ from scipy.special import logsumexp
 #: network separates perfectly would otherwise drive T towards 0.
 TEMPERATURE_BOUNDS = (0.1, 10.0)
 
-#: Standard deviation of the log-normal prior on T (centred on T = 1) that
-#: the networks' temperature is fitted with. Why a prior: the validation
-#: split that fits T also chose the early-stopping epoch, so the network
-#: looks better on it than on new spectra, and with the 60-140 spectra of a
-#: per-bin fit the plain maximum-likelihood T came out 0.3-1.0 (median 0.7)
-#: and over-sharpened the test probabilities (mean ECE 0.033 over 18 fits of
-#: the accuracy study against 0.023 with this prior; BENCHMARKS.md,
+#: Standard deviation of the normal prior on log(T) (centred on T = 1)
+#: that the networks' temperature is fitted with. Why a prior: the
+#: validation split that fits T also chose the early-stopping epoch, so the
+#: network looks better on it than on new spectra, and with the 57-145
+#: spectra of a per-bin fit the plain maximum-likelihood T came out 0.3-1.0
+#: (median 0.7) and over-sharpened the test probabilities (mean ECE 0.033
+#: over 18 fits of the accuracy study against 0.023 with this prior, and
+#: 0.031 against 0.024 on 6 fits not used to choose it; BENCHMARKS.md,
 #: "Calibration"). With hundreds of validation spectra the data dominate.
 TEMPERATURE_PRIOR_SD = 0.25
 
@@ -33,9 +34,10 @@ TEMPERATURE_PRIOR_SD = 0.25
 def fit_temperature(logits, y, *, prior_sd=TEMPERATURE_PRIOR_SD):
     """The temperature that best explains the labels: maximum a posteriori.
 
-    Minimises the summed negative log-likelihood of ``y`` under
-    ``softmax(logits / T)`` plus ``log(T)**2 / (2 * prior_sd**2)``, the
-    negative log of a log-normal prior centred on ``T = 1``.
+    Minimises, over ``log(T)``, the summed negative log-likelihood of ``y``
+    under ``softmax(logits / T)`` plus ``log(T)**2 / (2 * prior_sd**2)``:
+    the mode of the posterior of ``log(T)`` under a normal prior centred on
+    0 (``T = 1``).
 
     Parameters
     ----------

@@ -153,6 +153,8 @@ class ClassificationLoss(nn.Module):
                 f"positions must hold one number per class ({self.n_classes}), "
                 f"got shape {tuple(positions.shape)}"
             )
+        if not torch.isfinite(positions.to(torch.float64)).all():
+            raise ValueError(f"positions must be finite, got {positions.tolist()}")
         # A plain attribute, not a buffer: it stays out of state_dict, so
         # criterion parameters saved before it existed still load.
         self.positions = positions.to(torch.float32)
@@ -163,11 +165,22 @@ class ClassificationLoss(nn.Module):
         super().__setstate__({"label_smoothing": 0.0, "ordinal_width": 0.0, **state})
 
     def target(self, y, dtype=torch.float32):
-        """The training target of class indices ``y``: one row of probabilities each.
+        """The training target of each labelled spectrum, as class probabilities.
 
         One-hot, blurred over the neighbouring classes by ``ordinal_width``
         (a Gaussian in class position, renormalised), then mixed with the
         uniform distribution by ``label_smoothing``.
+
+        Parameters
+        ----------
+        y : torch.Tensor of shape (n,)
+            Class indices.
+        dtype : torch.dtype, default=torch.float32
+
+        Returns
+        -------
+        target : torch.Tensor of shape (n, n_classes)
+            Rows summing to 1, on ``y``'s device.
         """
         if self.ordinal_width:
             pos = self.positions.to(device=y.device, dtype=dtype)

@@ -181,9 +181,9 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
 CALIBRATE_DOC = """calibrate : bool, default=True
         Temperature scaling: after training, the logits are divided by the
         single temperature that best explains the validation split (maximum
-        a posteriori, with a log-normal prior of sd 0.25 centred on 1: the
-        split also chose the early-stopping epoch, so on its own it would
-        over-sharpen), so that ``predict_proba`` is calibrated (a
+        a posteriori, with a normal prior of sd 0.25 on log T, centred on
+        T = 1: the split also chose the early-stopping epoch, so on its own
+        it would over-sharpen), so that ``predict_proba`` is calibrated (a
         probability of 0.8 is right about 80 % of the time). Predictions
         are unchanged. Needs ``validation_fraction``; without a split, or
         with False, the temperature is 1."""
@@ -200,8 +200,8 @@ LABEL_SMOOTHING_DOC = """label_smoothing : float in [0, 1), default=0.0
         Soft ordinal targets (Diaz & Marathe 2019): the target of a spectrum
         labelled ``c`` is a Gaussian of this width (in subtypes) over the
         classes' positions on the subtype scale (M0 = 0, ..., M4 = 4;
-        numeric labels are their own positions, other labels their rank),
-        normalised. Calling an M2 an M3 then costs less than calling it an
+        numeric labels are their own positions, other labels their rank in
+        sorted order), normalised. Calling an M2 an M3 then costs less than calling it an
         M4: subtypes are ordered and their borders fuzzy by about half a
         subtype. 0 trains on one-hot targets; ``label_smoothing`` applies
         on top."""
@@ -785,14 +785,27 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
     def _class_positions(self):
         """Positions of ``classes_`` on the subtype scale, or their ranks.
 
-        Read by the ordinal targets (``ordinal_width``): spectral types map
-        to :func:`~skspec.metrics.subtype_to_number` (M0 = 0), numeric labels
-        to themselves, any other labels to their sorted order.
+        Read by the ordinal targets (``ordinal_width``): numeric labels (of
+        any dtype) are their own positions, spectral types map to
+        :func:`~skspec.metrics.subtype_to_number` (M0 = 0), and any other
+        labels, or labels that would share a position (``"M2"`` and
+        ``"M2V"``), fall back to their sorted order.
         """
+        classes = np.asarray(self.classes_)
         try:
-            return subtype_to_number(np.asarray(self.classes_))
+            positions = classes.astype(float)
         except (TypeError, ValueError):
-            return np.arange(len(self.classes_), dtype=float)
+            try:
+                positions = subtype_to_number(classes)
+            except ValueError:
+                positions = None
+        if (
+            positions is None
+            or not np.all(np.isfinite(positions))
+            or len(np.unique(positions)) < len(positions)
+        ):
+            positions = np.arange(len(classes), dtype=float)
+        return positions
 
     def _after_training(self):
         """Temperature scaling on this fit's validation split (1 without one)."""
