@@ -12,10 +12,13 @@ label, 15 bins) of the test half. Predictions do not depend on T.
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/calibration_prior.py --seeds 0,1,2 > out.jsonl
+    OMP_NUM_THREADS=1 python benchmarks/calibration_prior.py --seeds 6 --params ordinal_width=0.5
 """
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 from scipy.special import softmax
@@ -26,6 +29,10 @@ from skspec.experiments._runner import _split_bin
 from skspec.metrics import expected_calibration_error
 from skspec.models import EMCCNNClassifier
 from skspec.nn._calibration import fit_temperature
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import parse_params  # noqa: E402
 
 
 class _KeepValidationLogits(EMCCNNClassifier):
@@ -42,7 +49,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--prior-sds", default="1,0.5,0.25")
+    parser.add_argument(
+        "--params", default=None, help="EMCCNN constructor arguments, e.g. ordinal_width=0.5"
+    )
     args = parser.parse_args()
+    params = parse_params(args.params)
     prior_sds = [float(s) for s in args.prior_sds.split(",")]
     for seed in (int(s) for s in args.seeds.split(",")):
         data = make_mdwarf_spectra(6000, random_state=seed)
@@ -51,12 +62,13 @@ def main():
         for b in resolve_bins(None):
             in_bin = snr_bin == b
             X_tr, X_te, y_tr, y_te = _split_bin(X[in_bin], y[in_bin], 0.5, seed)
-            clf = _KeepValidationLogits(random_state=seed).fit(X_tr, y_tr)
+            clf = _KeepValidationLogits(**{"random_state": seed, **params}).fit(X_tr, y_tr)
             z_valid, y_valid = clf.validation_logits_
             z_test = clf._logits(X_te)
             row = {
                 "seed": seed,
                 "bin": b,
+                "params": args.params or "",
                 "n_valid": len(y_valid),
                 "test_acc": round(float(np.mean(clf.classes_[z_test.argmax(1)] == y_te)), 4),
                 "T_shipped": round(clf.temperature_, 3),

@@ -122,14 +122,21 @@ class _KeepValidationLogits(DNNClassifier):
         super()._after_training()
 
 
-def test_networks_fit_their_temperature_with_the_prior(noisy_split):
+@pytest.mark.parametrize(
+    "params, prior",
+    [({}, True), ({"ordinal_width": 0.5}, False), ({"label_smoothing": 0.1}, False)],
+)
+def test_networks_fit_their_temperature_with_the_prior(noisy_split, params, prior):
+    # One-hot targets: the prior centred on T = 1. Softened targets make the
+    # network under-confident by design: the plain fit.
     (X, y), _ = noisy_split
     clf = _KeepValidationLogits(
-        **{**TINY_NETS["DNNClassifier"], **TINY_FIT, "max_epochs": 20, "validation_fraction": 0.3}
+        **{**TINY_NETS["DNNClassifier"], **TINY_FIT, "max_epochs": 20, "validation_fraction": 0.3},
+        **params,
     ).fit(X, y)
     with_prior, plain = fit_temperature(*clf.kept_), fit_temperature(*clf.kept_, prior_sd=None)
-    assert abs(np.log(with_prior)) < abs(np.log(plain))  # the prior made a difference here
-    assert clf.temperature_ == pytest.approx(with_prior, rel=1e-9)
+    assert abs(np.log(with_prior)) < abs(np.log(plain))  # the prior makes a difference here
+    assert clf.temperature_ == pytest.approx(with_prior if prior else plain, rel=1e-9)
 
 
 def test_no_validation_split_means_no_temperature(noisy_split):
