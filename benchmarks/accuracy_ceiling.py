@@ -21,14 +21,18 @@ Usage::
 """
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from skspec.datasets import make_mdwarf_spectra
-from skspec.experiments import resolve_bins
-from skspec.experiments._runner import _split_bin
 from skspec.models import make_svm_classifier
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _study import study_splits  # noqa: E402
 
 BORDER = 0.1
 
@@ -46,18 +50,8 @@ def border_distance(subtype_true, label_index, n_classes):
     return np.where(outside, np.inf, d)
 
 
-def study_split(seed, b):
-    data = make_mdwarf_spectra(6000, random_state=seed)
-    X, y = data.data, np.asarray(data.target, dtype=object)
-    in_bin = np.asarray(data.frame["snr_bin"], dtype=object) == b
-    rows = np.flatnonzero(in_bin)
-    X_tr, X_te, y_tr, y_te, _, r_te = _split_bin(X[in_bin], y[in_bin], 0.5, seed, rows)
-    return X_tr, X_te, y_tr, y_te, data.frame["subtype_true"].to_numpy()[r_te]
-
-
-def curve(seed, b):
-    X_tr, X_te, y_tr, y_te, _ = study_split(seed, b)
-    extra = make_mdwarf_spectra(24000, random_state=1000 + seed)
+def curve(seed, b, X_tr, X_te, y_tr, y_te, extra):
+    """The SVM's test accuracy with the training half topped up from ``extra``."""
     in_bin = np.asarray(extra.frame["snr_bin"], dtype=object) == b
     X_ex, y_ex = extra.data[in_bin], np.asarray(extra.target, dtype=object)[in_bin]
     for mult in (1, 2, 4, 8):
@@ -77,8 +71,7 @@ def curve(seed, b):
         )
 
 
-def borders(seed, b):
-    X_tr, X_te, y_tr, y_te, subtype_true = study_split(seed, b)
+def borders(seed, b, X_tr, X_te, y_tr, y_te, subtype_true):
     classes = np.unique(y_tr)
     index = np.searchsorted(classes, y_te)
     near = border_distance(subtype_true, index, len(classes)) < BORDER
@@ -105,14 +98,16 @@ def main():
         )
         print("|---|---|---:|---:|---:|---:|---:|---:|")
         for seed in seeds:
-            for b in resolve_bins(None):
-                borders(seed, b)
+            for b, X_tr, X_te, y_tr, y_te, subtype_true in study_splits(seed):
+                borders(seed, b, X_tr, X_te, y_tr, y_te, subtype_true)
     if args.curve:
         print("| seed | bin | training size | n train | n test | SVM test % | fit s |")
         print("|---|---|---|---:|---:|---:|---:|")
         for seed in seeds:
-            for b in resolve_bins(None):
-                curve(seed, b)
+            # One independent draw per seed tops up every bin.
+            extra = make_mdwarf_spectra(24000, random_state=1000 + seed)
+            for b, X_tr, X_te, y_tr, y_te, _ in study_splits(seed):
+                curve(seed, b, X_tr, X_te, y_tr, y_te, extra)
 
 
 if __name__ == "__main__":

@@ -23,9 +23,6 @@ from pathlib import Path
 import numpy as np
 from scipy.special import softmax
 
-from skspec.datasets import make_mdwarf_spectra
-from skspec.experiments import resolve_bins
-from skspec.experiments._runner import _split_bin
 from skspec.metrics import expected_calibration_error
 from skspec.models import EMCCNNClassifier
 from skspec.nn._calibration import fit_temperature
@@ -33,6 +30,7 @@ from skspec.nn._calibration import fit_temperature
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import parse_params  # noqa: E402
+from _study import study_splits  # noqa: E402
 
 
 class _KeepValidationLogits(EMCCNNClassifier):
@@ -56,12 +54,7 @@ def main():
     params = parse_params(args.params)
     prior_sds = [float(s) for s in args.prior_sds.split(",")]
     for seed in (int(s) for s in args.seeds.split(",")):
-        data = make_mdwarf_spectra(6000, random_state=seed)
-        X, y = data.data, np.asarray(data.target, dtype=object)
-        snr_bin = np.asarray(data.frame["snr_bin"], dtype=object)
-        for b in resolve_bins(None):
-            in_bin = snr_bin == b
-            X_tr, X_te, y_tr, y_te = _split_bin(X[in_bin], y[in_bin], 0.5, seed)
+        for b, X_tr, X_te, y_tr, y_te, _ in study_splits(seed):
             clf = _KeepValidationLogits(**{"random_state": seed, **params}).fit(X_tr, y_tr)
             z_valid, y_valid = clf.validation_logits_
             z_test = clf._logits(X_te)

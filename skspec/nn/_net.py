@@ -203,10 +203,10 @@ LABEL_SMOOTHING_DOC = """label_smoothing : float in [0, 1), default=0.0
         labelled ``c`` is a Gaussian of this width (in subtypes) over the
         classes' positions on the subtype scale (M0 = 0, ..., M4 = 4;
         numeric labels are their own positions, other labels their rank in
-        sorted order), normalised. Calling an M2 an M3 then costs less than calling it an
-        M4: subtypes are ordered and their borders fuzzy by about half a
-        subtype. 0 trains on one-hot targets; ``label_smoothing`` applies
-        on top."""
+        sorted order), normalised. Calling an M2 an M3 then costs less than
+        calling it an M4: subtypes are ordered and their borders fuzzy by
+        about half a subtype. 0 trains on one-hot targets;
+        ``label_smoothing`` applies on top."""
 
 TEMPERATURE_DOC = """temperature_ : float
         The fitted temperature that divides the logits (1 when not
