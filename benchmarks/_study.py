@@ -19,7 +19,7 @@ from skspec.experiments._runner import _split_bin
 STUDY_N_SAMPLES = 6000
 
 
-def study_splits(seed):
+def study_splits(seed, *, clean=False):
     """The study's training and test halves of each S/N bin for one seed.
 
     The spectra are drawn once per seed.
@@ -27,6 +27,10 @@ def study_splits(seed):
     Parameters
     ----------
     seed : int
+    clean : bool, default=False
+        Also yield the noiseless version of the training half
+        (``make_mdwarf_spectra(..., return_clean=True)``, which leaves the
+        data as they are), last.
 
     Yields
     ------
@@ -36,12 +40,15 @@ def study_splits(seed):
     y_train, y_test : ndarray of object
     subtype_true_test : ndarray of float
         The continuous subtype of each test star (``frame["subtype_true"]``).
+    X_clean_train : ndarray of shape (n, 3522)
+        Only with ``clean``.
     """
-    data = make_mdwarf_spectra(STUDY_N_SAMPLES, random_state=seed)
+    data = make_mdwarf_spectra(STUDY_N_SAMPLES, random_state=seed, return_clean=clean)
     X, y = data.data, np.asarray(data.target, dtype=object)
     snr_bin = np.asarray(data.frame["snr_bin"], dtype=object)
     subtype_true = data.frame["subtype_true"].to_numpy()
     for b in resolve_bins(None):
         rows = np.flatnonzero(snr_bin == b)
-        X_tr, X_te, y_tr, y_te, _, r_te = _split_bin(X[rows], y[rows], 0.5, seed, rows)
-        yield b, X_tr, X_te, y_tr, y_te, subtype_true[r_te]
+        X_tr, X_te, y_tr, y_te, r_tr, r_te = _split_bin(X[rows], y[rows], 0.5, seed, rows)
+        out = (b, X_tr, X_te, y_tr, y_te, subtype_true[r_te])
+        yield out + (data.clean[r_tr],) if clean else out

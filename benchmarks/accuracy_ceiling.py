@@ -13,11 +13,21 @@ Two measurements on the accuracy study's own data and splits
    integer); the script prints the share of errors made on stars within
    0.1 subtype of a class border, the share of such stars in the test half,
    and the accuracy on the rest.
+3. ``--oracle``: the accuracy of an oracle that knows each test star's
+   continuous subtype exactly and answers the most probable label given it.
+   The generator draws the true subtype around the label (``label +
+   clip(N(0, label_noise), -0.95, 0.95)``, ``label_noise=0.28``), and the
+   spectrum depends on the label only through it, so no classifier of the
+   spectra can beat this oracle in expectation: it is the bin's Bayes
+   ceiling, whatever the S/N. The most probable label is the nearest one,
+   except at the clip's point masses (a subtype exactly 0.95 from a label,
+   about 7 stars in 10,000), which belong to that label.
 
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/accuracy_ceiling.py --seeds 0,1,2 --borders
     OMP_NUM_THREADS=1 python benchmarks/accuracy_ceiling.py --seeds 0 --curve
+    python benchmarks/accuracy_ceiling.py --seeds 0,1,2,3,4,5 --oracle
 """
 
 import argparse
@@ -35,6 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _study import study_splits  # noqa: E402
 
 BORDER = 0.1
+#: Where the generator clips the true subtype's offset from its label.
+CLIP = 0.95
 
 
 def border_distance(subtype_true, label_index, n_classes):
@@ -84,13 +96,33 @@ def borders(seed, b, X_tr, X_te, y_tr, y_te, subtype_true):
     )
 
 
+def oracle(seed, b, y_tr, y_te, subtype_true):
+    """Accuracy of the most probable label given each test star's true subtype."""
+    classes = np.unique(y_tr)
+    index = np.searchsorted(classes, y_te)
+    guess = np.round(subtype_true)
+    # The clip at +-CLIP puts a point mass there: a density never beats it.
+    frac = subtype_true - np.floor(subtype_true)
+    guess = np.where(np.isclose(frac, CLIP), np.floor(subtype_true), guess)
+    guess = np.where(np.isclose(frac, 1 - CLIP), np.floor(subtype_true) + 1, guess)
+    guess = np.clip(guess, 0, len(classes) - 1)
+    print(f"| {seed} | {b} | {len(y_te)} | {100 * np.mean(guess == index):.1f} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--curve", action="store_true")
     parser.add_argument("--borders", action="store_true")
+    parser.add_argument("--oracle", action="store_true")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
+    if args.oracle:
+        print("| seed | bin | n test | oracle test % |")
+        print("|---|---|---:|---:|")
+        for seed in seeds:
+            for b, _, _, y_tr, y_te, subtype_true in study_splits(seed):
+                oracle(seed, b, y_tr, y_te, subtype_true)
     if args.borders:
         print(
             f"| seed | bin | SVM test % | errors | % of errors within {BORDER} of a border "

@@ -14,9 +14,14 @@ Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/emccnn_variants.py default 0,1,2
     OMP_NUM_THREADS=1 python benchmarks/emccnn_variants.py ord05 0,1,2 ordinal_width=0.5
+    OMP_NUM_THREADS=1 python benchmarks/emccnn_variants.py redraw 0,1,2 --clean
 
 Parameters are ``name=value`` pairs, read as ``--params`` of the ``bench_*.py``
-scripts (None, True/False, numbers, else strings).
+scripts (None, True/False, numbers, else strings). ``--clean`` fits with
+``X_clean``, the training spectra's noiseless versions, so that every epoch
+re-draws their noise. ``--proba DIR`` saves each fit's test probabilities
+as ``DIR/<tag>_<seed>_<bin>.npy`` (rows in the test half's order, columns
+in ``classes_`` order), for ensembles scored afterwards.
 """
 
 import json
@@ -37,12 +42,24 @@ from _study import study_splits  # noqa: E402
 
 def main(argv):
     tag, seeds = argv[0], [int(s) for s in argv[1].split(",")]
-    params = parse_params(",".join(argv[2:]))
+    clean = "--clean" in argv
+    proba_dir = None
+    if "--proba" in argv:
+        if argv.index("--proba") + 1 >= len(argv):
+            sys.exit("--proba needs a directory")
+        proba_dir = argv[argv.index("--proba") + 1]
+        Path(proba_dir).mkdir(parents=True, exist_ok=True)
+    rest = [a for a in argv[2:] if a != "--clean" and a != "--proba" and a != proba_dir]
+    params = parse_params(",".join(rest))
     for seed in seeds:
-        for b, X_tr, X_te, y_tr, y_te, _ in study_splits(seed):
+        for b, X_tr, X_te, y_tr, y_te, _, *X_clean in study_splits(seed, clean=clean):
             t0 = time.perf_counter()
-            clf = EMCCNNClassifier(**{"random_state": seed, **params}).fit(X_tr, y_tr)
+            clf = EMCCNNClassifier(**{"random_state": seed, **params})
+            clf.fit(X_tr, y_tr, **({"X_clean": X_clean[0]} if clean else {}))
             proba = clf.predict_proba(X_te)
+            if proba_dir is not None:
+                name = f"{tag}_{seed}_{b.replace('>', 'gt')}.npy"
+                np.save(Path(proba_dir) / name, proba)
             row = {
                 "tag": tag,
                 "seed": seed,

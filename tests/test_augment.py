@@ -138,3 +138,78 @@ def test_networks_take_the_preset_by_name():
 
     with pytest.raises(InvalidParameterError, match="augment"):
         tiny(DNNClassifier, augment="colour").fit(X, y)
+
+
+def test_redraw_dataset_flips_the_noise_sign_per_pixel():
+    from skspec.nn._net import _RedrawDataset
+
+    rng = np.random.default_rng(0)
+    clean = rng.uniform(1, 2, (50, 300)).astype(np.float32)
+    noise = rng.normal(0, 0.1, (50, 300)).astype(np.float32)
+    ds = _RedrawDataset(clean + noise, clean, np.zeros(50, dtype=np.int64))
+    torch.manual_seed(0)
+    first, _ = ds.__getitems__(list(range(50)))
+    second, _ = ds.__getitems__(list(range(50)))
+    single, _ = ds[3]
+    for out in (first, second):
+        # Same |noise| pixel by pixel, about half of the signs flipped.
+        np.testing.assert_allclose(np.abs(out.numpy() - clean), np.abs(noise), atol=1e-6)
+        flipped = np.mean(np.sign(out.numpy() - clean) != np.sign(noise))
+        assert 0.45 < flipped < 0.55
+    assert not torch.equal(first, second)  # a new draw each time
+    np.testing.assert_allclose(np.abs(single.numpy() - clean[3]), np.abs(noise[3]), atol=1e-6)
+    assert 0.3 < np.mean(np.sign(single.numpy() - clean[3]) != np.sign(noise[3])) < 0.7
+
+
+def test_networks_redraw_the_noise_of_x_clean_reproducibly():
+    X, y = make_spectra(n_per_class=20, noise=0.1)
+    X_clean, _ = make_spectra(n_per_class=20, noise=0.0)
+    a = tiny(DNNClassifier, max_epochs=3).fit(X, y, X_clean=X_clean)
+    b = tiny(DNNClassifier, max_epochs=3).fit(X, y, X_clean=X_clean)
+    plain = tiny(DNNClassifier, max_epochs=3).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert not np.allclose(a.predict_proba(X), plain.predict_proba(X))
+    assert "_X_clean" not in vars(a)  # no training data stay in the model
+    a.partial_fit(X, y, X_clean=X_clean)
+    assert "_X_clean" not in vars(a)
+
+
+def test_x_clean_follows_the_training_rows_of_the_validation_split():
+    X, y = make_spectra(n_per_class=20, noise=0.1)
+    X_clean, _ = make_spectra(n_per_class=20, noise=0.0)
+    clf = tiny(DNNClassifier, max_epochs=1, validation_fraction=0.25)
+    clf.fit(X, y, X_clean=X_clean)
+    # The split fit used, re-made on the same seeds.
+    clf._X_clean = clf._validate_clean(X_clean, X)
+    Xv, yv = clf._validate_training_data(X, y, reset=False)
+    train, valid = clf.get_split_datasets(Xv, yv)
+    from skspec.nn._net import _RedrawDataset
+
+    assert isinstance(train, _RedrawDataset) and not isinstance(valid, _RedrawDataset)
+    rows = [int(np.flatnonzero((Xv == x).all(axis=1))[0]) for x in (train.X + train.noise).numpy()]
+    np.testing.assert_allclose(train.X.numpy(), X_clean[rows], rtol=1e-6)
+    assert len(rows) == 45 and len(valid) == 15
+
+
+def test_refused_x_clean_leaves_a_fitted_model_as_it_was():
+    X, y = make_spectra(n_per_class=20, noise=0.1)
+    clf = tiny(DNNClassifier, max_epochs=1).fit(X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="shape of X"):
+        clf.fit(X[:, :100], y, X_clean=X[:, :90])
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+@pytest.mark.parametrize(
+    "X_clean, match",
+    [
+        (lambda X: X[:5], "shape of X"),
+        (lambda X: X[:, :10], "shape of X"),
+        (lambda X: np.where(np.arange(X.shape[1]) == 3, np.nan, X), "X_clean contains NaN"),
+        (lambda X: X.astype(str), "X_clean"),
+    ],
+)
+def test_bad_x_clean_is_refused_with_its_name(X_clean, match):
+    X, y = make_spectra(n_per_class=20, noise=0.1)
+    with pytest.raises((ValueError, TypeError), match=match):
+        tiny(DNNClassifier, max_epochs=1).fit(X, y, X_clean=X_clean(X))

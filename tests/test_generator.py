@@ -112,6 +112,27 @@ def test_noise_matches_ivar():
     assert abs(z.std() - 1) < 0.02
 
 
+def test_return_clean_is_the_spectrum_before_its_noise():
+    plain = make_mdwarf_spectra(200, random_state=6)
+    d = make_mdwarf_spectra(200, random_state=6, return_clean=True)
+    assert "clean" not in plain
+    # It draws nothing: the data are those of the plain call.
+    np.testing.assert_array_equal(d.data, plain.data)
+    np.testing.assert_array_equal(d.ivar, plain.ivar)
+    assert d.clean.shape == d.data.shape and d.clean.dtype == np.float32
+    good = d.ivar > 0
+    z = ((d.data.astype(float) - d.clean) * np.sqrt(d.ivar))[good]
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.02
+    # Bad pixels are interpolated in both, with the same mask.
+    bad = ~good
+    assert bad.any()
+    # (float64 in the generator, float32 here)
+    np.testing.assert_allclose(d.clean, interpolate_bad_pixels(d.clean, bad), rtol=1e-6)
+    np.testing.assert_allclose(d.data, interpolate_bad_pixels(d.data, bad), rtol=1e-6)
+    with pytest.raises(ValueError, match="return_X_y"):
+        make_mdwarf_spectra(20, random_state=6, return_X_y=True, return_clean=True)
+
+
 def test_classes_are_balanced():
     d = make_mdwarf_spectra(103, random_state=2, photosphere="physical")
     counts = pd.Series(d.target).value_counts()

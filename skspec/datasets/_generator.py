@@ -611,11 +611,22 @@ def _empirical_star(rng, s, libraries, offsets=None):
     return flux, star
 
 
-def _simulate(rng, labels, snr_range, label_noise, zeta_scatter, noise, library=None, offsets=None):
+def _simulate(
+    rng,
+    labels,
+    snr_range,
+    label_noise,
+    zeta_scatter,
+    noise,
+    library=None,
+    offsets=None,
+    clean=False,
+):
     """Simulate one chunk of spectra of the numeric labels ``labels``.
 
     ``library`` None draws physical photospheres, library names empirical
-    ones, each at its subtype offset in ``offsets``.
+    ones, each at its subtype offset in ``offsets``. Returns ``(observed,
+    ivar, frame, noiseless)``, ``noiseless`` None unless ``clean``.
     """
     n = labels.size
     # Star.
@@ -629,13 +640,18 @@ def _simulate(rng, labels, snr_range, label_noise, zeta_scatter, noise, library=
         # The templates are co-adds of observed, reddened stars: their mean
         # reddening is already in them, the draw scatters around it.
         ebv_offset = -0.5 * (EBV_RANGE[0] + EBV_RANGE[1])
-    observed, ivar, obs = _observe(rng, flux, snr_range, noise, ebv_offset)
+    observed, ivar, obs, noiseless = _observe(rng, flux, snr_range, noise, ebv_offset, clean)
     frame = pd.DataFrame({"subtype_true": s, **star, **obs})
-    return observed, ivar, frame
+    return observed, ivar, frame, noiseless
 
 
-def _observe(rng, flux, snr_range, noise, ebv_offset=0.0):
-    """Observe rest-frame model-grid spectra through RV, instrument, sky and noise."""
+def _observe(rng, flux, snr_range, noise, ebv_offset=0.0, clean=False):
+    """Observe rest-frame model-grid spectra through RV, instrument, sky and noise.
+
+    With ``clean`` also returns the observation before the random noise (bad
+    pixels interpolated the same way), else None in its place; it draws
+    nothing from ``rng``, so the other outputs do not depend on it.
+    """
     n = flux.shape[0]
     obs = _observation_templates()
     lam = obs.wavelength
@@ -670,6 +686,7 @@ def _observe(rng, flux, snr_range, noise, ebv_offset=0.0):
     k = row_median(flux / np.sqrt(var_unit)) / snr_target
     sigma = k[:, None] * np.sqrt(var_unit)
     observed = flux + residual
+    noiseless = observed.copy() if clean else None
     if noise:
         observed = observed + sigma * rng.standard_normal((n, N_PIXELS))
     ivar = 1.0 / sigma**2
@@ -681,6 +698,8 @@ def _observe(rng, flux, snr_range, noise, ebv_offset=0.0):
     ivar[bad] = 0.0
     rows = np.flatnonzero(bad.any(axis=1))
     observed[rows] = interpolate_bad_pixels(observed[rows], bad[rows])
+    if clean:
+        noiseless[rows] = interpolate_bad_pixels(noiseless[rows], bad[rows])
     frame = {
         "rv": rv,
         "ebv": ebv,
@@ -690,7 +709,7 @@ def _observe(rng, flux, snr_range, noise, ebv_offset=0.0):
         "snr_target": snr_target,
         "n_bad_pixels": bad.sum(axis=1),
     }
-    return observed, ivar, frame
+    return observed, ivar, frame, noiseless
 
 
 # --- Public API -----------------------------------------------------------------------------
@@ -802,7 +821,8 @@ random runs and rarely a long one.
 Bunch fields: data, ivar (float32, (n, 3522)), target (str), wavelength
 (vacuum A), snr, frame (per-spectrum truth: subtype, subtype_true, teff, zeta,
 feh, dlogg, rv, ebv, lsf_sigma, active, halpha_ew, flux_scale, sky_ratio,
-snr_target, n_bad_pixels, snr, snr_bin), DESCR.
+snr_target, n_bad_pixels, snr, snr_bin), DESCR; with return_clean, clean
+(float32, (n, 3522): the flux before its random noise).
 
 References: Kesseli et al. 2017 ApJS 230 16; Pecaut & Mamajek 2013 ApJS 208
 9; Reid, Hawley & Gizis 1995 AJ 110 1838; Lepine et al. 2007 ApJ 669 1235;
@@ -825,6 +845,7 @@ def make_mdwarf_spectra(
     photosphere="empirical",
     templates="kesseli2017",
     type_offset="auto",
+    return_clean=False,
 ):
     """Generate realistic synthetic SDSS spectra of M dwarfs.
 
@@ -891,6 +912,14 @@ def make_mdwarf_spectra(
         library's calibrated value (+0.25 for Kesseli et al. 2017, 0 for
         Bochanski et al. 2007; see ``skspec.datasets._templates.TYPE_OFFSET``
         and BENCHMARKS.md); 0 uses the library's scale as it is.
+    return_clean : bool, default=False
+        Add ``clean`` to the Bunch: each spectrum as observed but before its
+        random noise (every other effect, sky residuals and bad-pixel
+        interpolation included), so that ``data - clean`` is the noise that
+        was drawn. A network's ``fit(X, y, X_clean=clean)`` re-signs that
+        noise every epoch (see :meth:`skspec.models.EMCCNNClassifier.fit`).
+        It draws no random numbers: the other outputs are the same with or
+        without it. Needs the Bunch (``return_X_y=False``).
 
     Returns
     -------
@@ -901,15 +930,16 @@ def make_mdwarf_spectra(
         ``snr`` (n_samples,) measured like SDSS ``SN_MEDIAN_ALL``; ``frame``
         DataFrame of the per-spectrum truth (true subtype, Teff, zeta,
         [Fe/H] equivalent, RV, E(B-V), activity, target and measured S/N,
-        ``snr_bin`` ...); ``DESCR``.
+        ``snr_bin`` ...); ``DESCR``; with ``return_clean``, ``clean``
+        float32 (n_samples, 3522).
     (data, target) : tuple
         If ``return_X_y`` is True.
 
     Raises
     ------
     ValueError
-        If ``n_samples < 1``, a subtype is unknown or repeated, or the S/N
-        range is invalid.
+        If ``n_samples < 1``, a subtype is unknown or repeated, the S/N
+        range is invalid, or ``return_clean`` comes with ``return_X_y``.
 
     See Also
     --------
@@ -954,6 +984,8 @@ def make_mdwarf_spectra(
     for name, value in (("label_noise", label_noise), ("zeta_scatter", zeta_scatter)):
         if not isinstance(value, numbers.Real) or not 0 <= value <= 1:
             raise ValueError(f"`{name}` must be a number in [0, 1], got {value!r}")
+    if return_clean and return_X_y:
+        raise ValueError("`return_clean` adds a field to the Bunch; it needs return_X_y=False")
     if photosphere not in ("physical", "empirical"):
         raise ValueError(f"`photosphere` must be 'physical' or 'empirical', got {photosphere!r}")
     library = offsets = None
@@ -1003,10 +1035,12 @@ def make_mdwarf_spectra(
     data = np.empty((n_samples, N_PIXELS), dtype=np.float32)
     ivar = np.empty((n_samples, N_PIXELS), dtype=np.float32)
     snr_measured = np.empty(n_samples)
+    want_clean = bool(return_clean)
+    clean = np.empty((n_samples, N_PIXELS), dtype=np.float32) if want_clean else None
     frames = []
     for start in range(0, n_samples, _CHUNK):
         stop = min(start + _CHUNK, n_samples)
-        flux, iv, frame = _simulate(
+        flux, iv, frame, noiseless = _simulate(
             rng,
             numeric[start:stop],
             snr_range,
@@ -1015,8 +1049,11 @@ def make_mdwarf_spectra(
             bool(noise),
             library,
             offsets,
+            want_clean,
         )
         data[start:stop] = flux
+        if want_clean:
+            clean[start:stop] = noiseless
         ivar[start:stop] = iv
         # Per chunk: sdss_snr works in float64, the whole batch would need
         # several times the output's memory.
@@ -1028,7 +1065,7 @@ def make_mdwarf_spectra(
     frame["snr_bin"] = snr_bin_label(snr_measured)
     if return_X_y:
         return data, target
-    return Bunch(
+    bunch = Bunch(
         data=data,
         target=target,
         ivar=ivar,
@@ -1037,3 +1074,6 @@ def make_mdwarf_spectra(
         frame=frame,
         DESCR=_describe(subtypes, snr_range, label_noise, zeta_scatter, library, offsets),
     )
+    if want_clean:
+        bunch.clean = clean
+    return bunch

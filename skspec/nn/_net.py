@@ -167,7 +167,8 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
         network does not type a star by a colour that another instrument's
         calibration would change. Off at prediction and for the validation
         split; drawn from the seeded torch RNG, so ``random_state`` still
-        fixes the result.
+        fixes the result. Independently of it, ``fit(X, y, X_clean=...)``
+        re-signs each training spectrum's own noise every epoch.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, batch shuffling and the
@@ -257,6 +258,38 @@ class _ArrayDataset(Dataset):
         idx = torch.as_tensor(indices, dtype=torch.long)
         yb = self.y[idx] if self.y is not None else torch.zeros(len(idx))
         return self.X[idx], yb
+
+
+class _RedrawDataset(_ArrayDataset):
+    """Training spectra whose noise is re-signed each time a batch is served.
+
+    Holds each spectrum's noiseless version and its noise ``X - X_clean``
+    and serves ``X_clean + s * (X - X_clean)`` with an independent random
+    sign ``s`` per pixel. For noise symmetric about zero (Gaussian photon
+    noise) each pixel's re-signed value has the noise's own distribution, at
+    the spectrum's own S/N and without needing its noise model; the
+    magnitudes stay those of the one draw (one of 2**n_pixels sign patterns
+    of it), and the correlation that bad-pixel interpolation puts between
+    neighbours is not kept. The signs come from torch's global RNG, which
+    ``fit`` seeds.
+    """
+
+    def __init__(self, X, X_clean, y=None):
+        super().__init__(X_clean, y)
+        self.noise = torch.from_numpy(np.require(X - X_clean, requirements=["C", "W"]))
+
+    def _redraw(self, idx):
+        noise = self.noise[idx]
+        sign = torch.randint(0, 2, noise.shape, dtype=torch.int8).to(noise.dtype) * 2 - 1
+        return self.X[idx] + sign * noise
+
+    def __getitem__(self, i):
+        return self._redraw(i), (self.y[i] if self.y is not None else torch.zeros(()))
+
+    def __getitems__(self, indices):
+        idx = torch.as_tensor(indices, dtype=torch.long)
+        yb = self.y[idx] if self.y is not None else torch.zeros(len(idx))
+        return self._redraw(idx), yb
 
 
 def _collate_batch(batch):
@@ -528,6 +561,41 @@ class SpectrumNetMixin(SkorchStateDefaults):
         check_is_fitted(self)
         return self._validate_X(X, reset=False)
 
+    def _validate_clean(self, X_clean, X):
+        """``X_clean`` as float32 of ``X``'s shape, or None; a ValueError names the problem.
+
+        Called before ``X`` is validated, so that a refused ``X_clean``
+        leaves a fitted model's attributes as they were.
+        """
+        if X_clean is None:
+            return None
+        name = type(self).__name__
+        X_clean = check_spectra_input(X_clean, estimator=self, input_name="X_clean")
+        X_clean = check_array(
+            X_clean,
+            allow_nd=True,
+            dtype=_FLOAT_DTYPES,
+            estimator=self,
+            input_name="X_clean",
+            ensure_all_finite=False,
+        )
+        try:
+            shape = tuple(X.shape) if hasattr(X, "shape") else np.shape(X)
+        except ValueError:  # ragged X: its own validation names the problem
+            shape = X_clean.shape
+        if X_clean.shape != tuple(shape):
+            raise ValueError(
+                f"X_clean must have the shape of X, {tuple(shape)}; got {X_clean.shape} "
+                f"(in a Pipeline, {name} must get the noiseless spectra transformed like X)"
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            X_clean = X_clean.astype(np.float32, copy=False)
+        if not np.isfinite(X_clean).all():
+            raise ValueError(
+                "X_clean contains NaN or infinite values (or values beyond the float32 range)"
+            )
+        return np.require(X_clean, requirements=["C", "W"])
+
     def _get_classes(self):
         try:
             return self.__dict__["classes_"]
@@ -559,7 +627,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
             torch.manual_seed(self._seeds[0])
             yield
 
-    def fit(self, X, y=None, **fit_params):
+    def fit(self, X, y=None, X_clean=None, **fit_params):
         """Train the network from scratch.
 
         Parameters
@@ -569,6 +637,18 @@ class SpectrumNetMixin(SkorchStateDefaults):
             accepted by the convolutional baselines only.
         y : array-like of shape (n_spectra,)
             Labels of any type (e.g. "M0" ... "M4").
+        X_clean : array-like of the shape of X, default=None
+            The same spectra before their random noise, when they are known
+            (``make_mdwarf_spectra(..., return_clean=True).clean``). Each
+            epoch then re-signs every spectrum's noise, ``X_clean + s * (X -
+            X_clean)`` with a random sign ``s`` per pixel (for symmetric
+            noise, the noise's own distribution pixel by pixel; the
+            magnitudes stay those of the one draw), before ``augment``. The
+            validation split and prediction use ``X`` as it is. Give it on
+            the input the network sees: in a Pipeline whose earlier steps
+            rescale each spectrum by factors computed from its noisy flux,
+            ``X_clean`` needs ``X``'s own factors, so pass raw spectra to
+            the network or leave ``X_clean`` out.
         **fit_params : dict
             Passed to skorch (forward arguments of the module).
 
@@ -576,14 +656,19 @@ class SpectrumNetMixin(SkorchStateDefaults):
         -------
         self
         """
+        X_clean = self._validate_clean(X_clean, X)
         X, y = self._validate_training_data(X, y, reset=True)
-        with self._seeded():
-            self.initialize()
-            super().partial_fit(X, y, **fit_params)
+        self._X_clean = X_clean
+        try:
+            with self._seeded():
+                self.initialize()
+                super().partial_fit(X, y, **fit_params)
+        finally:
+            self.__dict__.pop("_X_clean", None)
         self._after_training()
         return self
 
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
+    def partial_fit(self, X, y=None, classes=None, X_clean=None, **fit_params):
         """Continue training for ``max_epochs`` more epochs (or start, if unfitted).
 
         Parameters
@@ -594,6 +679,8 @@ class SpectrumNetMixin(SkorchStateDefaults):
             All labels, required on the first call when ``y`` lacks some of
             them; ignored afterwards. Later calls raise a ValueError on
             labels outside them.
+        X_clean : array-like of the shape of X, default=None
+            The noiseless spectra, as in :meth:`fit`.
         **fit_params : dict
 
         Returns
@@ -601,11 +688,16 @@ class SpectrumNetMixin(SkorchStateDefaults):
         self
         """
         first = not self.initialized_
+        X_clean = self._validate_clean(X_clean, X)
         X, y = self._validate_training_data(X, y, reset=first, classes=classes)
-        with self._seeded():
-            if first:
-                self.initialize()
-            super().partial_fit(X, y, **fit_params)
+        self._X_clean = X_clean
+        try:
+            with self._seeded():
+                if first:
+                    self.initialize()
+                super().partial_fit(X, y, **fit_params)
+        finally:
+            self.__dict__.pop("_X_clean", None)
         self._after_training()
         return self
 
@@ -718,6 +810,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
         self._validation_split = None  # array input sets it below
         if is_dataset(X) or y is None:
             return super().get_split_datasets(X, y, **fit_params)
+        clean = self.__dict__.get("_X_clean")
         train, valid = (X, y), None
         if self._uses_validation():
             splitter = StratifiedShuffleSplit(
@@ -725,9 +818,14 @@ class SpectrumNetMixin(SkorchStateDefaults):
             )
             i_train, i_valid = next(splitter.split(np.zeros(len(y)), y))
             train, valid = (X[i_train], y[i_train]), (X[i_valid], y[i_valid])
+            clean = None if clean is None else clean[i_train]
         self._validation_split = valid  # for _after_training, which drops it
         self._prepare_training(*train)
-        return self.get_dataset(*train), None if valid is None else self.get_dataset(*valid)
+        if clean is None:
+            dataset_train = self.get_dataset(*train)
+        else:
+            dataset_train = _RedrawDataset(np.asarray(train[0], dtype=np.float32), clean, train[1])
+        return dataset_train, None if valid is None else self.get_dataset(*valid)
 
     def _prepare_training(self, X_train, y_train):
         """Hook run on the training part of each fit before the first epoch.

@@ -23,8 +23,8 @@ __all__ = [
 _MAX_ROWS_SHOWN = 10
 
 
-def _name(estimator):
-    return "X" if estimator is None else f"{type(estimator).__name__}: X"
+def _name(estimator, input_name="X"):
+    return input_name if estimator is None else f"{type(estimator).__name__}: {input_name}"
 
 
 def _rows_text(rows):
@@ -32,7 +32,7 @@ def _rows_text(rows):
     return shown + (f", ... ({len(rows)} rows)" if len(rows) > _MAX_ROWS_SHOWN else "")
 
 
-def check_spectra_input(X, *, estimator=None):
+def check_spectra_input(X, *, estimator=None, input_name="X"):
     """Catch text, non-numeric objects and ragged lists before numeric validation.
 
     Parameters
@@ -42,6 +42,8 @@ def check_spectra_input(X, *, estimator=None):
         are passed on unchanged when they are fine).
     estimator : estimator, default=None
         Named in the messages.
+    input_name : str, default="X"
+        The argument's name in the messages.
 
     Returns
     -------
@@ -55,7 +57,7 @@ def check_spectra_input(X, *, estimator=None):
     ValueError
         If the rows of a nested list have different lengths.
     """
-    what = _name(estimator)
+    what = _name(estimator, input_name)
     if sp.issparse(X) or hasattr(X, "iloc"):
         return X
     if not hasattr(X, "dtype"):
