@@ -21,9 +21,11 @@ scripts (None, True/False, numbers, else strings). ``--clean`` fits with
 ``X_clean``, the training spectra's noiseless versions, so that every epoch
 re-draws their noise. ``--proba DIR`` saves each fit's test probabilities
 as ``DIR/<tag>_<seed>_<bin>.npy`` (rows in the test half's order, columns
-in ``classes_`` order), for ensembles scored afterwards.
+in ``classes_`` order), for ensembles scored afterwards. ``--bins B1,B2``
+fits only those S/N bins (e.g. ``--bins '>15'``).
 """
 
+import argparse
 import json
 import sys
 import time
@@ -40,28 +42,37 @@ from _machine import parse_params  # noqa: E402
 from _study import study_splits  # noqa: E402
 
 
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tag", help="name written in every row")
+    parser.add_argument("seeds", help="comma-separated data seeds, e.g. 0,1,2")
+    parser.add_argument("params", nargs="*", help="EMCCNNClassifier parameters, name=value")
+    parser.add_argument("--clean", action="store_true", help="fit with X_clean")
+    parser.add_argument("--proba", metavar="DIR", help="save the test probabilities here")
+    parser.add_argument("--bins", help="comma-separated S/N bins to fit (default: all)")
+    return parser.parse_intermixed_args(argv)
+
+
 def main(argv):
-    tag, seeds = argv[0], [int(s) for s in argv[1].split(",")]
-    clean = "--clean" in argv
-    proba_dir = None
-    if "--proba" in argv:
-        if argv.index("--proba") + 1 >= len(argv):
-            sys.exit("--proba needs a directory")
-        proba_dir = argv[argv.index("--proba") + 1]
-        Path(proba_dir).mkdir(parents=True, exist_ok=True)
-    rest = [a for a in argv[2:] if a != "--clean" and a != "--proba" and a != proba_dir]
-    params = parse_params(",".join(rest))
+    args = parse_args(argv)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    params = parse_params(",".join(args.params))
+    bins = None if args.bins is None else set(args.bins.split(","))
+    if args.proba is not None:
+        Path(args.proba).mkdir(parents=True, exist_ok=True)
     for seed in seeds:
-        for b, X_tr, X_te, y_tr, y_te, _, *X_clean in study_splits(seed, clean=clean):
+        for b, X_tr, X_te, y_tr, y_te, _, *X_clean in study_splits(seed, clean=args.clean):
+            if bins is not None and b not in bins:
+                continue
             t0 = time.perf_counter()
             clf = EMCCNNClassifier(**{"random_state": seed, **params})
-            clf.fit(X_tr, y_tr, **({"X_clean": X_clean[0]} if clean else {}))
+            clf.fit(X_tr, y_tr, **({"X_clean": X_clean[0]} if args.clean else {}))
             proba = clf.predict_proba(X_te)
-            if proba_dir is not None:
-                name = f"{tag}_{seed}_{b.replace('>', 'gt')}.npy"
-                np.save(Path(proba_dir) / name, proba)
+            if args.proba is not None:
+                name = f"{args.tag}_{seed}_{b.replace('>', 'gt')}.npy"
+                np.save(Path(args.proba) / name, proba)
             row = {
-                "tag": tag,
+                "tag": args.tag,
                 "seed": seed,
                 "bin": b,
                 "train": 100 * float(np.mean(clf.predict(X_tr) == y_tr)),

@@ -141,7 +141,7 @@ def test_networks_take_the_preset_by_name():
 
 
 def test_redraw_dataset_flips_the_noise_sign_per_pixel():
-    from skspec.nn._net import _RedrawDataset
+    from skspec.nn._data import _RedrawDataset
 
     rng = np.random.default_rng(0)
     clean = rng.uniform(1, 2, (50, 300)).astype(np.float32)
@@ -183,7 +183,7 @@ def test_x_clean_follows_the_training_rows_of_the_validation_split():
     clf._X_clean = clf._validate_clean(X_clean, X)
     Xv, yv = clf._validate_training_data(X, y, reset=False)
     train, valid = clf.get_split_datasets(Xv, yv)
-    from skspec.nn._net import _RedrawDataset
+    from skspec.nn._data import _RedrawDataset
 
     assert isinstance(train, _RedrawDataset) and not isinstance(valid, _RedrawDataset)
     rows = [int(np.flatnonzero((Xv == x).all(axis=1))[0]) for x in (train.X + train.noise).numpy()]

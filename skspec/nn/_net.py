@@ -54,7 +54,7 @@ from skorch.callbacks import (
     ProgressBar,
 )
 from skorch.utils import is_dataset, to_numpy
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from ..utils._docstring import fill_doc
 from ..utils._sklearn_compat import (
@@ -77,6 +77,7 @@ from ..utils._validation import (
 from ._augment import AUGMENT_PRESETS, SpectrumAugmenter, make_augmenter
 from ._blocks import SpectrumNormalizer
 from ._calibration import TEMPERATURE_PRIOR_SD, fit_temperature
+from ._data import _ArrayDataset, _collate_batch, _RedrawDataset
 from ._losses import ClassificationLoss
 
 __all__ = [
@@ -235,66 +236,6 @@ CLASSIFIER_PARAMETERS_DOC = NET_PARAMETERS_DOC.replace(
     "\n\n    " + CALIBRATE_DOC + "\n\n    " + LABEL_SMOOTHING_DOC + "\n\n    **kwargs",
 )
 CLASSIFIER_ATTRIBUTES_DOC = NET_ATTRIBUTES_DOC + "\n\n    " + TEMPERATURE_DOC
-
-
-class _ArrayDataset(Dataset):
-    """In-memory spectra served a whole batch at a time.
-
-    ``DataLoader`` calls ``__getitems__`` with the batch's indices, so a batch
-    is one tensor slice instead of a Python loop over spectra.
-    """
-
-    def __init__(self, X, y=None):
-        self.X = torch.from_numpy(X)
-        self.y = None if y is None else torch.from_numpy(np.asarray(y))
-
-    def __len__(self):
-        return len(self.X)
-
-    def __getitem__(self, i):
-        return self.X[i], (self.y[i] if self.y is not None else torch.zeros(()))
-
-    def __getitems__(self, indices):
-        idx = torch.as_tensor(indices, dtype=torch.long)
-        yb = self.y[idx] if self.y is not None else torch.zeros(len(idx))
-        return self.X[idx], yb
-
-
-class _RedrawDataset(_ArrayDataset):
-    """Training spectra whose noise is re-signed each time a batch is served.
-
-    Holds each spectrum's noiseless version and its noise ``X - X_clean``
-    and serves ``X_clean + s * (X - X_clean)`` with an independent random
-    sign ``s`` per pixel. For noise symmetric about zero (Gaussian photon
-    noise) each pixel's re-signed value has the noise's own distribution, at
-    the spectrum's own S/N and without needing its noise model; the
-    magnitudes stay those of the one draw (one of 2**n_pixels sign patterns
-    of it), and the correlation that bad-pixel interpolation puts between
-    neighbours is not kept. The signs come from torch's global RNG, which
-    ``fit`` seeds.
-    """
-
-    def __init__(self, X, X_clean, y=None):
-        super().__init__(X_clean, y)
-        self.noise = torch.from_numpy(np.require(X - X_clean, requirements=["C", "W"]))
-
-    def _redraw(self, idx):
-        noise = self.noise[idx]
-        sign = torch.randint(0, 2, noise.shape, dtype=torch.int8).to(noise.dtype) * 2 - 1
-        return self.X[idx] + sign * noise
-
-    def __getitem__(self, i):
-        return self._redraw(i), (self.y[i] if self.y is not None else torch.zeros(()))
-
-    def __getitems__(self, indices):
-        idx = torch.as_tensor(indices, dtype=torch.long)
-        yb = self.y[idx] if self.y is not None else torch.zeros(len(idx))
-        return self._redraw(idx), yb
-
-
-def _collate_batch(batch):
-    """The batch is already a tuple of tensors (see ``_ArrayDataset``)."""
-    return batch
 
 
 def _softmax(logits):
