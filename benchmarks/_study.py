@@ -30,7 +30,8 @@ def study_splits(seed, *, clean=False):
     clean : bool, default=False
         Also yield the noiseless version of the training half
         (``make_mdwarf_spectra(..., return_clean=True)``, which leaves the
-        data as they are), last.
+        data as they are) and the noise's standard deviation per pixel
+        (``1 / sqrt(ivar)``, 0 at bad pixels), last.
 
     Yields
     ------
@@ -40,7 +41,7 @@ def study_splits(seed, *, clean=False):
     y_train, y_test : ndarray of object
     subtype_true_test : ndarray of float
         The continuous subtype of each test star (``frame["subtype_true"]``).
-    X_clean_train : ndarray of shape (n, 3522)
+    X_clean_train, noise_sd_train : ndarray of shape (n, 3522)
         Only with ``clean``.
     """
     data = make_mdwarf_spectra(STUDY_N_SAMPLES, random_state=seed, return_clean=clean)
@@ -51,4 +52,9 @@ def study_splits(seed, *, clean=False):
         rows = np.flatnonzero(snr_bin == b)
         X_tr, X_te, y_tr, y_te, r_tr, r_te = _split_bin(X[rows], y[rows], 0.5, seed, rows)
         out = (b, X_tr, X_te, y_tr, y_te, subtype_true[r_te])
-        yield out + (data.clean[r_tr],) if clean else out
+        if clean:
+            ivar = data.ivar[r_tr].astype(float)
+            with np.errstate(divide="ignore"):
+                noise_sd = np.where(ivar > 0, 1.0 / np.sqrt(ivar), 0.0).astype(np.float32)
+            out += (data.clean[r_tr], noise_sd)
+        yield out

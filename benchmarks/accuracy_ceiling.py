@@ -22,12 +22,17 @@ Two measurements on the accuracy study's own data and splits
    ceiling, whatever the S/N. The most probable label is the nearest one,
    except at the clip's point masses (a subtype exactly 0.95 from a label,
    about 7 stars in 10,000), which belong to that label.
+4. ``--bands``: where EMCCNN and the SVM differ. Both are fitted on the
+   same halves (``EMCCNNClassifier(random_state=seed)`` at its defaults,
+   ``make_svm_classifier()``), and their test accuracy is printed per band
+   of the distance between a star's true subtype and its label.
 
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/accuracy_ceiling.py --seeds 0,1,2 --borders
     OMP_NUM_THREADS=1 python benchmarks/accuracy_ceiling.py --seeds 0 --curve
     python benchmarks/accuracy_ceiling.py --seeds 0,1,2,3,4,5 --oracle
+    OMP_NUM_THREADS=1 python benchmarks/accuracy_ceiling.py --seeds 0,1,2 --bands
 """
 
 import argparse
@@ -38,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from skspec.datasets import make_mdwarf_spectra
-from skspec.models import make_svm_classifier
+from skspec.models import EMCCNNClassifier, make_svm_classifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -109,14 +114,44 @@ def oracle(seed, b, y_tr, y_te, subtype_true):
     print(f"| {seed} | {b} | {len(y_te)} | {100 * np.mean(guess == index):.1f} |", flush=True)
 
 
+#: Bands of |true subtype - label| for ``--bands``.
+BANDS = (0.0, 0.2, 0.35, 0.5, 1.0)
+
+
+def bands(seed, b, X_tr, X_te, y_tr, y_te, subtype_true):
+    """EMCCNN's and the SVM's test accuracy per band of |true subtype - label|."""
+    classes = np.unique(y_tr)
+    offset = np.abs(subtype_true - np.searchsorted(classes, y_te))
+    right = {
+        "EMCCNN": EMCCNNClassifier(random_state=seed).fit(X_tr, y_tr).predict(X_te) == y_te,
+        "SVM": make_svm_classifier().fit(X_tr, y_tr).predict(X_te) == y_te,
+    }
+    cells = []
+    for lo, hi in zip(BANDS[:-1], BANDS[1:]):
+        m = (offset >= lo) & (offset < hi)
+        cells.append(
+            f"{m.sum()}: {100 * right['EMCCNN'][m].mean():.1f} / {100 * right['SVM'][m].mean():.1f}"
+        )
+    overall = f"{100 * right['EMCCNN'].mean():.1f} / {100 * right['SVM'].mean():.1f}"
+    print(f"| {seed} | {b} | {overall} | {' | '.join(cells)} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--curve", action="store_true")
     parser.add_argument("--borders", action="store_true")
     parser.add_argument("--oracle", action="store_true")
+    parser.add_argument("--bands", action="store_true")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
+    if args.bands:
+        heads = " | ".join(f"{lo}-{hi}: n, EMCCNN / SVM %" for lo, hi in zip(BANDS[:-1], BANDS[1:]))
+        print(f"| seed | bin | all: EMCCNN / SVM % | {heads} |")
+        print("|---|---|---|" + "---|" * (len(BANDS) - 1))
+        for seed in seeds:
+            for b, X_tr, X_te, y_tr, y_te, subtype_true in study_splits(seed):
+                bands(seed, b, X_tr, X_te, y_tr, y_te, subtype_true)
     if args.oracle:
         print("| seed | bin | n test | oracle test % |")
         print("|---|---|---:|---:|")

@@ -15,11 +15,15 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/emccnn_variants.py default 0,1,2
     OMP_NUM_THREADS=1 python benchmarks/emccnn_variants.py ord05 0,1,2 ordinal_width=0.5
     OMP_NUM_THREADS=1 python benchmarks/emccnn_variants.py redraw 0,1,2 --clean
+    OMP_NUM_THREADS=1 python benchmarks/emccnn_variants.py fresh 0,1,2 --fresh-noise
 
 Parameters are ``name=value`` pairs, read as ``--params`` of the ``bench_*.py``
 scripts (None, True/False, numbers, else strings). ``--clean`` fits with
 ``X_clean``, the training spectra's noiseless versions, so that every epoch
-re-draws their noise. ``--proba DIR`` saves each fit's test probabilities
+re-signs their noise (the package's ``X_clean``); ``--fresh-noise`` instead
+draws new Gaussian noise of the generator's own ``1/sqrt(ivar)`` each epoch
+(exploratory: the package has no such option; the script swaps the
+network's training dataset for one that does it). ``--proba DIR`` saves each fit's test probabilities
 as ``DIR/<tag>_<seed>_<bin>.npy`` (rows in the test half's order, columns
 in ``classes_`` order), for ensembles scored afterwards. ``--bins B1,B2``
 fits only those S/N bins (e.g. ``--bins '>15'``).
@@ -32,7 +36,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
+import skspec.nn._net
 from skspec.metrics import expected_calibration_error
 from skspec.models import EMCCNNClassifier
 
@@ -41,6 +47,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import parse_params  # noqa: E402
 from _study import study_splits  # noqa: E402
 
+from skspec.nn._data import _ArrayDataset  # noqa: E402
+
+
+class FreshNoiseDataset(_ArrayDataset):
+    """Serves ``X_clean + sd * N(0, 1)``, a new draw each time; bad pixels as observed.
+
+    Built by the network in place of its ``_RedrawDataset`` (same
+    signature); each training row's ``sd`` is found from its clean spectrum
+    in ``NOISE_SD``, which ``main`` fills before each fit.
+    """
+
+    def __init__(self, X, X_clean, y=None):
+        super().__init__(X_clean, y)
+        self.observed = torch.from_numpy(np.ascontiguousarray(X))
+        self.sd = torch.from_numpy(np.stack([NOISE_SD[row.tobytes()] for row in X_clean]))
+
+    def _spectra(self, idx):
+        sd = self.sd[idx]
+        drawn = self.X[idx] + sd * torch.randn_like(sd)
+        return torch.where(sd > 0, drawn, self.observed[idx])
+
+
+NOISE_SD = {}
+
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -48,6 +78,9 @@ def parse_args(argv):
     parser.add_argument("seeds", help="comma-separated data seeds, e.g. 0,1,2")
     parser.add_argument("params", nargs="*", help="EMCCNNClassifier parameters, name=value")
     parser.add_argument("--clean", action="store_true", help="fit with X_clean")
+    parser.add_argument(
+        "--fresh-noise", action="store_true", help="a new Gaussian noise draw each epoch"
+    )
     parser.add_argument("--proba", metavar="DIR", help="save the test probabilities here")
     parser.add_argument("--bins", help="comma-separated S/N bins to fit (default: all)")
     return parser.parse_intermixed_args(argv)
@@ -60,13 +93,19 @@ def main(argv):
     bins = None if args.bins is None else set(args.bins.split(","))
     if args.proba is not None:
         Path(args.proba).mkdir(parents=True, exist_ok=True)
+    clean = args.clean or args.fresh_noise
+    if args.fresh_noise:
+        skspec.nn._net._RedrawDataset = FreshNoiseDataset
     for seed in seeds:
-        for b, X_tr, X_te, y_tr, y_te, _, *X_clean in study_splits(seed, clean=args.clean):
+        for b, X_tr, X_te, y_tr, y_te, _, *X_clean in study_splits(seed, clean=clean):
             if bins is not None and b not in bins:
                 continue
+            if args.fresh_noise:
+                NOISE_SD.clear()
+                NOISE_SD.update((c.tobytes(), sd) for c, sd in zip(*X_clean))
             t0 = time.perf_counter()
             clf = EMCCNNClassifier(**{"random_state": seed, **params})
-            clf.fit(X_tr, y_tr, **({"X_clean": X_clean[0]} if args.clean else {}))
+            clf.fit(X_tr, y_tr, **({"X_clean": X_clean[0]} if clean else {}))
             proba = clf.predict_proba(X_te)
             if args.proba is not None:
                 name = f"{args.tag}_{seed}_{b.replace('>', 'gt')}.npy"
