@@ -1,6 +1,6 @@
 """How much accuracy is left in the accuracy study's data? (issue 11)
 
-Two measurements on the accuracy study's own data and splits
+Four measurements on the accuracy study's own data and splits
 (``make_mdwarf_spectra(6000, random_state=seed)``, 50/50 per S/N bin):
 
 1. ``--curve``: the SVM's learning curve per bin. The training half is
@@ -102,7 +102,10 @@ def borders(seed, b, X_tr, X_te, y_tr, y_te, subtype_true):
 
 
 def oracle(seed, b, y_tr, y_te, subtype_true):
-    """Accuracy of the most probable label given each test star's true subtype."""
+    """Accuracy of the most probable label given each test star's true subtype.
+
+    Class index = subtype number (M0 = 0): the study's classes are M0-M4.
+    """
     classes = np.unique(y_tr)
     index = np.searchsorted(classes, y_te)
     guess = np.round(subtype_true)

@@ -23,9 +23,10 @@ scripts (None, True/False, numbers, else strings). ``--clean`` fits with
 re-signs their noise (the package's ``X_clean``); ``--fresh-noise`` instead
 draws new Gaussian noise of the generator's own ``1/sqrt(ivar)`` each epoch
 (exploratory: the package has no such option; the script swaps the
-network's training dataset for one that does it). ``--proba DIR`` saves each fit's test probabilities
-as ``DIR/<tag>_<seed>_<bin>.npy`` (rows in the test half's order, columns
-in ``classes_`` order), for ensembles scored afterwards. ``--bins B1,B2``
+network's training dataset for one that does it). ``--proba DIR`` saves
+each fit's test probabilities as ``DIR/<tag>_<seed>_<bin>.npy`` (rows in
+the test half's order, columns in ``classes_`` order), for ensembles scored
+afterwards. ``--bins B1,B2``
 fits only those S/N bins (e.g. ``--bins '>15'``).
 """
 
@@ -39,6 +40,7 @@ import numpy as np
 import torch
 
 import skspec.nn._net
+from skspec.experiments import resolve_bins
 from skspec.metrics import expected_calibration_error
 from skspec.models import EMCCNNClassifier
 
@@ -77,8 +79,9 @@ def parse_args(argv):
     parser.add_argument("tag", help="name written in every row")
     parser.add_argument("seeds", help="comma-separated data seeds, e.g. 0,1,2")
     parser.add_argument("params", nargs="*", help="EMCCNNClassifier parameters, name=value")
-    parser.add_argument("--clean", action="store_true", help="fit with X_clean")
-    parser.add_argument(
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("--clean", action="store_true", help="fit with X_clean")
+    noise.add_argument(
         "--fresh-noise", action="store_true", help="a new Gaussian noise draw each epoch"
     )
     parser.add_argument("--proba", metavar="DIR", help="save the test probabilities here")
@@ -91,6 +94,8 @@ def main(argv):
     seeds = [int(s) for s in args.seeds.split(",")]
     params = parse_params(",".join(args.params))
     bins = None if args.bins is None else set(args.bins.split(","))
+    if bins is not None and not bins <= set(resolve_bins(None)):
+        sys.exit(f"--bins: unknown bin(s) {sorted(bins - set(resolve_bins(None)))}")
     if args.proba is not None:
         Path(args.proba).mkdir(parents=True, exist_ok=True)
     clean = args.clean or args.fresh_noise

@@ -41,8 +41,8 @@ def main(argv):
             alone = [acc(p) for p in probas]
             pair = acc(np.mean(probas[:2], axis=0))
             every = acc(np.mean(probas, axis=0))
-            cells = " | ".join(f"{a:.1f}" for a in alone)
-            print(f"| {seed} | {b} | {cells} | {pair:.1f} | {every:.1f} |", flush=True)
+            cells = " | ".join(f"{a:.2f}" for a in alone)
+            print(f"| {seed} | {b} | {cells} | {pair:.2f} | {every:.2f} |", flush=True)
 
 
 if __name__ == "__main__":
