@@ -9,7 +9,15 @@ from test_networks import make_spectra
 from skspec.models import DNNClassifier
 from skspec.nn import SpectrumAugmenter
 
-OFF = {"wobble": 0.0, "shift": 0.0, "snr": None, "bad_run": 0, "blur": 0.0, "probability": 1.0}
+OFF = {
+    "wobble": 0.0,
+    "shift": 0.0,
+    "snr": None,
+    "bad_run": 0,
+    "blur": 0.0,
+    "scale": 0.0,
+    "probability": 1.0,
+}
 
 
 def _aug(**kwargs):
@@ -32,6 +40,29 @@ def test_wobble_is_a_smooth_positive_factor_of_the_set_size():
     # Degree 1: a straight line in log flux.
     second = torch.diff(torch.log(out), n=2, dim=1)
     assert float(second.abs().max()) < 1e-5
+
+
+def test_scale_is_one_factor_per_spectrum_within_its_range():
+    torch.manual_seed(3)
+    x = torch.rand(2000, 100) + 0.5
+    ratio = _aug(scale=1.0)(x) / x
+    per_spectrum = ratio[:, :1]
+    torch.testing.assert_close(ratio, per_spectrum.expand_as(ratio))  # one factor each
+    log_factor = torch.log10(per_spectrum)
+    assert float(log_factor.min()) >= -1.0 - 1e-6 and float(log_factor.max()) <= 1.0 + 1e-6
+    assert float(log_factor.std()) == pytest.approx(2 / 12**0.5, rel=0.1)  # uniform on [-1, 1]
+
+
+def test_old_pickles_draw_no_scale():
+    import pickle
+
+    aug = SpectrumAugmenter()
+    state = dict(vars(aug))
+    del state["scale"]
+    old = SpectrumAugmenter.__new__(SpectrumAugmenter)
+    old.__setstate__(state)
+    assert old.scale == 0.0
+    assert pickle.loads(pickle.dumps(aug)) == aug
 
 
 def test_shift_moves_a_ramp_by_the_drawn_pixels():
@@ -86,6 +117,7 @@ def test_folded_input_keeps_its_shape():
     [
         ({"wobble": -1}, "wobble"),
         ({"blur": -0.5}, "blur"),
+        ({"scale": -1.0}, "scale"),
         ({"bad_run": 2.5}, "bad_run"),
         ({"probability": 2}, "probability"),
         ({"snr": (0, 5)}, "snr"),
@@ -114,7 +146,14 @@ def test_calibration_preset_only_redraws_the_calibration_curve():
 
     aug = make_augmenter("calibration")
     assert aug == SpectrumAugmenter(**AUGMENT_PRESETS["calibration"])
-    assert (aug.wobble, aug.shift, aug.snr, aug.bad_run, aug.blur) == (0.05, 0.0, None, 0, 0.0)
+    assert (aug.wobble, aug.shift, aug.snr, aug.bad_run, aug.blur, aug.scale) == (
+        0.05,
+        0.0,
+        None,
+        0,
+        0.0,
+        0.0,
+    )
     torch.manual_seed(5)
     x = torch.rand(200, 300) + 1.0
     ratio = aug(x) / x  # a smooth positive curve per spectrum, nothing else

@@ -3,8 +3,9 @@
 Every epoch a network sees each training spectrum anew: a different
 flux-calibration wobble (a smooth multiplicative curve, what separates two
 instruments or two calibrations of one), a sub-pixel wavelength shift (radial
-velocity, wavelength solution), extra noise at a random S/N and a run of bad
-pixels filled linearly (what a loader hands over). None of these carries
+velocity, wavelength solution), extra noise at a random S/N, a run of bad
+pixels filled linearly (what a loader hands over) and an overall flux scale
+(distance, exposure, units). None of these carries
 type information, so a network that has to see through them cannot learn
 them as features. Applied to the batch tensors inside the training loop,
 never at prediction; the draws come from torch's RNG, which the networks
@@ -22,7 +23,14 @@ import torch
 #: flux calibrations; measured on the real-data check (BENCHMARKS.md, "Real
 #: spectra"), where it makes EMCCNN robust to another instrument's colour.
 AUGMENT_PRESETS = {
-    "calibration": {"wobble": 0.05, "shift": 0.0, "snr": None, "bad_run": 0, "blur": 0.0},
+    "calibration": {
+        "wobble": 0.05,
+        "shift": 0.0,
+        "snr": None,
+        "bad_run": 0,
+        "blur": 0.0,
+        "scale": 0.0,
+    },
 }
 
 
@@ -76,6 +84,12 @@ class SpectrumAugmenter:
     blur : float, default=0.0
         Largest extra Gaussian broadening (sigma, pixels; uniform in 0 ..
         ``blur``): a resolution that differs from the training spectra's.
+    scale : float, default=1.0
+        Largest ``|log10|`` of an overall flux factor, drawn uniformly in
+        ``[-scale, scale]`` (1.0: a factor of 0.1 to 10). The networks
+        normalise each spectrum by its median by default, which makes them
+        blind to it; it matters with ``normalization=None``. Drawn last, and
+        only when > 0.
     probability : float, default=0.8
         Probability that a spectrum is re-observed at all in a given batch
         (the others pass unchanged, so the network also sees the data as
@@ -100,6 +114,7 @@ class SpectrumAugmenter:
         snr=(5.0, 60.0),
         bad_run=20,
         blur=0.0,
+        scale=1.0,
         probability=0.8,
     ):
         self.wobble = wobble
@@ -108,6 +123,7 @@ class SpectrumAugmenter:
         self.snr = snr
         self.bad_run = bad_run
         self.blur = blur
+        self.scale = scale
         self.probability = probability
 
     def check(self):
@@ -118,6 +134,7 @@ class SpectrumAugmenter:
             ("shift", self.shift, isinstance(self.shift, Real) and self.shift >= 0),
             ("bad_run", self.bad_run, isinstance(self.bad_run, Integral) and self.bad_run >= 0),
             ("blur", self.blur, isinstance(self.blur, Real) and self.blur >= 0),
+            ("scale", self.scale, isinstance(self.scale, Real) and self.scale >= 0),
             (
                 "probability",
                 self.probability,
@@ -138,6 +155,10 @@ class SpectrumAugmenter:
                     f"SpectrumAugmenter: snr must satisfy 0 < low <= high, got {self.snr!r}"
                 )
         return self
+
+    def __setstate__(self, state):
+        # Augmenters pickled before ``scale`` existed drew no flux scale.
+        self.__dict__.update({"scale": 0.0, **state})
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -189,6 +210,9 @@ class SpectrumAugmenter:
             right = out.gather(1, stop)
             frac = ((idx - start + 1) / (stop - start + 1).clamp_min(1)).to(dtype)
             out = torch.where(bad, left + (right - left) * frac, out)
+        if self.scale > 0:
+            log_factor = (2 * torch.rand(n, 1, device=device, dtype=dtype) - 1) * self.scale
+            out = out * torch.pow(10.0, log_factor)
         out = torch.where(keep, x, out)
         return out.reshape(shape)
 

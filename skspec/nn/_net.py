@@ -160,9 +160,9 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
 
     augment : bool, "calibration" or SpectrumAugmenter, default=False
         Training-time re-observation of the spectra: each epoch every
-        training spectrum gets a new flux-calibration curve, wavelength
-        shift, extra noise and bad-pixel run (see
-        :class:`skspec.nn.SpectrumAugmenter`; True takes its defaults).
+        training spectrum (with probability 0.8) gets a new flux-calibration
+        curve, wavelength shift, extra noise, bad-pixel run and flux scale
+        (see :class:`skspec.nn.SpectrumAugmenter`; True takes its defaults).
         ``"calibration"`` re-draws only the flux-calibration curve (sd 0.05
         per Legendre coefficient, about +-10 % in colour), so that the
         network does not type a star by a colour that another instrument's
