@@ -124,11 +124,16 @@ class _KeepValidationLogits(DNNClassifier):
 
 @pytest.mark.parametrize(
     "params, prior",
-    [({}, True), ({"ordinal_width": 0.5}, False), ({"label_smoothing": 0.1}, False)],
+    [
+        ({}, True),
+        ({"label_smoothing": 0.1}, True),
+        ({"ordinal_width": 0.5}, False),
+        ({"ordinal_width": 0.5, "label_smoothing": 0.1}, False),
+    ],
 )
 def test_networks_fit_their_temperature_with_the_prior(noisy_split, params, prior):
-    # One-hot targets: the prior centred on T = 1. Softened targets make the
-    # network under-confident by design: the plain fit.
+    # One-hot or smoothed targets: the prior centred on T = 1. Soft ordinal
+    # targets make the network under-confident by design: the plain fit.
     (X, y), _ = noisy_split
     clf = _KeepValidationLogits(
         **{**TINY_NETS["DNNClassifier"], **TINY_FIT, "max_epochs": 20, "validation_fraction": 0.3},
