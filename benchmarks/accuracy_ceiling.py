@@ -101,7 +101,7 @@ def borders(seed, b, X_tr, X_te, y_tr, y_te, subtype_true):
     )
 
 
-def oracle(seed, b, y_tr, y_te, subtype_true):
+def oracle(seed, b, X_tr, X_te, y_tr, y_te, subtype_true):
     """Accuracy of the most probable label given each test star's true subtype.
 
     Class index = subtype number (M0 = 0): the study's classes are M0-M4.
@@ -148,28 +148,32 @@ def main():
     parser.add_argument("--bands", action="store_true")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    if args.bands:
-        heads = " | ".join(f"{lo}-{hi}: n, EMCCNN / SVM %" for lo, hi in zip(BANDS[:-1], BANDS[1:]))
-        print(f"| seed | bin | all: EMCCNN / SVM % | {heads} |")
-        print("|---|---|---|" + "---|" * (len(BANDS) - 1))
-        for seed in seeds:
-            for b, X_tr, X_te, y_tr, y_te, subtype_true in study_splits(seed):
-                bands(seed, b, X_tr, X_te, y_tr, y_te, subtype_true)
-    if args.oracle:
-        print("| seed | bin | n test | oracle test % |")
-        print("|---|---|---:|---:|")
-        for seed in seeds:
-            for b, _, _, y_tr, y_te, subtype_true in study_splits(seed):
-                oracle(seed, b, y_tr, y_te, subtype_true)
-    if args.borders:
-        print(
+    band_heads = " | ".join(
+        f"{lo}-{hi}: n, EMCCNN / SVM %" for lo, hi in zip(BANDS[:-1], BANDS[1:])
+    )
+    per_split = (  # (asked, table head, alignment row, one row per seed and bin)
+        (
+            args.bands,
+            f"| seed | bin | all: EMCCNN / SVM % | {band_heads} |",
+            "|---|---|---|" + "---|" * (len(BANDS) - 1),
+            bands,
+        ),
+        (args.oracle, "| seed | bin | n test | oracle test % |", "|---|---|---:|---:|", oracle),
+        (
+            args.borders,
             f"| seed | bin | SVM test % | errors | % of errors within {BORDER} of a border "
-            f"| % of test stars there | accuracy there | accuracy elsewhere |"
-        )
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
-        for seed in seeds:
-            for b, X_tr, X_te, y_tr, y_te, subtype_true in study_splits(seed):
-                borders(seed, b, X_tr, X_te, y_tr, y_te, subtype_true)
+            "| % of test stars there | accuracy there | accuracy elsewhere |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+            borders,
+        ),
+    )
+    for asked, head, rule, row in per_split:
+        if asked:
+            print(head)
+            print(rule)
+            for seed in seeds:
+                for split in study_splits(seed):
+                    row(seed, *split)
     if args.curve:
         print("| seed | bin | training size | n train | n test | SVM test % | fit s |")
         print("|---|---|---|---:|---:|---:|---:|")
