@@ -514,22 +514,36 @@ def test_recipes(spectra):
     ] == pytest.approx(0.05)
 
 
+def _classification_loss(clf):
+    """The classification loss of a fitted classifier (EMCCNN's sits inside its denoising loss)."""
+    return getattr(clf.criterion_, "classification", clf.criterion_)
+
+
+def _fit_with_loss_parameter(cls, X, y, name, value, *, bad):
+    """Refuse each of ``bad``, fit with ``name=value``; return the fit and its loss.
+
+    Checks that the loss holds the value and that training changed: same
+    seed, same first batch, so only the loss differs from a plain fit.
+    """
+    for wrong in bad:
+        with pytest.raises(InvalidParameterError, match=name):
+            tiny(cls, **{name: wrong}).fit(X, y)
+    plain = tiny(cls).fit(X, y)
+    fitted = tiny(cls, **{name: value}).fit(X, y)
+    loss = _classification_loss(fitted)
+    assert getattr(loss, name) == value
+    assert fitted.history_[0, "train_loss"] != pytest.approx(plain.history_[0, "train_loss"])
+    return fitted, loss
+
+
 @pytest.mark.parametrize("cls", CLASSIFIERS)
 def test_label_smoothing_parameter(cls, spectra):
     X, y = spectra
     # EMCCNN's default is 0.1 (BENCHMARKS.md, "Label smoothing on top of centring").
     assert cls().label_smoothing == (0.1 if cls.__name__ == "EMCCNNClassifier" else 0.0)
-    for bad in (-0.1, 1.0, "0.1"):
-        with pytest.raises(InvalidParameterError, match="label_smoothing"):
-            tiny(cls, label_smoothing=bad).fit(X, y)
-    plain = tiny(cls).fit(X, y)
-    smooth = tiny(cls, label_smoothing=0.2).fit(X, y)
-    loss = getattr(smooth.criterion_, "classification", smooth.criterion_)
-    assert loss.label_smoothing == 0.2
-    # Same seed, same first batch: only the loss differs.
-    assert smooth.history_[0, "train_loss"] != pytest.approx(plain.history_[0, "train_loss"])
+    _fit_with_loss_parameter(cls, X, y, "label_smoothing", 0.2, bad=(-0.1, 1.0, "0.1"))
     paper = tiny(cls, recipe="paper", label_smoothing=0.2).fit(X, y)
-    loss = getattr(paper.criterion_, "classification", paper.criterion_)
+    loss = _classification_loss(paper)
     assert (loss.kind, loss.label_smoothing) == ("mse", 0.2)
 
 
@@ -537,16 +551,9 @@ def test_label_smoothing_parameter(cls, spectra):
 def test_ordinal_width_parameter(cls, spectra):
     X, y = spectra
     assert cls().ordinal_width == 0.0
-    for bad in (-0.5, "0.5"):
-        with pytest.raises(InvalidParameterError, match="ordinal_width"):
-            tiny(cls, ordinal_width=bad).fit(X, y)
-    plain = tiny(cls).fit(X, y)
-    soft = tiny(cls, ordinal_width=0.5).fit(X, y)
-    loss = getattr(soft.criterion_, "classification", soft.criterion_)
-    assert loss.ordinal_width == 0.5
+    soft, loss = _fit_with_loss_parameter(cls, X, y, "ordinal_width", 0.5, bad=(-0.5, "0.5"))
     # Spectral types sit at their subtype numbers.
     np.testing.assert_array_equal(loss.positions.numpy(), subtype_to_number(soft.classes_))
-    assert soft.history_[0, "train_loss"] != pytest.approx(plain.history_[0, "train_loss"])
 
 
 @pytest.mark.parametrize("cls", [DNNClassifier, EMCCNNClassifier])
@@ -556,7 +563,7 @@ def test_ordinal_targets_use_subtype_positions_not_ranks(cls, spectra):
     X, y = spectra
     relabelled = np.asarray(pd.Series(y).map({"M0": "M0", "M1": "M2", "M2": "M4"}))
     soft = tiny(cls, ordinal_width=1.0, label_smoothing=0.0).fit(X, relabelled)
-    loss = getattr(soft.criterion_, "classification", soft.criterion_)
+    loss = _classification_loss(soft)
     np.testing.assert_array_equal(loss.positions.numpy(), [0.0, 2.0, 4.0])
     target = loss.target(torch.tensor([1]))[0]
     torch.testing.assert_close(target[0] / target[1], torch.tensor(math.exp(-2.0)))

@@ -597,17 +597,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
         -------
         self
         """
-        X_clean = self._validate_clean(X_clean, X)
-        X, y = self._validate_training_data(X, y, reset=True)
-        self._X_clean = X_clean
-        try:
-            with self._seeded():
-                self.initialize()
-                super().partial_fit(X, y, **fit_params)
-        finally:
-            self.__dict__.pop("_X_clean", None)
-        self._after_training()
-        return self
+        return self._train(X, y, X_clean, fit_params, first=True)
 
     def partial_fit(self, X, y=None, classes=None, X_clean=None, **fit_params):
         """Continue training for ``max_epochs`` more epochs (or start, if unfitted).
@@ -628,7 +618,16 @@ class SpectrumNetMixin(SkorchStateDefaults):
         -------
         self
         """
-        first = not self.initialized_
+        return self._train(X, y, X_clean, fit_params, first=not self.initialized_, classes=classes)
+
+    def _train(self, X, y, X_clean, fit_params, *, first, classes=None):
+        """What ``fit`` (``first=True``) and ``partial_fit`` share.
+
+        Validates the input (``X_clean`` first, so that a refused one leaves
+        a fitted model as it was), (re)initialises on a first call, trains
+        in the seeded RNG with ``X_clean`` visible to ``get_split_datasets``
+        only, and calibrates.
+        """
         X_clean = self._validate_clean(X_clean, X)
         X, y = self._validate_training_data(X, y, reset=first, classes=classes)
         self._X_clean = X_clean
