@@ -19,7 +19,7 @@ from skspec.experiments._runner import _split_bin
 STUDY_N_SAMPLES = 6000
 
 
-def study_splits(seed, *, clean=False):
+def study_splits(seed, *, clean=False, train_subtype=False):
     """The study's training and test halves of each S/N bin for one seed.
 
     The spectra are drawn once per seed.
@@ -32,6 +32,9 @@ def study_splits(seed, *, clean=False):
         (``make_mdwarf_spectra(..., return_clean=True)``, which leaves the
         data as they are) and the noise's standard deviation per pixel
         (``1 / sqrt(ivar)``, 0 at bad pixels), last.
+    train_subtype : bool, default=False
+        Also yield the training half's continuous subtypes, right after the
+        test half's.
 
     Yields
     ------
@@ -41,6 +44,8 @@ def study_splits(seed, *, clean=False):
     y_train, y_test : ndarray of object
     subtype_true_test : ndarray of float
         The continuous subtype of each test star (``frame["subtype_true"]``).
+    subtype_true_train : ndarray of float
+        Only with ``train_subtype``: the same for the training half.
     X_clean_train, noise_sd_train : ndarray of shape (n, 3522)
         Only with ``clean``.
     """
@@ -52,6 +57,8 @@ def study_splits(seed, *, clean=False):
         rows = np.flatnonzero(snr_bin == b)
         X_tr, X_te, y_tr, y_te, r_tr, r_te = _split_bin(X[rows], y[rows], 0.5, seed, rows)
         out = (b, X_tr, X_te, y_tr, y_te, subtype_true[r_te])
+        if train_subtype:
+            out += (subtype_true[r_tr],)
         if clean:
             ivar = data.ivar[r_tr].astype(float)
             with np.errstate(divide="ignore"):

@@ -218,6 +218,12 @@ def main(argv=None):
         help="also score each source as if observed with another instrument "
         "(colour change, extra broadening: benchmarks/_realdata.py)",
     )
+    parser.add_argument(
+        "--subtype",
+        action="store_true",
+        help="fit the networks with the training stars' true subtypes "
+        "(fit(..., subtype=frame['subtype_true']))",
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "sim2real.csv"))
     args = parser.parse_args(argv)
 
@@ -278,8 +284,11 @@ def main(argv=None):
                     model = make_model(
                         **spec, random_state=seed, max_epochs=args.max_epochs, params=params
                     )
+                fit_params = {}
+                if net and args.subtype:
+                    fit_params["clf__subtype"] = ds.frame["subtype_true"].to_numpy()
                 t = time.perf_counter()
-                model.fit(ds.data, ds.target)
+                model.fit(ds.data, ds.target, **fit_params)
                 fit_s = time.perf_counter() - t
                 tag = photo
                 if args.type_offset != "auto" and kwargs["photosphere"] == "empirical":
@@ -288,6 +297,8 @@ def main(argv=None):
                     tag += f" (augment {args.augment})"
                 if net and args.params:
                     tag += f" ({args.params})"
+                if net and args.subtype:
+                    tag += " (subtype)"
                 new, confusion = _rows(model, label, tag, seed, sets, fit_s, in_library)
                 rows += new
                 confusions[label, tag] = confusion

@@ -23,7 +23,9 @@ scripts (None, True/False, numbers, else strings). ``--clean`` fits with
 re-signs their noise (the package's ``X_clean``); ``--fresh-noise`` instead
 draws new Gaussian noise of the generator's own ``1/sqrt(ivar)`` each epoch
 (exploratory: the package has no such option; the script swaps the
-network's training dataset for one that does it). ``--proba DIR`` saves
+network's training dataset for one that does it). ``--subtype`` fits with
+the training stars' true subtypes (``fit(..., subtype=...)``, from
+``frame["subtype_true"]``). ``--proba DIR`` saves
 each fit's test probabilities as ``DIR/<tag>_<seed>_<bin>.npy`` (rows in
 the test half's order, columns in ``classes_`` order), for ensembles scored
 afterwards. ``--bins B1,B2``
@@ -84,6 +86,9 @@ def parse_args(argv):
     noise.add_argument(
         "--fresh-noise", action="store_true", help="a new Gaussian noise draw each epoch"
     )
+    parser.add_argument(
+        "--subtype", action="store_true", help="fit with the training stars' true subtypes"
+    )
     parser.add_argument("--proba", metavar="DIR", help="save the test probabilities here")
     parser.add_argument("--bins", help="comma-separated S/N bins to fit (default: all)")
     return parser.parse_intermixed_args(argv)
@@ -102,15 +107,20 @@ def main(argv):
     if args.fresh_noise:
         skspec.nn._net._RedrawDataset = FreshNoiseDataset
     for seed in seeds:
-        for b, X_tr, X_te, y_tr, y_te, _, *X_clean in study_splits(seed, clean=clean):
+        splits = study_splits(seed, clean=clean, train_subtype=args.subtype)
+        for b, X_tr, X_te, y_tr, y_te, _, *extra in splits:
             if bins is not None and b not in bins:
                 continue
+            fit_params = {"subtype": extra.pop(0)} if args.subtype else {}
+            X_clean = extra  # [X_clean_train, noise_sd_train] with --clean or --fresh-noise
+            if clean:
+                fit_params["X_clean"] = X_clean[0]
             if args.fresh_noise:
                 NOISE_SD.clear()
                 NOISE_SD.update((c.tobytes(), sd) for c, sd in zip(*X_clean))
             t0 = time.perf_counter()
             clf = EMCCNNClassifier(**{"random_state": seed, **params})
-            clf.fit(X_tr, y_tr, **({"X_clean": X_clean[0]} if clean else {}))
+            clf.fit(X_tr, y_tr, **fit_params)
             proba = clf.predict_proba(X_te)
             if args.proba is not None:
                 name = f"{args.tag}_{seed}_{b.replace('>', 'gt')}.npy"

@@ -14,6 +14,13 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/sim2real_per_star.py SEED AUGMENT
     OMP_NUM_THREADS=1 python benchmarks/sim2real_per_star.py 0 'wobble=0.05,shift=0,snr=None,bad_run=0'
     OMP_NUM_THREADS=1 python benchmarks/sim2real_per_star.py 1 off
+    OMP_NUM_THREADS=1 python benchmarks/sim2real_per_star.py 1 default   # EMCCNN's own
+    OMP_NUM_THREADS=1 python benchmarks/sim2real_per_star.py 1 calibration --subtype --max-epochs 100
+
+``--subtype`` fits with the training stars' true subtypes
+(``fit(..., subtype=frame["subtype_true"])``); ``--max-epochs`` caps the
+epochs (40 by default, as in the first runs; ``bench_sim2real.py`` runs
+used 100 since).
 """
 
 import sys
@@ -29,10 +36,15 @@ from bench_sim2real import _augment
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2:
-        sys.exit(__doc__)
-    seed, augment = int(argv[0]), argv[1]
+    import argparse
+
+    parser = argparse.ArgumentParser(usage=__doc__)
+    parser.add_argument("seed", type=int)
+    parser.add_argument("augment")
+    parser.add_argument("--subtype", action="store_true")
+    parser.add_argument("--max-epochs", type=int, default=40)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    seed = args.seed
 
     from skspec.datasets import load_sdss_spectra, make_mdwarf_spectra
     from skspec.experiments import make_model
@@ -41,11 +53,16 @@ def main(argv=None):
     if data_dir is None:
         sys.exit("sim2real_per_star needs ../shared/data (or $SKSPEC_SHARED_DATA)")
     ds = make_mdwarf_spectra(4000, random_state=seed)
+    augment = _augment(args.augment)  # None: EMCCNN's own default ("calibration")
     model = make_model(
-        "emccnn", random_state=seed, max_epochs=40, params={"augment": _augment(augment)}
+        "emccnn",
+        random_state=seed,
+        max_epochs=args.max_epochs,
+        params=None if augment is None else {"augment": augment},
     )
+    fit_params = {"clf__subtype": ds.frame["subtype_true"].to_numpy()} if args.subtype else {}
     t = time.perf_counter()
-    model.fit(ds.data, ds.target)
+    model.fit(ds.data, ds.target, **fit_params)
     print(f"fit {time.perf_counter() - t:.0f} s", flush=True)
     real = load_sdss_spectra([data_dir / "pyhammer_sdss_spec" / n for n in SDSS_M_DWARFS])
     labels = list(SDSS_M_DWARFS.values())

@@ -100,9 +100,11 @@ class DNNClassifier(SpectrumNetClassifier):
         verbose=0,
         random_state=None,
         augment=False,
+        weight_averaging=None,
         calibrate=True,
         label_smoothing=0.0,
         ordinal_width=0.0,
+        label_noise=0.28,
         **kwargs,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -120,9 +122,11 @@ class DNNClassifier(SpectrumNetClassifier):
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            weight_averaging=weight_averaging,
             calibrate=calibrate,
             label_smoothing=label_smoothing,
             ordinal_width=ordinal_width,
+            label_noise=label_noise,
             **kwargs,
         )
 
@@ -206,9 +210,11 @@ class CNNClassifier(SpectrumNetClassifier):
         verbose=0,
         random_state=None,
         augment=False,
+        weight_averaging=None,
         calibrate=True,
         label_smoothing=0.0,
         ordinal_width=0.0,
+        label_noise=0.28,
         **kwargs,
     ):
         self.channels = channels
@@ -228,9 +234,11 @@ class CNNClassifier(SpectrumNetClassifier):
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            weight_averaging=weight_averaging,
             calibrate=calibrate,
             label_smoothing=label_smoothing,
             ordinal_width=ordinal_width,
+            label_noise=label_noise,
             **kwargs,
         )
 
@@ -313,9 +321,11 @@ class VGG16Classifier(SpectrumNetClassifier):
         verbose=0,
         random_state=None,
         augment=False,
+        weight_averaging=None,
         calibrate=True,
         label_smoothing=0.0,
         ordinal_width=0.0,
+        label_noise=0.28,
         **kwargs,
     ):
         self.width = width
@@ -334,9 +344,11 @@ class VGG16Classifier(SpectrumNetClassifier):
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            weight_averaging=weight_averaging,
             calibrate=calibrate,
             label_smoothing=label_smoothing,
             ordinal_width=ordinal_width,
+            label_noise=label_noise,
             **kwargs,
         )
 
@@ -399,9 +411,11 @@ class ResNetClassifier(SpectrumNetClassifier):
         verbose=0,
         random_state=None,
         augment=False,
+        weight_averaging=None,
         calibrate=True,
         label_smoothing=0.0,
         ordinal_width=0.0,
+        label_noise=0.28,
         **kwargs,
     ):
         self.width = width
@@ -418,9 +432,11 @@ class ResNetClassifier(SpectrumNetClassifier):
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            weight_averaging=weight_averaging,
             calibrate=calibrate,
             label_smoothing=label_smoothing,
             ordinal_width=ordinal_width,
+            label_noise=label_noise,
             **kwargs,
         )
 

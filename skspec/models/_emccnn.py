@@ -173,9 +173,11 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         verbose=0,
         random_state=None,
         augment="calibration",
+        weight_averaging=None,
         calibrate=True,
         label_smoothing=0.1,
         ordinal_width=0.0,
+        label_noise=0.28,
         **kwargs,
     ):
         self.kernel_sizes = kernel_sizes
@@ -198,9 +200,11 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            weight_averaging=weight_averaging,
             calibrate=calibrate,
             label_smoothing=label_smoothing,
             ordinal_width=ordinal_width,
+            label_noise=label_noise,
             **kwargs,
         )
 
@@ -229,6 +233,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
             label_smoothing=self.label_smoothing,
             ordinal_width=self.ordinal_width,
             positions=self._class_positions(),
+            label_noise=self.label_noise,
         )
 
     def _normalizer(self):

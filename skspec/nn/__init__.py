@@ -4,8 +4,9 @@ Nothing here imports skorch or anything above :mod:`skspec.utils`: these
 modules are for users who want the bare networks, and the floor on which the
 scikit-learn estimators are built. The estimators wrapping them live in
 :mod:`skspec.models` (classifiers) and :mod:`skspec.preprocessing`
-(:class:`~skspec.preprocessing.SupervisedDenoiser`); the one skorch base they
-share is the private module ``skspec.nn._net``.
+(:class:`~skspec.preprocessing.SupervisedDenoiser`); the skorch base they
+share is the private module ``skspec.nn._net``, with its weight-averaging
+callback in ``skspec.nn._averaging``.
 """
 
 from ._augment import SpectrumAugmenter

@@ -14,12 +14,15 @@ class _ArrayDataset(Dataset):
     """In-memory spectra served a whole batch at a time.
 
     ``DataLoader`` calls ``__getitems__`` with the batch's indices, so a batch
-    is one tensor slice instead of a Python loop over spectra.
+    is one tensor slice instead of a Python loop over spectra. With
+    ``subtype`` (each star's own subtype, for the classifiers' training
+    targets) the target of a batch is the pair ``(y, subtype)``.
     """
 
-    def __init__(self, X, y=None):
+    def __init__(self, X, y=None, subtype=None):
         self.X = torch.from_numpy(X)
         self.y = None if y is None else torch.from_numpy(np.asarray(y))
+        self.subtype = None if subtype is None else torch.from_numpy(np.asarray(subtype))
 
     def __len__(self):
         return len(self.X)
@@ -28,13 +31,17 @@ class _ArrayDataset(Dataset):
         """The spectra served for ``idx`` (an index or a tensor of them)."""
         return self.X[idx]
 
+    def _targets(self, idx, empty):
+        if self.y is None:
+            return empty
+        return self.y[idx] if self.subtype is None else (self.y[idx], self.subtype[idx])
+
     def __getitem__(self, i):
-        return self._spectra(i), (self.y[i] if self.y is not None else torch.zeros(()))
+        return self._spectra(i), self._targets(i, torch.zeros(()))
 
     def __getitems__(self, indices):
         idx = torch.as_tensor(indices, dtype=torch.long)
-        yb = self.y[idx] if self.y is not None else torch.zeros(len(idx))
-        return self._spectra(idx), yb
+        return self._spectra(idx), self._targets(idx, torch.zeros(len(idx)))
 
 
 class _RedrawDataset(_ArrayDataset):
@@ -51,8 +58,8 @@ class _RedrawDataset(_ArrayDataset):
     ``fit`` seeds.
     """
 
-    def __init__(self, X, X_clean, y=None):
-        super().__init__(X_clean, y)
+    def __init__(self, X, X_clean, y=None, subtype=None):
+        super().__init__(X_clean, y, subtype)
         self.noise = torch.from_numpy(np.require(X - X_clean, requirements=["C", "W"]))
 
     def _spectra(self, idx):

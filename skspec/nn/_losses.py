@@ -37,7 +37,11 @@ class SupervisedDenoisingLoss(nn.Module):
         Soft ordinal targets of the classification term (see
         :class:`ClassificationLoss`).
     positions : array-like of shape (n_classes,), default=None
-        Class positions for ``ordinal_width`` (see :class:`ClassificationLoss`).
+        Class positions for ``ordinal_width`` and ``label_noise`` (see
+        :class:`ClassificationLoss`).
+    label_noise : float > 0, default=0.28
+        Width of the targets built from the stars' own subtypes (see
+        :class:`ClassificationLoss`).
 
     Notes
     -----
@@ -57,13 +61,14 @@ class SupervisedDenoisingLoss(nn.Module):
         label_smoothing=0.0,
         ordinal_width=0.0,
         positions=None,
+        label_noise=0.28,
     ):
         super().__init__()
         self.classification = (
             None
             if classification is None
             else ClassificationLoss(
-                n_classes, classification, label_smoothing, ordinal_width, positions
+                n_classes, classification, label_smoothing, ordinal_width, positions, label_noise
             )
         )
         self.weight = float(weight)
@@ -87,14 +92,14 @@ class SupervisedDenoisingLoss(nn.Module):
         )
         self.counts.copy_(total)
 
-    def forward(self, output, y):
+    def forward(self, output, y, subtype=None):
         if self.classification is None:
             recon = output[0] if isinstance(output, tuple) else output
             return F.mse_loss(recon, self.templates[y])
         if not isinstance(output, tuple):
-            return self.classification(output, y)
+            return self.classification(output, y, subtype)
         logits, recon = output[0], output[1]
-        loss = self.classification(logits, y)
+        loss = self.classification(logits, y, subtype)
         if self.weight:
             loss = loss + self.weight * F.mse_loss(recon, self.templates[y])
         return loss
@@ -122,8 +127,16 @@ class ClassificationLoss(nn.Module):
         less than distant ones. 0 is the one-hot target.
     positions : array-like of shape (n_classes,), default=None
         Position of each class on its ordered scale (e.g. subtype numbers,
-        M0 = 0); None uses 0, 1, ..., n_classes - 1. Only read with
-        ``ordinal_width``.
+        M0 = 0); None uses 0, 1, ..., n_classes - 1. Read with
+        ``ordinal_width`` and with subtypes.
+    label_noise : float > 0, default=0.28
+        Scatter of the labels about the stars' own subtypes (the
+        ``label_noise`` of :func:`~skspec.datasets.make_mdwarf_spectra`).
+        Only read when :meth:`forward` is given each star's ``subtype``: the
+        target is then the probability of each label given that subtype,
+        ``exp(-(p_k - subtype)**2 / (2 * label_noise**2))``, normalised over
+        the classes (a flat prior over the classes), in place of the
+        labelled class's one-hot or ordinal target.
     """
 
     def __init__(
@@ -133,6 +146,7 @@ class ClassificationLoss(nn.Module):
         label_smoothing=0.0,
         ordinal_width=0.0,
         positions=None,
+        label_noise=0.28,
     ):
         super().__init__()
         if kind not in ("cross_entropy", "mse"):
@@ -141,10 +155,13 @@ class ClassificationLoss(nn.Module):
             raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
         if not 0 <= ordinal_width < float("inf"):
             raise ValueError(f"ordinal_width must be finite and >= 0, got {ordinal_width!r}")
+        if not 0 < label_noise < float("inf"):
+            raise ValueError(f"label_noise must be finite and > 0, got {label_noise!r}")
         self.n_classes = int(n_classes)
         self.kind = kind
         self.label_smoothing = float(label_smoothing)
         self.ordinal_width = float(ordinal_width)
+        self.label_noise = float(label_noise)
         positions = (
             torch.arange(self.n_classes) if positions is None else torch.as_tensor(positions)
         )
@@ -160,15 +177,19 @@ class ClassificationLoss(nn.Module):
         self.positions = positions.to(torch.float32)
 
     def __setstate__(self, state):
-        # Losses pickled before label_smoothing / ordinal_width existed
-        # trained without them.
-        super().__setstate__({"label_smoothing": 0.0, "ordinal_width": 0.0, **state})
+        # Losses pickled before label_smoothing / ordinal_width / label_noise
+        # existed trained without the first two and never saw subtypes.
+        super().__setstate__(
+            {"label_smoothing": 0.0, "ordinal_width": 0.0, "label_noise": 0.28, **state}
+        )
 
-    def target(self, y, dtype=torch.float32):
+    def target(self, y, dtype=torch.float32, subtype=None):
         """The training target of each labelled spectrum, as class probabilities.
 
         One-hot, blurred over the neighbouring classes by ``ordinal_width``
-        (a Gaussian in class position, renormalised), then mixed with the
+        (a Gaussian in class position, renormalised); or, given each star's
+        ``subtype``, the probability of each class given it (a Gaussian of
+        width ``label_noise`` centred on the subtype); then mixed with the
         uniform distribution by ``label_smoothing``.
 
         Parameters
@@ -176,15 +197,21 @@ class ClassificationLoss(nn.Module):
         y : torch.Tensor of shape (n,)
             Class indices.
         dtype : torch.dtype, default=torch.float32
+        subtype : torch.Tensor of shape (n,), default=None
+            Each star's own subtype on the scale of ``positions``.
 
         Returns
         -------
         target : torch.Tensor of shape (n, n_classes)
             Rows summing to 1, on ``y``'s device.
         """
-        if self.ordinal_width:
+        if subtype is not None or self.ordinal_width:
             pos = self.positions.to(device=y.device, dtype=dtype)
-            z = (pos[None, :] - pos[y][:, None]) / self.ordinal_width
+            if subtype is None:
+                centre, width = pos[y], self.ordinal_width
+            else:
+                centre, width = subtype.to(device=y.device, dtype=dtype), self.label_noise
+            z = (pos[None, :] - centre[:, None]) / width
             target = torch.softmax(-0.5 * z**2, dim=1)
         else:
             target = F.one_hot(y, self.n_classes).to(dtype)
@@ -192,13 +219,14 @@ class ClassificationLoss(nn.Module):
             target = target * (1 - self.label_smoothing) + self.label_smoothing / self.n_classes
         return target
 
-    def forward(self, output, y):
+    def forward(self, output, y, subtype=None):
+        """The loss of ``output`` against the targets of ``y`` (and ``subtype``, if given)."""
         logits = output[0] if isinstance(output, tuple) else output
         if self.kind == "cross_entropy":
-            if not self.ordinal_width:
+            if not self.ordinal_width and subtype is None:
                 return F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
-            return F.cross_entropy(logits, self.target(y, logits.dtype))
-        return F.mse_loss(torch.softmax(logits, dim=-1), self.target(y, logits.dtype))
+            return F.cross_entropy(logits, self.target(y, logits.dtype, subtype))
+        return F.mse_loss(torch.softmax(logits, dim=-1), self.target(y, logits.dtype, subtype))
 
     def extra_repr(self):
         text = f"n_classes={self.n_classes}, kind={self.kind!r}"

@@ -38,6 +38,7 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _num_samples,
     check_array,
     check_consistent_length,
     check_is_fitted,
@@ -53,7 +54,7 @@ from skorch.callbacks import (
     PrintLog,
     ProgressBar,
 )
-from skorch.utils import is_dataset, to_numpy
+from skorch.utils import is_dataset, to_numpy, to_tensor
 from torch.utils.data import DataLoader
 
 from ..utils._docstring import fill_doc
@@ -75,6 +76,7 @@ from ..utils._validation import (
     validate_spectra,
 )
 from ._augment import AUGMENT_PRESETS, SpectrumAugmenter, make_augmenter
+from ._averaging import WeightAveraging
 from ._blocks import SpectrumNormalizer
 from ._calibration import TEMPERATURE_PRIOR_SD, fit_temperature
 from ._data import _ArrayDataset, _collate_batch, _RedrawDataset
@@ -171,6 +173,14 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
         fixes the result. Independently of it, ``fit(X, y, X_clean=...)``
         re-signs each training spectrum's own noise every epoch.
 
+    weight_averaging : float > 0 or None, default=None
+        Time constant, in epochs, of an exponential moving average of the
+        weights taken after every training batch. The average is what each
+        epoch validates, what early stopping keeps and what the trained
+        network predicts with; it sits nearer the middle of the valley the
+        optimiser wanders in than the last batch's weights. None trains and
+        predicts with the raw weights.
+
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, batch shuffling and the
         validation split. An int gives bit-identical results on CPU.
@@ -208,7 +218,16 @@ LABEL_SMOOTHING_DOC = """label_smoothing : float in [0, 1), default=0.0
         sorted order), normalised. Calling an M2 an M3 then costs less than
         calling it an M4: subtypes are ordered and their borders fuzzy by
         about half a subtype. 0 trains on one-hot targets;
-        ``label_smoothing`` applies on top."""
+        ``label_smoothing`` applies on top.
+
+    label_noise : float > 0, default=0.28
+        Scatter of the labels about the stars' own subtypes (the
+        ``label_noise`` of :func:`~skspec.datasets.make_mdwarf_spectra`).
+        Read only when ``fit`` is given each star's ``subtype``: the
+        training target of a spectrum is then the probability of each class
+        given that subtype, ``exp(-(p_k - subtype)**2 / (2 *
+        label_noise**2))`` over the classes' positions ``p_k``, normalised,
+        in place of the target ``ordinal_width`` would give."""
 
 TEMPERATURE_DOC = """temperature_ : float
         The fitted temperature that divides the logits (1 when not
@@ -229,6 +248,78 @@ NET_ATTRIBUTES_DOC = """n_features_in_ : int
     history_ : skorch.History
         Per-epoch losses, scores and durations."""
 
+X_CLEAN_DOC = """X_clean : array-like of the shape of X, default=None
+            The same spectra before their random noise, when they are known
+            (``make_mdwarf_spectra(..., return_clean=True).clean``). Each
+            epoch then re-signs every spectrum's noise, ``X_clean + s * (X -
+            X_clean)`` with a random sign ``s`` per pixel (for symmetric
+            noise, the noise's own distribution pixel by pixel; the
+            magnitudes stay those of the one draw), before ``augment``. The
+            validation split and prediction use ``X`` as it is. Give it on
+            the input the network sees: in a Pipeline whose earlier steps
+            rescale each spectrum by factors computed from its noisy flux,
+            ``X_clean`` needs ``X``'s own factors, so pass raw spectra to
+            the network or leave ``X_clean`` out."""
+
+SUBTYPE_DOC = """subtype : array-like of shape (n_spectra,), default=None
+            Each training star's own subtype, where it is known more finely
+            than its label: the generator's ``frame["subtype_true"]``, or a
+            catalogue's half subtypes (1.5 for M1.5). It is on the scale of
+            the classes' positions (M0 = 0, ..., M4 = 4; numeric labels are
+            their own positions, other labels their rank). Each spectrum's
+            training target becomes the probability of each label given its
+            star's subtype (see ``label_noise``; ``label_smoothing`` applies
+            on top), so that a star near a class border teaches both
+            classes. The validation loss (early stopping) uses the same
+            targets, an estimate of the expected cross-entropy against the
+            labels without the noise of their draw; the validation accuracy
+            and the temperature use the labels."""
+
+_FIT_DOC = """Train the network from scratch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_pixels) or (n_spectra, H, W)
+            Flux, float64 or float32 (computed in float32). Folded input is
+            accepted by the convolutional baselines only.
+        y : array-like of shape (n_spectra,)
+            Labels of any type (e.g. "M0" ... "M4").
+        {x_clean}{subtype}
+        **fit_params : dict
+            Passed to skorch (forward arguments of the module).
+
+        Returns
+        -------
+        self
+        """
+
+_PARTIAL_FIT_DOC = """Continue training for ``max_epochs`` more epochs (or start, if unfitted).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_spectra, n_pixels) or (n_spectra, H, W)
+        y : array-like of shape (n_spectra,)
+        classes : array-like of shape (n_classes,), default=None
+            All labels, required on the first call when ``y`` lacks some of
+            them; ignored afterwards. Later calls raise a ValueError on
+            labels outside them.
+        X_clean : array-like of the shape of X, default=None
+            The noiseless spectra, as in :meth:`fit`.{subtype}
+        **fit_params : dict
+
+        Returns
+        -------
+        self
+        """
+
+
+def _method_doc(template, subtype):
+    """A fit method's docstring: ``template`` with the shared parameter texts filled in."""
+    return template.replace("{x_clean}", X_CLEAN_DOC).replace(
+        "{subtype}", "\n        " + SUBTYPE_DOC if subtype else ""
+    )
+
+
 #: The network classifiers' parameters: the shared ones plus ``calibrate``,
 #: ``label_smoothing`` and ``ordinal_width``.
 CLASSIFIER_PARAMETERS_DOC = NET_PARAMETERS_DOC.replace(
@@ -240,6 +331,11 @@ CLASSIFIER_ATTRIBUTES_DOC = NET_ATTRIBUTES_DOC + "\n\n    " + TEMPERATURE_DOC
 
 def _softmax(logits):
     return torch.softmax(logits, dim=-1)
+
+
+def _labels_of_targets(y):
+    """The encoded labels of a batch's targets: ``y``, or ``y[0]`` of ``(y, subtype)``."""
+    return to_numpy(y[0] if isinstance(y, (tuple, list)) else y)
 
 
 def _encoded_accuracy(net, X, y):
@@ -285,9 +381,11 @@ class SpectrumNetMixin(SkorchStateDefaults):
         "verbose": ["verbose"],
         "random_state": ["random_state"],
         "augment": ["boolean", StrOptions(set(AUGMENT_PRESETS)), SpectrumAugmenter, None],
+        "weight_averaging": [Interval(Real, 0, None, closed="neither"), None],
         "calibrate": ["boolean"],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "ordinal_width": [Interval(Real, 0, None, closed="left")],
+        "label_noise": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -304,9 +402,11 @@ class SpectrumNetMixin(SkorchStateDefaults):
         verbose,
         random_state,
         augment=False,
+        weight_averaging=None,
         **kwargs,
     ):
         self.augment = augment
+        self.weight_averaging = weight_averaging
         self.recipe = recipe
         self.lr = lr
         self.max_epochs = max_epochs
@@ -351,6 +451,8 @@ class SpectrumNetMixin(SkorchStateDefaults):
         # skorch maps the saved tensors to ``device``; torch knows "cpu" but
         # not "cpu:0" as a storage location, so a CPU index is loaded as
         # "cpu" and the parameter is then restored as the user gave it.
+        # Networks pickled before weight_averaging existed trained without it.
+        state = {"weight_averaging": None, **state}
         device = state.get("device")
         try:
             on_cpu = device is not None and torch.device(device).type == "cpu"
@@ -537,6 +639,28 @@ class SpectrumNetMixin(SkorchStateDefaults):
             )
         return np.require(X_clean, requirements=["C", "W"])
 
+    def _validate_subtype(self, subtype, X):
+        """``subtype`` as a finite float32 vector, one per spectrum of ``X``, or None."""
+        if subtype is None:
+            return None
+        try:
+            values = np.asarray(subtype, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "subtype must hold one number per spectrum (e.g. 1.5 for M1.5), got "
+                f"non-numeric values such as {np.asarray(subtype, dtype=object).ravel()[:3]!r}"
+            ) from None
+        n = _num_samples(X)
+        if values.shape != (n,):
+            raise ValueError(
+                f"subtype must hold one number per spectrum of X, shape ({n},); "
+                f"got shape {values.shape}"
+            )
+        if not np.isfinite(values).all():
+            bad = np.flatnonzero(~np.isfinite(values))
+            raise ValueError(f"subtype contains NaN or infinite values (rows {bad[:5].tolist()})")
+        return values.astype(np.float32)
+
     def _get_classes(self):
         try:
             return self.__dict__["classes_"]
@@ -568,69 +692,28 @@ class SpectrumNetMixin(SkorchStateDefaults):
             torch.manual_seed(self._seeds[0])
             yield
 
+    @fill_doc(doc=_method_doc(_FIT_DOC, subtype=False))
     def fit(self, X, y=None, X_clean=None, **fit_params):
-        """Train the network from scratch.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_pixels) or (n_spectra, H, W)
-            Flux, float64 or float32 (computed in float32). Folded input is
-            accepted by the convolutional baselines only.
-        y : array-like of shape (n_spectra,)
-            Labels of any type (e.g. "M0" ... "M4").
-        X_clean : array-like of the shape of X, default=None
-            The same spectra before their random noise, when they are known
-            (``make_mdwarf_spectra(..., return_clean=True).clean``). Each
-            epoch then re-signs every spectrum's noise, ``X_clean + s * (X -
-            X_clean)`` with a random sign ``s`` per pixel (for symmetric
-            noise, the noise's own distribution pixel by pixel; the
-            magnitudes stay those of the one draw), before ``augment``. The
-            validation split and prediction use ``X`` as it is. Give it on
-            the input the network sees: in a Pipeline whose earlier steps
-            rescale each spectrum by factors computed from its noisy flux,
-            ``X_clean`` needs ``X``'s own factors, so pass raw spectra to
-            the network or leave ``X_clean`` out.
-        **fit_params : dict
-            Passed to skorch (forward arguments of the module).
-
-        Returns
-        -------
-        self
-        """
+        """{doc}"""
         return self._train(X, y, X_clean, fit_params, first=True)
 
+    @fill_doc(doc=_method_doc(_PARTIAL_FIT_DOC, subtype=False))
     def partial_fit(self, X, y=None, classes=None, X_clean=None, **fit_params):
-        """Continue training for ``max_epochs`` more epochs (or start, if unfitted).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_spectra, n_pixels) or (n_spectra, H, W)
-        y : array-like of shape (n_spectra,)
-        classes : array-like of shape (n_classes,), default=None
-            All labels, required on the first call when ``y`` lacks some of
-            them; ignored afterwards. Later calls raise a ValueError on
-            labels outside them.
-        X_clean : array-like of the shape of X, default=None
-            The noiseless spectra, as in :meth:`fit`.
-        **fit_params : dict
-
-        Returns
-        -------
-        self
-        """
+        """{doc}"""
         return self._train(X, y, X_clean, fit_params, first=not self.initialized_, classes=classes)
 
-    def _train(self, X, y, X_clean, fit_params, *, first, classes=None):
+    def _train(self, X, y, X_clean, fit_params, *, first, classes=None, subtype=None):
         """What ``fit`` (``first=True``) and ``partial_fit`` share.
 
-        Validates the input (``X_clean`` first, so that a refused one leaves
-        a fitted model as it was), (re)initialises on a first call, trains
-        in the seeded RNG with ``X_clean`` visible to ``get_split_datasets``
-        only, and calibrates.
+        Validates the input (``X_clean`` and ``subtype`` first, so that a
+        refused one leaves a fitted model as it was), (re)initialises on a
+        first call, trains in the seeded RNG with ``X_clean`` and
+        ``subtype`` visible to ``get_split_datasets`` only, and calibrates.
         """
         X_clean = self._validate_clean(X_clean, X)
+        subtype = self._validate_subtype(subtype, X)
         X, y = self._validate_training_data(X, y, reset=first, classes=classes)
-        self._X_clean = X_clean
+        self._X_clean, self._subtype = X_clean, subtype
         try:
             with self._seeded():
                 if first:
@@ -638,6 +721,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
                 super().partial_fit(X, y, **fit_params)
         finally:
             self.__dict__.pop("_X_clean", None)
+            self.__dict__.pop("_subtype", None)
         self._after_training()
         return self
 
@@ -714,6 +798,9 @@ class SpectrumNetMixin(SkorchStateDefaults):
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
         ]
+        tau = self.weight_averaging
+        if isinstance(tau, Real) and not isinstance(tau, bool) and tau > 0:
+            callbacks.append(("weight_averaging", WeightAveraging(tau)))
         if validate:
             callbacks.append(("valid_loss", PassthroughScoring(name="valid_loss")))
             callbacks += self._validation_scores()
@@ -751,6 +838,7 @@ class SpectrumNetMixin(SkorchStateDefaults):
         if is_dataset(X) or y is None:
             return super().get_split_datasets(X, y, **fit_params)
         clean = self.__dict__.get("_X_clean")
+        subtype = self.__dict__.get("_subtype")
         train, valid = (X, y), None
         if self._uses_validation():
             splitter = StratifiedShuffleSplit(
@@ -759,13 +847,26 @@ class SpectrumNetMixin(SkorchStateDefaults):
             i_train, i_valid = next(splitter.split(np.zeros(len(y)), y))
             train, valid = (X[i_train], y[i_train]), (X[i_valid], y[i_valid])
             clean = None if clean is None else clean[i_train]
+            subtype_valid = None if subtype is None else subtype[i_valid]
+            subtype = None if subtype is None else subtype[i_train]
         self._validation_split = valid  # for _after_training, which drops it
         self._prepare_training(*train)
+        X_train = np.require(np.asarray(train[0], dtype=np.float32), requirements=["C", "W"])
         if clean is None:
-            dataset_train = self.get_dataset(*train)
+            dataset_train = _ArrayDataset(X_train, train[1], subtype)
         else:
-            dataset_train = _RedrawDataset(np.asarray(train[0], dtype=np.float32), clean, train[1])
-        return dataset_train, None if valid is None else self.get_dataset(*valid)
+            dataset_train = _RedrawDataset(X_train, clean, train[1], subtype)
+        if valid is None:
+            return dataset_train, None
+        if subtype is None:
+            return dataset_train, self.get_dataset(*valid)
+        # The validation loss (early stopping, the learning-rate schedule)
+        # uses the subtypes' targets too: the cross-entropy against
+        # P(label | subtype) is the expected cross-entropy against the
+        # labels, without the noise of their draw. Its accuracy and the
+        # temperature are scored against the labels.
+        X_valid = np.require(np.asarray(valid[0], dtype=np.float32), requirements=["C", "W"])
+        return dataset_train, _ArrayDataset(X_valid, valid[1], subtype_valid)
 
     def _prepare_training(self, X_train, y_train):
         """Hook run on the training part of each fit before the first epoch.
@@ -811,16 +912,47 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
 
     classes = None  # skorch's fixed-classes option; see partial_fit(classes=...)
 
-    def __init__(self, *, calibrate=True, label_smoothing=0.0, ordinal_width=0.0, **kwargs):
+    def __init__(
+        self, *, calibrate=True, label_smoothing=0.0, ordinal_width=0.0, label_noise=0.28, **kwargs
+    ):
         self.calibrate = calibrate
         self.label_smoothing = label_smoothing
         self.ordinal_width = ordinal_width
+        self.label_noise = label_noise
         super().__init__(**kwargs)
 
     def __setstate__(self, state):
-        # Models pickled before label_smoothing / ordinal_width existed (e.g.
-        # the bundled one) trained without them.
-        super().__setstate__({"label_smoothing": 0.0, "ordinal_width": 0.0, **state})
+        # Models pickled before label_smoothing / ordinal_width / label_noise
+        # existed (e.g. the bundled one) trained without the first two and
+        # never saw subtypes.
+        super().__setstate__(
+            {"label_smoothing": 0.0, "ordinal_width": 0.0, "label_noise": 0.28, **state}
+        )
+
+    @fill_doc(doc=_method_doc(_FIT_DOC, subtype=True))
+    def fit(self, X, y=None, X_clean=None, subtype=None, **fit_params):
+        """{doc}"""
+        return self._train(X, y, X_clean, fit_params, first=True, subtype=subtype)
+
+    @fill_doc(doc=_method_doc(_PARTIAL_FIT_DOC, subtype=True))
+    def partial_fit(self, X, y=None, classes=None, X_clean=None, subtype=None, **fit_params):
+        """{doc}"""
+        return self._train(
+            X,
+            y,
+            X_clean,
+            fit_params,
+            first=not self.initialized_,
+            classes=classes,
+            subtype=subtype,
+        )
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        # Training batches of a fit given ``subtype`` carry (labels, subtypes).
+        if isinstance(y_true, (tuple, list)):
+            y, subtype = (to_tensor(v, device=self.device) for v in y_true)
+            return self.criterion_(y_pred, y, subtype)
+        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def _class_positions(self):
         """Positions of ``classes_`` on the subtype scale, or their ranks.
@@ -888,12 +1020,17 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
             self.label_smoothing,
             self.ordinal_width,
             self._class_positions(),
+            self.label_noise,
         )
 
     def _validation_scores(self):
-        return [
-            ("valid_acc", EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False))
-        ]
+        scoring = EpochScoring(
+            _encoded_accuracy,
+            name="valid_acc",
+            lower_is_better=False,
+            target_extractor=_labels_of_targets,
+        )
+        return [("valid_acc", scoring)]
 
     def predict_proba(self, X):
         """Class probabilities.

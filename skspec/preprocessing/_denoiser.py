@@ -119,6 +119,7 @@ class SupervisedDenoiser(
         verbose=0,
         random_state=None,
         augment=False,
+        weight_averaging=None,
         **kwargs,
     ):
         self.code_channels = code_channels
@@ -136,6 +137,7 @@ class SupervisedDenoiser(
             verbose=verbose,
             random_state=random_state,
             augment=augment,
+            weight_averaging=weight_averaging,
             **kwargs,
         )
 
