@@ -62,8 +62,8 @@ class FreshNoiseDataset(_ArrayDataset):
     in ``NOISE_SD``, which ``main`` fills before each fit.
     """
 
-    def __init__(self, X, X_clean, y=None):
-        super().__init__(X_clean, y)
+    def __init__(self, X, X_clean, y=None, subtype=None):
+        super().__init__(X_clean, y, subtype)
         self.observed = torch.from_numpy(np.ascontiguousarray(X))
         self.sd = torch.from_numpy(np.stack([NOISE_SD[row.tobytes()] for row in X_clean]))
 

@@ -107,12 +107,17 @@ def test_the_validation_loss_uses_the_subtypes_and_the_accuracy_the_labels(data)
 
 def test_partial_fit_and_x_clean_take_subtypes(data):
     X, y, subtype = data
-    net = tiny(EMCCNNClassifier).fit(X, y, subtype=subtype)
-    net.partial_fit(X, y, subtype=subtype)
+    # partial_fit passes them on: a continued fit with subtypes trains
+    # differently from one without.
+    with_sub = tiny(EMCCNNClassifier).fit(X, y).partial_fit(X, y, subtype=subtype)
+    without = tiny(EMCCNNClassifier).fit(X, y).partial_fit(X, y)
+    assert with_sub.history_[-1, "train_loss"] != pytest.approx(without.history_[-1, "train_loss"])
+    # The noise re-draw keeps them: with X_clean, subtypes still change training.
     rng = np.random.default_rng(1)
     clean = X - rng.normal(0, 0.01, X.shape)
-    with_clean = tiny(EMCCNNClassifier).fit(X, y, X_clean=clean, subtype=subtype)
-    assert with_clean.history_[0, "train_loss"] != pytest.approx(net.history_[0, "train_loss"])
+    both = tiny(EMCCNNClassifier).fit(X, y, X_clean=clean, subtype=subtype)
+    clean_only = tiny(EMCCNNClassifier).fit(X, y, X_clean=clean)
+    assert both.history_[0, "train_loss"] != pytest.approx(clean_only.history_[0, "train_loss"])
 
 
 @pytest.mark.parametrize(
@@ -137,7 +142,7 @@ def test_bad_subtypes_are_refused_and_leave_the_model_as_it_was(data, subtype, m
 
 def test_label_noise_parameter(data):
     X, y, subtype = data
-    for bad in (0, -0.1, "0.3"):
+    for bad in (0, -0.1, "0.3", True):
         with pytest.raises(InvalidParameterError, match="label_noise"):
             tiny(DNNClassifier, label_noise=bad).fit(X, y)
     wide = tiny(DNNClassifier, label_noise=1.0).fit(X, y, subtype=subtype)

@@ -23,15 +23,23 @@ def _clone_state(module):
 class WeightAveraging(Callback):
     """Exponential moving average of the weights, with a time constant in epochs.
 
-    After every training batch the average moves towards the current
-    weights by ``1 - exp(-1 / (tau * batches_per_epoch))``; floating-point
-    buffers (batch-norm statistics) are averaged too, integer ones copied.
+    After the n-th training batch the average moves towards the current
+    weights by ``(1 - d) / (1 - d**n)`` with ``d = exp(-1 / (tau *
+    batches_per_epoch))``: an exponential average with the bias correction
+    of Adam's moments, so that no trace of the initial weights is left (the
+    first batch's weights are the first average; with a very long ``tau``
+    it is the plain mean of all the weights visited). Floating-point buffers
+    (batch-norm statistics) are averaged too, integer ones copied.
+
     Before each epoch's validation the averaged weights are loaded into the
-    module (the raw ones are kept aside and put back before the next
-    epoch's training), so validation scores, early stopping's checkpoint
-    and the final module are the average. Without a validation split the
-    average is loaded at the end of each epoch. The copies are dropped when
-    training ends, so a pickled network holds one set of weights.
+    module, and the raw ones are put back before the next epoch's training,
+    so validation scores, early stopping's checkpoint and the final module
+    are the average while training follows its own path. Without a
+    validation split the average is loaded at the end of each epoch. A
+    ``partial_fit`` in the same process trains on from the raw weights and
+    continues the average. Pickling drops both copies, so a saved network
+    holds one set of weights; a ``partial_fit`` after loading starts a new
+    average from the weights it holds.
 
     Parameters
     ----------
@@ -46,29 +54,36 @@ class WeightAveraging(Callback):
         self.average_ = None
         self.raw_ = None
         self.decay_ = None
+        self.n_updates_ = 0
         return self
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.update(average_=None, raw_=None, n_updates_=0)
+        return state
+
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        # The module's standardising buffers are fitted after this hook (in
-        # get_split_datasets), so the average starts at the first epoch.
-        self.initialize()
+        # A partial_fit after a fit: train on from where the raw weights
+        # stood, not from the average the module holds.
+        self._load_raw(net)
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
-        if self.raw_ is not None:
-            net.module_.load_state_dict(self.raw_)  # copies in place: the optimiser's tensors
-            self.raw_ = None
+        self._load_raw(net)
+        # Started here, not at on_train_begin: the module's standardising
+        # buffers are fitted after that hook (in get_split_datasets).
         if self.average_ is None:
             self.average_ = _clone_state(net.module_)
-        batch_size = net.get_params_for("iterator_train").get("batch_size", net.batch_size)
-        n = len(dataset_train) if dataset_train is not None else 1
-        batches = 1 if batch_size in (-1, None) else max(1, math.ceil(n / batch_size))
-        self.decay_ = math.exp(-1.0 / (self.tau * batches))
+            self.n_updates_ = 0
+        batches = 1 if dataset_train is None else len(net.get_iterator(dataset_train, True))
+        self.decay_ = 1.0 / (self.tau * max(1, batches))  # -log d
 
     @torch.no_grad()
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
         if not training or self.average_ is None:
             return
-        w = 1.0 - self.decay_
+        self.n_updates_ += 1
+        # (1 - d) / (1 - d**n), accurate for d close to 1.
+        w = math.expm1(-self.decay_) / math.expm1(-self.decay_ * self.n_updates_)
         for name, value in net.module_.state_dict().items():
             avg = self.average_[name]
             if value.is_floating_point() and avg.shape == value.shape:
@@ -85,9 +100,13 @@ class WeightAveraging(Callback):
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         self._load_average(net)
-        self.initialize()
 
     def _load_average(self, net):
         if self.raw_ is None and self.average_ is not None:
             self.raw_ = _clone_state(net.module_)
             net.module_.load_state_dict(self.average_)
+
+    def _load_raw(self, net):
+        if self.raw_ is not None:
+            net.module_.load_state_dict(self.raw_)  # copies in place: the optimiser's tensors
+            self.raw_ = None

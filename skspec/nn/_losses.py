@@ -130,13 +130,14 @@ class ClassificationLoss(nn.Module):
         M0 = 0); None uses 0, 1, ..., n_classes - 1. Read with
         ``ordinal_width`` and with subtypes.
     label_noise : float > 0, default=0.28
-        Scatter of the labels about the stars' own subtypes (the
-        ``label_noise`` of :func:`~skspec.datasets.make_mdwarf_spectra`).
-        Only read when :meth:`forward` is given each star's ``subtype``: the
-        target is then the probability of each label given that subtype,
+        Scatter of the stars' own subtypes about their labels (the
+        ``label_noise`` of :func:`~skspec.datasets.make_mdwarf_spectra`,
+        whose stars have ``subtype = label + N(0, label_noise)``). Only read
+        when :meth:`forward` is given each star's ``subtype``: the target is
+        then the probability of each label given that subtype,
         ``exp(-(p_k - subtype)**2 / (2 * label_noise**2))``, normalised over
-        the classes (a flat prior over the classes), in place of the
-        labelled class's one-hot or ordinal target.
+        the classes (the posterior under a flat prior over the classes), in
+        place of the labelled class's one-hot or ordinal target.
     """
 
     def __init__(

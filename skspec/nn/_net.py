@@ -60,6 +60,7 @@ from torch.utils.data import DataLoader
 from ..utils._docstring import fill_doc
 from ..utils._sklearn_compat import (
     Interval,
+    InvalidParameterError,
     SkorchStateDefaults,
     StrOptions,
     reinitialize_callbacks,
@@ -221,13 +222,15 @@ LABEL_SMOOTHING_DOC = """label_smoothing : float in [0, 1), default=0.0
         ``label_smoothing`` applies on top.
 
     label_noise : float > 0, default=0.28
-        Scatter of the labels about the stars' own subtypes (the
-        ``label_noise`` of :func:`~skspec.datasets.make_mdwarf_spectra`).
-        Read only when ``fit`` is given each star's ``subtype``: the
-        training target of a spectrum is then the probability of each class
-        given that subtype, ``exp(-(p_k - subtype)**2 / (2 *
-        label_noise**2))`` over the classes' positions ``p_k``, normalised,
-        in place of the target ``ordinal_width`` would give."""
+        Scatter of the stars' own subtypes about their labels (the
+        ``label_noise`` of :func:`~skspec.datasets.make_mdwarf_spectra`,
+        whose stars have ``subtype = label + N(0, label_noise)``). Read only
+        when ``fit`` is given each star's ``subtype``: the training target
+        of a spectrum is then the probability of each class given that
+        subtype, ``exp(-(p_k - subtype)**2 / (2 * label_noise**2))`` over
+        the classes' positions ``p_k``, normalised (the posterior under
+        equally frequent classes), in place of the target ``ordinal_width``
+        would give."""
 
 TEMPERATURE_DOC = """temperature_ : float
         The fitted temperature that divides the logits (1 when not
@@ -321,7 +324,7 @@ def _method_doc(template, subtype):
 
 
 #: The network classifiers' parameters: the shared ones plus ``calibrate``,
-#: ``label_smoothing`` and ``ordinal_width``.
+#: ``label_smoothing``, ``ordinal_width`` and ``label_noise``.
 CLASSIFIER_PARAMETERS_DOC = NET_PARAMETERS_DOC.replace(
     "\n\n    **kwargs",
     "\n\n    " + CALIBRATE_DOC + "\n\n    " + LABEL_SMOOTHING_DOC + "\n\n    **kwargs",
@@ -477,6 +480,13 @@ class SpectrumNetMixin(SkorchStateDefaults):
             self.get_params(deep=False),
             caller_name=type(self).__name__,
         )
+        for name in ("weight_averaging", "label_noise"):
+            # The intervals admit True and False as the numbers 1 and 0.
+            if isinstance(getattr(self, name, None), bool):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be a positive "
+                    f"float, not a bool; got {getattr(self, name)!r}"
+                )
         if isinstance(self.augment, SpectrumAugmenter):
             self.augment.check()
         if self.device is not None:
