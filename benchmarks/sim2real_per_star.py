@@ -17,6 +17,7 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/sim2real_per_star.py 1 default   # EMCCNN's own
     OMP_NUM_THREADS=1 python benchmarks/sim2real_per_star.py 1 calibration --subtype --max-epochs 100
 
+``--params`` passes further EMCCNN arguments (``name=value,...``).
 ``--subtype`` fits with the training stars' true subtypes
 (``fit(..., subtype=frame["subtype_true"])``); ``--max-epochs`` caps the
 epochs (40 by default, as in the first runs; ``bench_sim2real.py`` runs
@@ -31,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _machine import parse_params
 from _realdata import SDSS_M_DWARFS, score, shared_data_dir, test_sets
 from bench_sim2real import _augment
 
@@ -43,6 +45,7 @@ def main(argv=None):
     parser.add_argument("augment")
     parser.add_argument("--subtype", action="store_true")
     parser.add_argument("--max-epochs", type=int, default=40)
+    parser.add_argument("--params", default=None, help="EMCCNN arguments, e.g. label_noise=0.5")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     seed = args.seed
 
@@ -58,7 +61,8 @@ def main(argv=None):
         "emccnn",
         random_state=seed,
         max_epochs=args.max_epochs,
-        params=None if augment is None else {"augment": augment},
+        params={**({} if augment is None else {"augment": augment}), **parse_params(args.params)}
+        or None,
     )
     fit_params = {"clf__subtype": ds.frame["subtype_true"].to_numpy()} if args.subtype else {}
     t = time.perf_counter()
