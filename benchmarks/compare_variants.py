@@ -21,15 +21,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from skspec.experiments import resolve_bins
+
 RESULTS = Path(__file__).resolve().parent / "results"
 SVM_FILES = ("accuracy_emccnn_svm_3seeds.csv", "accuracy_svm_s345.csv", "accuracy_svm_s67.csv")
-BINS = ("5-10", "10-15", ">15")
 
 
 def load_variant(path):
     """{(seed, bin): row} of one ``emccnn_variants.py`` output."""
     with open(path) as fh:
-        return {(r["seed"], r["bin"]): r for r in map(json.loads, fh) if r}
+        return {(r["seed"], r["bin"]): r for r in map(json.loads, fh)}
 
 
 def load_svm():
@@ -61,7 +62,7 @@ def main(argv=None):
     print("|---|---|---:|---:|---:|---:|---|---|")
     for path in args.variants:
         rows = load_variant(path)
-        for b in BINS:
+        for b in resolve_bins(None):
             test = {k[0]: r["test"] for k, r in rows.items() if k[1] == b}
             if not test:
                 continue

@@ -53,7 +53,7 @@ class WeightAveraging(Callback):
     def initialize(self):
         self.average_ = None
         self.raw_ = None
-        self.decay_ = None
+        self.rate_ = None
         self.n_updates_ = 0
         return self
 
@@ -62,12 +62,9 @@ class WeightAveraging(Callback):
         state.update(average_=None, raw_=None, n_updates_=0)
         return state
 
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
-        # A partial_fit after a fit: train on from where the raw weights
-        # stood, not from the average the module holds.
-        self._load_raw(net)
-
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        # Training goes on from the raw weights, also at the start of a
+        # partial_fit after a fit (the module then holds the average).
         self._load_raw(net)
         # Started here, not at on_train_begin: the module's standardising
         # buffers are fitted after that hook (in get_split_datasets).
@@ -75,7 +72,7 @@ class WeightAveraging(Callback):
             self.average_ = _clone_state(net.module_)
             self.n_updates_ = 0
         batches = 1 if dataset_train is None else len(net.get_iterator(dataset_train, True))
-        self.decay_ = 1.0 / (self.tau * max(1, batches))  # -log d
+        self.rate_ = 1.0 / (self.tau * max(1, batches))  # -log d
 
     @torch.no_grad()
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
@@ -83,7 +80,7 @@ class WeightAveraging(Callback):
             return
         self.n_updates_ += 1
         # (1 - d) / (1 - d**n), accurate for d close to 1.
-        w = math.expm1(-self.decay_) / math.expm1(-self.decay_ * self.n_updates_)
+        w = math.expm1(-self.rate_) / math.expm1(-self.rate_ * self.n_updates_)
         for name, value in net.module_.state_dict().items():
             avg = self.average_[name]
             if value.is_floating_point() and avg.shape == value.shape:

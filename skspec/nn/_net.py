@@ -837,11 +837,11 @@ class SpectrumNetMixin(SkorchStateDefaults):
         callbacks.append(("print_log", PrintLog()))
         return callbacks
 
-    def get_dataset(self, X, y=None):
+    def get_dataset(self, X, y=None, subtype=None):
         if is_dataset(X):
             return X
         X = np.require(np.asarray(X, dtype=np.float32), requirements=["C", "W"])
-        return _ArrayDataset(X, y)
+        return _ArrayDataset(X, y, subtype)
 
     def get_split_datasets(self, X, y=None, **fit_params):
         self._validation_split = None  # array input sets it below
@@ -861,22 +861,19 @@ class SpectrumNetMixin(SkorchStateDefaults):
             subtype = None if subtype is None else subtype[i_train]
         self._validation_split = valid  # for _after_training, which drops it
         self._prepare_training(*train)
-        X_train = np.require(np.asarray(train[0], dtype=np.float32), requirements=["C", "W"])
         if clean is None:
-            dataset_train = _ArrayDataset(X_train, train[1], subtype)
+            dataset_train = self.get_dataset(*train, subtype=subtype)
         else:
+            X_train = np.asarray(train[0], dtype=np.float32)
             dataset_train = _RedrawDataset(X_train, clean, train[1], subtype)
-        if valid is None:
-            return dataset_train, None
-        if subtype is None:
-            return dataset_train, self.get_dataset(*valid)
         # The validation loss (early stopping, the learning-rate schedule)
         # uses the subtypes' targets too: the cross-entropy against
         # P(label | subtype) is the expected cross-entropy against the
         # labels, without the noise of their draw. Its accuracy and the
         # temperature are scored against the labels.
-        X_valid = np.require(np.asarray(valid[0], dtype=np.float32), requirements=["C", "W"])
-        return dataset_train, _ArrayDataset(X_valid, valid[1], subtype_valid)
+        return dataset_train, None if valid is None else self.get_dataset(
+            *valid, subtype=subtype_valid
+        )
 
     def _prepare_training(self, X_train, y_train):
         """Hook run on the training part of each fit before the first epoch.
