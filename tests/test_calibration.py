@@ -7,7 +7,7 @@ import pytest
 from _tiny import TINY_FIT, TINY_NETS, tiny
 from test_networks import make_spectra
 
-from skspec.metrics import expected_calibration_error
+from skspec.metrics import expected_calibration_error, subtype_to_number
 from skspec.models import DNNClassifier, EMCCNNClassifier
 from skspec.nn._calibration import TEMPERATURE_BOUNDS, TEMPERATURE_PRIOR_SD, fit_temperature
 
@@ -116,32 +116,61 @@ def test_temperature_scaling_calibrates_without_changing_predictions(cls, noisy_
 class _KeepValidationLogits(DNNClassifier):
     """A network that keeps what its temperature was fitted on."""
 
-    def _after_training(self):
+    def _after_training(self, **kwargs):
         X_valid, y_valid = self.__dict__["_validation_split"]
         self.kept_ = (self._logits(X_valid), np.asarray(y_valid))
-        super()._after_training()
+        super()._after_training(**kwargs)
 
 
 @pytest.mark.parametrize(
-    "params, prior",
+    "params, subtypes, prior",
     [
-        ({}, True),
-        ({"label_smoothing": 0.1}, True),
-        ({"ordinal_width": 0.5}, False),
-        ({"ordinal_width": 0.5, "label_smoothing": 0.1}, False),
+        ({}, False, {}),
+        ({"label_smoothing": 0.1}, False, {}),
+        ({"ordinal_width": 0.5}, False, {"prior_sd": None}),
+        ({"ordinal_width": 0.5, "label_smoothing": 0.1}, False, {"prior_sd": None}),
+        # Subtype targets of width w scale the logits by 1 / w**2: the prior
+        # sits at (0.28 / w)**2, whatever ordinal_width (which they replace) says.
+        ({}, True, {}),
+        ({"label_noise": 0.5}, True, {"prior_centre": (0.28 / 0.5) ** 2}),
+        ({"label_noise": 0.5, "ordinal_width": 0.5}, True, {"prior_centre": (0.28 / 0.5) ** 2}),
+        ({"label_noise": 0.2}, True, {"prior_centre": (0.28 / 0.2) ** 2}),
     ],
 )
-def test_networks_fit_their_temperature_with_the_prior(noisy_split, params, prior):
+def test_networks_fit_their_temperature_with_the_prior_their_targets_imply(
+    noisy_split, params, subtypes, prior
+):
     # One-hot or smoothed targets: the prior centred on T = 1. Soft ordinal
     # targets make the network under-confident by design: the plain fit.
     (X, y), _ = noisy_split
+    fit_params = {}
+    if subtypes:
+        rng = np.random.default_rng(0)
+        fit_params["subtype"] = subtype_to_number(y) + rng.normal(0.0, 0.28, len(y))
     clf = _KeepValidationLogits(
         **{**TINY_NETS["DNNClassifier"], **TINY_FIT, "max_epochs": 20, "validation_fraction": 0.3},
         **params,
-    ).fit(X, y)
-    with_prior, plain = fit_temperature(*clf.kept_), fit_temperature(*clf.kept_, prior_sd=None)
-    assert abs(np.log(with_prior)) < abs(np.log(plain))  # the prior makes a difference here
-    assert clf.temperature_ == pytest.approx(with_prior if prior else plain, rel=1e-9)
+    ).fit(X, y, **fit_params)
+    expected = fit_temperature(*clf.kept_, **prior)
+    assert clf.temperature_ == pytest.approx(expected, rel=1e-9)
+    # Each rule makes a difference here: the fitted temperatures differ.
+    others = [
+        fit_temperature(*clf.kept_, **rule)
+        for rule in ({}, {"prior_sd": None}, {"prior_centre": 0.3})
+        if rule != prior
+    ]
+    assert all(abs(np.log(t / expected)) > 0.01 for t in others)
+
+
+def test_the_prior_centre_pulls_towards_it():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0.0, 3.0, (60, 5))
+    p = _softmax(logits / 0.5)
+    y = (p.cumsum(axis=1) > rng.random((60, 1))).argmax(axis=1)
+    plain = fit_temperature(logits, y, prior_sd=None)
+    assert fit_temperature(logits, y, prior_centre=plain) == pytest.approx(plain, rel=1e-3)
+    low, high = (fit_temperature(logits, y, prior_centre=c) for c in (0.2, 2.0))
+    assert low < plain < high
 
 
 def test_no_validation_split_means_no_temperature(noisy_split):

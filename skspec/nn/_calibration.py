@@ -6,9 +6,10 @@ Dividing the logits by a temperature ``T`` fitted to minimise the negative
 log-likelihood on held-out spectra (Guo et al. 2017, "On calibration of
 modern neural networks") fixes most of that without changing a single
 prediction: the ranking of the classes, hence ``predict``, is unchanged.
-The networks fit it with a normal prior on log(T) centred on T = 1
-(:data:`TEMPERATURE_PRIOR_SD`), which keeps a small validation split from
-over-sharpening the probabilities.
+The networks fit it with a normal prior on log(T) (:data:`TEMPERATURE_PRIOR_SD`),
+which keeps a small validation split from over-sharpening the
+probabilities, centred on the temperature the training targets imply (1
+for the labels; see the classifiers' ``_after_training``).
 """
 
 import numpy as np
@@ -19,8 +20,8 @@ from scipy.special import logsumexp
 #: network separates perfectly would otherwise drive T towards 0.
 TEMPERATURE_BOUNDS = (0.1, 10.0)
 
-#: Standard deviation of the normal prior on log(T) (centred on T = 1)
-#: that the networks' temperature is fitted with. Why a prior: the
+#: Standard deviation of the normal prior on log(T) (centred on T = 1 for
+#: networks trained on the labels) that the networks' temperature is fitted with. Why a prior: the
 #: validation split that fits T also chose the early-stopping epoch, so the
 #: network looks better on it than on new spectra, and with the 57-145
 #: spectra of a per-bin fit the plain maximum-likelihood T came out 0.3-1.0
@@ -31,13 +32,14 @@ TEMPERATURE_BOUNDS = (0.1, 10.0)
 TEMPERATURE_PRIOR_SD = 0.25
 
 
-def fit_temperature(logits, y, *, prior_sd=TEMPERATURE_PRIOR_SD):
+def fit_temperature(logits, y, *, prior_sd=TEMPERATURE_PRIOR_SD, prior_centre=1.0):
     """The temperature that best explains the labels: maximum a posteriori.
 
     Minimises, over ``log(T)``, the summed negative log-likelihood of ``y``
-    under ``softmax(logits / T)`` plus ``log(T)**2 / (2 * prior_sd**2)``:
-    the mode of the posterior of ``log(T)`` under a normal prior centred on
-    0 (``T = 1``).
+    under ``softmax(logits / T)`` plus
+    ``(log(T) - log(prior_centre))**2 / (2 * prior_sd**2)``: the mode of the
+    posterior of ``log(T)`` under a normal prior centred on
+    ``log(prior_centre)`` (by default ``T = 1``).
 
     Parameters
     ----------
@@ -48,6 +50,10 @@ def fit_temperature(logits, y, *, prior_sd=TEMPERATURE_PRIOR_SD):
     prior_sd : float or None, default=TEMPERATURE_PRIOR_SD
         Standard deviation of ``log(T)`` under the prior; None fits the
         plain maximum-likelihood temperature (Guo et al. 2017).
+    prior_centre : float > 0, default=1.0
+        The temperature the prior expects: 1 for a network trained on the
+        labels' own probabilities; less than 1 for one trained on targets
+        wider than those, which is under-confident by design.
 
     Returns
     -------
@@ -58,10 +64,12 @@ def fit_temperature(logits, y, *, prior_sd=TEMPERATURE_PRIOR_SD):
     z = z - z.max(axis=1, keepdims=True)
     z_true = z[np.arange(len(y)), np.asarray(y)]
     penalty = 0.0 if prior_sd is None else 1.0 / (2.0 * float(prior_sd) ** 2)
+    log_centre = np.log(float(prior_centre))
 
     def neg_log_posterior(log_t):
         t = np.exp(log_t)
-        return float(np.sum(logsumexp(z / t, axis=1) - z_true / t)) + penalty * log_t**2
+        nll = float(np.sum(logsumexp(z / t, axis=1) - z_true / t))
+        return nll + penalty * (log_t - log_centre) ** 2
 
     lo, hi = np.log(TEMPERATURE_BOUNDS)
     result = minimize_scalar(
