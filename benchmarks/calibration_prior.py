@@ -36,11 +36,11 @@ from _study import study_splits  # noqa: E402
 class _KeepValidationLogits(EMCCNNClassifier):
     """EMCCNN that keeps the logits and labels of its validation split."""
 
-    def _after_training(self):
+    def _after_training(self, **kwargs):
         valid = self.__dict__.get("_validation_split")
         if valid is not None:
             self.validation_logits_ = (self._logits(valid[0]), np.asarray(valid[1]))
-        super()._after_training()
+        super()._after_training(**kwargs)
 
 
 def main():

@@ -7,9 +7,8 @@ log-likelihood on held-out spectra (Guo et al. 2017, "On calibration of
 modern neural networks") fixes most of that without changing a single
 prediction: the ranking of the classes, hence ``predict``, is unchanged.
 The networks fit it with a normal prior on log(T) (:data:`TEMPERATURE_PRIOR_SD`),
-which keeps a small validation split from over-sharpening the
-probabilities, centred on the temperature the training targets imply (1
-for the labels; see the classifiers' ``_after_training``).
+centred on T = 1, which keeps a small validation split from
+over-sharpening the probabilities.
 """
 
 import numpy as np
@@ -52,8 +51,10 @@ def fit_temperature(logits, y, *, prior_sd=TEMPERATURE_PRIOR_SD, prior_centre=1.
         plain maximum-likelihood temperature (Guo et al. 2017).
     prior_centre : float > 0, default=1.0
         The temperature the prior expects: 1 for a network trained on the
-        labels' own probabilities; less than 1 for one trained on targets
-        wider than those, which is under-confident by design.
+        labels' own probabilities; ``(s / w)**2`` for one trained on
+        Gaussian targets of width ``w`` about subtypes whose labels scatter
+        by ``s`` (under-confident by design when ``w > s``; see
+        ``benchmarks/temperature_rules.py``).
 
     Returns
     -------

@@ -4,12 +4,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-#: The scatter of the stars' subtypes about their labels that the default
-#: ``label_noise`` assumes: that of :func:`~skspec.datasets.make_mdwarf_spectra`
-#: (``subtype = label + N(0, 0.28)``). The networks' temperature prior is
-#: centred on ``(DEFAULT_LABEL_NOISE / label_noise)**2`` for subtype targets.
-DEFAULT_LABEL_NOISE = 0.28
-
 
 class SupervisedDenoisingLoss(nn.Module):
     """Reconstruction towards class templates, optionally plus classification.

@@ -79,9 +79,9 @@ from ..utils._validation import (
 from ._augment import AUGMENT_PRESETS, SpectrumAugmenter, make_augmenter
 from ._averaging import WeightAveraging
 from ._blocks import SpectrumNormalizer
-from ._calibration import fit_temperature
+from ._calibration import TEMPERATURE_PRIOR_SD, fit_temperature
 from ._data import _ArrayDataset, _collate_batch, _RedrawDataset
-from ._losses import DEFAULT_LABEL_NOISE, ClassificationLoss
+from ._losses import ClassificationLoss
 
 __all__ = [
     "CLASSIFIER_ATTRIBUTES_DOC",
@@ -196,10 +196,8 @@ CALIBRATE_DOC = """calibrate : bool, default=True
         single temperature that best explains the validation split (maximum
         a posteriori, with a normal prior of sd 0.25 on log T, centred on
         T = 1: the split also chose the early-stopping epoch, so on its own
-        it would over-sharpen; centred on ``(0.28 / label_noise)**2`` for a
-        fit given the stars' ``subtype``, whose targets of width
-        ``label_noise`` scale the logits by ``1 / label_noise**2``; without
-        the prior when ``ordinal_width`` softens the targets, which makes a
+        it would over-sharpen; without the prior when ``ordinal_width``
+        softens the targets of a fit without ``subtype``, which makes a
         network under-confident by design), so that ``predict_proba`` is
         calibrated (a
         probability of 0.8 is right about 80 % of the time). Predictions
@@ -993,33 +991,29 @@ class SpectrumNetClassifier(SpectrumNetMixin, NeuralNetClassifier):
     def _after_training(self, *, with_subtypes=False):
         """Temperature scaling on this fit's validation split (1 without one).
 
-        The temperature is fitted with a prior on log T (the split also
-        chose the early-stopping epoch, so on its own it over-sharpens)
-        centred where the training targets put it. On the labels (one-hot
-        or mildly smoothed) the network is roughly calibrated: T = 1. On
-        the stars' subtypes, the targets are Gaussians of width
-        ``label_noise`` about them, so the logits scale like
-        ``1 / label_noise**2``; against labels that scatter by the
-        generator's ``DEFAULT_LABEL_NOISE`` about the stars' subtypes the
-        network needs ``T = (DEFAULT_LABEL_NOISE / label_noise)**2`` (0.31
-        for ``label_noise=0.5``). On soft ordinal targets (``ordinal_width``)
-        it is under-confident by an amount no theory gives, so the
-        temperature is fitted without the prior. Measured (BENCHMARKS.md,
-        "Calibration", "Label smoothing on top of centring" and "Wider
-        subtype targets"): each rule lowers EMCCNN's ECE against the
-        others where it applies.
+        The temperature is fitted with a prior on log T centred on T = 1
+        (the split also chose the early-stopping epoch, so on its own it
+        over-sharpens) when the network's targets are the labels' own
+        probabilities: one-hot or mildly smoothed labels, or, for a call
+        given the stars' ``subtype``, P(label | subtype) with the data's own
+        scatter ``label_noise`` (which replaces ``ordinal_width``). Soft
+        ordinal targets (``ordinal_width`` without subtypes) make the
+        network under-confident by design, so its temperature is fitted
+        without the prior. Measured (BENCHMARKS.md, "Calibration", "Label
+        smoothing on top of centring" and "Wider subtype targets"). The rule
+        follows each ``fit``/``partial_fit`` call's own targets.
         """
         valid = self.__dict__.get("_validation_split")
         super()._after_training()
         self.temperature_ = 1.0
         if self.calibrate and valid is not None:
             X_valid, y_valid = valid
-            prior = {}
-            if with_subtypes:
-                prior["prior_centre"] = (DEFAULT_LABEL_NOISE / self.label_noise) ** 2
-            elif self.ordinal_width:
-                prior["prior_sd"] = None
-            self.temperature_ = fit_temperature(self._logits(X_valid), y_valid, **prior)
+            plain = bool(self.ordinal_width) and not with_subtypes
+            self.temperature_ = fit_temperature(
+                self._logits(X_valid),
+                y_valid,
+                prior_sd=None if plain else TEMPERATURE_PRIOR_SD,
+            )
 
     def _logits(self, X):
         """The module's class scores before the softmax, as float64."""
