@@ -2,7 +2,7 @@
 
 The accuracy study (``bench_accuracy.py``, ``emccnn_variants.py``) follows
 the paper: each S/N bin's model is fitted on that bin's training half only
-(573-1,470 spectra). ``skspec train`` fits one model on every bin's spectra
+(562-1,422 spectra). ``skspec train`` fits one model on every bin's spectra
 together unless ``--per-bin`` is given. This script fits each model once on
 the union of the study's training halves (``_study.study_splits``, the
 same rows) and scores it on each bin's own test half, so that its rows

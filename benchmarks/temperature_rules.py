@@ -7,11 +7,12 @@ logits under each rule, re-tempers the same test probabilities with it and
 prints the test ECE (top label, 15 bins) per fit and per rule, then the
 mean and the number of fits at or under 0.03 (issue 11's bar).
 
-Rules: ``plain`` (maximum likelihood, no prior), ``prior at 1`` (the prior
-of sd 0.25 on log T centred on T = 1, the rule for the labels),
-``prior at (0.28/w)^2`` (centred where subtype targets of width ``w``
-put the temperature; ``--width``, default 0.5) and ``fixed (0.28/w)^2``
-(no fit at all).
+Rules: ``plain`` (maximum likelihood, no prior), ``prior at 1`` (the
+prior of sd 0.25 on log T centred on T = 1, the networks' rule on the
+labels and on the subtypes), ``prior at (0.28/w)^2`` (centred where
+subtype targets of width ``w`` on labels scattered by the generator's
+0.28 would put the temperature; ``--width``, default 0.5) and
+``fixed (0.28/w)^2`` (no fit at all).
 
 Usage::
 
