@@ -9,10 +9,19 @@ this change), maximum a posteriori with a log-normal prior of each given sd,
 and none (T = 1). Each is scored by the expected calibration error (top
 label, 15 bins) of the test half. Predictions do not depend on T.
 
+``--subtype`` fits with the training stars' true subtypes
+(``fit(..., subtype=...)``). ``--prior-centre C`` adds two rules: the
+prior of the first ``--prior-sds`` value centred on T = C instead of 1
+(``prior@C``), and T fixed at C (``fixed``): for targets wider than the
+labels' scatter, e.g. C = (0.28 / 0.5)**2 for ``label_noise=0.5`` on the
+generator's 0.28 (BENCHMARKS.md, "Wider subtype targets").
+
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/calibration_prior.py --seeds 0,1,2 > out.jsonl
     OMP_NUM_THREADS=1 python benchmarks/calibration_prior.py --seeds 6 --params ordinal_width=0.5
+    OMP_NUM_THREADS=1 python benchmarks/calibration_prior.py --seeds 0 --subtype \
+        --params label_noise=0.5 --prior-sds 0.25 --prior-centre 0.3136
 """
 
 import argparse
@@ -50,12 +59,22 @@ def main():
     parser.add_argument(
         "--params", default=None, help="EMCCNN constructor arguments, e.g. ordinal_width=0.5"
     )
+    parser.add_argument(
+        "--subtype", action="store_true", help="fit with the training stars' true subtypes"
+    )
+    parser.add_argument(
+        "--prior-centre", type=float, default=None, help="also a prior centred on T = this"
+    )
     args = parser.parse_args()
     params = parse_params(args.params)
     prior_sds = [float(s) for s in args.prior_sds.split(",")]
     for seed in (int(s) for s in args.seeds.split(",")):
-        for b, X_tr, X_te, y_tr, y_te, _ in study_splits(seed):
-            clf = _KeepValidationLogits(**{"random_state": seed, **params}).fit(X_tr, y_tr)
+        for b, X_tr, X_te, y_tr, y_te, _, *train_subtype in study_splits(
+            seed, train_subtype=args.subtype
+        ):
+            fit_params = {"subtype": train_subtype[0]} if args.subtype else {}
+            clf = _KeepValidationLogits(**{"random_state": seed, **params})
+            clf.fit(X_tr, y_tr, **fit_params)
             z_valid, y_valid = clf.validation_logits_
             z_test = clf._logits(X_te)
             row = {
@@ -66,10 +85,17 @@ def main():
                 "test_acc": round(float(np.mean(clf.classes_[z_test.argmax(1)] == y_te)), 4),
                 "T_shipped": round(clf.temperature_, 3),
             }
-            for name, sd in (
-                [("ml", None)] + [(f"prior{sd:g}", sd) for sd in prior_sds] + [("T1", "none")]
-            ):
-                t = 1.0 if sd == "none" else fit_temperature(z_valid, y_valid, prior_sd=sd)
+            temperatures = {"ml": fit_temperature(z_valid, y_valid, prior_sd=None)}
+            for sd in prior_sds:
+                temperatures[f"prior{sd:g}"] = fit_temperature(z_valid, y_valid, prior_sd=sd)
+            temperatures["T1"] = 1.0
+            if args.prior_centre is not None:
+                centre = args.prior_centre
+                temperatures[f"prior@{centre:g}"] = fit_temperature(
+                    z_valid, y_valid, prior_sd=prior_sds[0], prior_centre=centre
+                )
+                temperatures["fixed"] = centre
+            for name, t in temperatures.items():
                 proba = softmax(z_test / t, axis=1)
                 row[f"T_{name}"] = round(t, 3)
                 row[f"ece_{name}"] = round(

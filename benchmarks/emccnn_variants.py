@@ -28,17 +28,8 @@ the training stars' true subtypes (``fit(..., subtype=...)``, from
 ``frame["subtype_true"]``). ``--proba DIR`` saves
 each fit's test probabilities as ``DIR/<tag>_<seed>_<bin>.npy`` (rows in
 the test half's order, columns in ``classes_`` order), for ensembles scored
-afterwards, and beside each ``<tag>_<seed>_<bin>_valid.npz``: the fit's
-validation logits (``logits``) and encoded labels (``y``), its
-temperature, the test half's labels (``y_test``) and ``classes``, so that
-other temperature rules can be scored afterwards. ``--bins B1,B2``
+afterwards. ``--bins B1,B2``
 fits only those S/N bins (e.g. ``--bins '>15'``).
-
-Every row also carries the temperature the fit chose (``T``), the
-temperatures of two other rules, the prior on log T centred on T = 1 and
-no prior (``T_prior``, ``T_plain``), and the test ECE under each
-(``ece_prior``, ``ece_plain``; the test probabilities re-tempered from
-the same logits).
 """
 
 import argparse
@@ -60,7 +51,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import parse_params  # noqa: E402
 from _study import study_splits  # noqa: E402
 
-from skspec.nn._calibration import fit_temperature  # noqa: E402
 from skspec.nn._data import _ArrayDataset  # noqa: E402
 
 
@@ -84,27 +74,6 @@ class FreshNoiseDataset(_ArrayDataset):
 
 
 NOISE_SD = {}
-
-#: The last fit's validation temperatures, by rule (filled by ``_record_temperatures``).
-TEMPERATURES = {}
-#: The last fit's validation logits and encoded labels (saved with ``--proba``).
-VALIDATION = {}
-
-
-def _record_temperatures(logits, y, **prior):
-    """``fit_temperature`` as the network calls it, also noting two rules' answers."""
-    VALIDATION["logits"], VALIDATION["y"] = np.asarray(logits), np.asarray(y)
-    TEMPERATURES["plain"] = fit_temperature(logits, y, prior_sd=None)
-    TEMPERATURES["prior"] = fit_temperature(logits, y)
-    return fit_temperature(logits, y, **prior)
-
-
-def _retempered(proba, t_used, t_new):
-    """Probabilities ``softmax(z / t_new)`` from ``proba = softmax(z / t_used)``."""
-    log_p = np.log(np.clip(proba, 1e-300, None)) * (t_used / t_new)
-    log_p -= log_p.max(axis=1, keepdims=True)
-    p = np.exp(log_p)
-    return p / p.sum(axis=1, keepdims=True)
 
 
 def parse_args(argv):
@@ -137,7 +106,6 @@ def main(argv):
     clean = args.clean or args.fresh_noise
     if args.fresh_noise:
         skspec.nn._net._RedrawDataset = FreshNoiseDataset
-    skspec.nn._net.fit_temperature = _record_temperatures
     for seed in seeds:
         splits = study_splits(seed, clean=clean, train_subtype=args.subtype)
         for b, X_tr, X_te, y_tr, y_te, _, *extra in splits:
@@ -152,21 +120,11 @@ def main(argv):
                 NOISE_SD.update((c.tobytes(), sd) for c, sd in zip(*X_clean))
             t0 = time.perf_counter()
             clf = EMCCNNClassifier(**{"random_state": seed, **params})
-            TEMPERATURES.clear()
-            VALIDATION.clear()
             clf.fit(X_tr, y_tr, **fit_params)
             proba = clf.predict_proba(X_te)
             if args.proba is not None:
                 name = f"{args.tag}_{seed}_{b.replace('>', 'gt')}.npy"
                 np.save(Path(args.proba) / name, proba)
-                if VALIDATION:
-                    np.savez(
-                        Path(args.proba) / name.replace(".npy", "_valid.npz"),
-                        temperature=clf.temperature_,
-                        y_test=np.asarray(y_te, dtype=str),
-                        classes=np.asarray(clf.classes_, dtype=str),
-                        **VALIDATION,
-                    )
             row = {
                 "tag": args.tag,
                 "seed": seed,
@@ -175,14 +133,6 @@ def main(argv):
                 "test": 100 * float(np.mean(clf.classes_[proba.argmax(1)] == y_te)),
                 "ece": expected_calibration_error(y_te, proba, classes=clf.classes_),
                 "epochs": len(clf.history_),
-                "T": clf.temperature_,
-                **{f"T_{rule}": t for rule, t in TEMPERATURES.items()},
-                **{
-                    f"ece_{rule}": expected_calibration_error(
-                        y_te, _retempered(proba, clf.temperature_, t), classes=clf.classes_
-                    )
-                    for rule, t in TEMPERATURES.items()
-                },
                 "s": time.perf_counter() - t0,
             }
             print(json.dumps(row), flush=True)

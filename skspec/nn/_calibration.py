@@ -20,9 +20,10 @@ from scipy.special import logsumexp
 TEMPERATURE_BOUNDS = (0.1, 10.0)
 
 #: Standard deviation of the normal prior on log(T) (centred on T = 1) that
-#: the networks' temperature is fitted with, on the labels or the subtypes. Why a prior: the
-#: validation split that fits T also chose the early-stopping epoch, so the
-#: network looks better on it than on new spectra, and with the 57-145
+#: the networks' temperature is fitted with, on the labels or the subtypes.
+#: Why a prior: the validation split that fits T also chose the
+#: early-stopping epoch, so the network looks better on it than on new
+#: spectra, and with the 57-145
 #: spectra of a per-bin fit the plain maximum-likelihood T came out 0.3-1.0
 #: (median 0.7) and over-sharpened the test probabilities (mean ECE 0.033
 #: over 18 fits of the accuracy study against 0.023 with this prior, and
@@ -54,7 +55,8 @@ def fit_temperature(logits, y, *, prior_sd=TEMPERATURE_PRIOR_SD, prior_centre=1.
         labels' own probabilities; ``(s / w)**2`` for one trained on
         Gaussian targets of width ``w`` about subtypes whose labels scatter
         by ``s`` (under-confident by design when ``w > s``; see
-        ``benchmarks/temperature_rules.py``). The networks always use 1.
+        ``benchmarks/calibration_prior.py --prior-centre``). The networks
+        always use 1.
 
     Returns
     -------
