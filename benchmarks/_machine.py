@@ -135,3 +135,25 @@ def machine_info(libraries=("numpy", "scipy", "sklearn"), load=True):
         key = " / ".join(DISPLAY_NAMES.get(name, name) for name in libraries)
         info[key] = " / ".join(_version(name) for name in libraries)
     return info
+
+
+def parse_augment(text):
+    """The networks' ``augment`` value from the command line (None: their own default)."""
+    if text == "default":
+        return None
+    if text in ("off", "on"):
+        return text == "on"
+    from skspec.nn._augment import AUGMENT_PRESETS
+
+    if text in AUGMENT_PRESETS:
+        return text
+    from skspec.nn import SpectrumAugmenter
+
+    settings = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        settings[key.strip()] = None if value.strip() == "None" else float(value)
+    for key in ("degree", "bad_run"):
+        if settings.get(key) is not None:
+            settings[key] = int(settings[key])
+    return SpectrumAugmenter(**settings)

@@ -27,6 +27,12 @@ multiplied by a factor log-uniform in [0.8, 1.25] (a power law in
 wavelength; real stars of one type differ from a library's template by
 10-20 % in this ratio), and a resolution mismatch, an extra Gaussian
 broadening of sigma uniform in [0, 1] SDSS pixel.
+
+``coverage=True`` adds the same copies seen by a spectrograph that covers less
+than the SDSS grid (sources ending in ``+coverage``): each copy keeps one of
+``COVERAGES`` (a red-arm spectrum starting at 5000, 5500 or 6000 A, one that
+stops at 8000 or 8500 A, or 5500-8500 A), the pixels outside it are bad
+(ivar = 0) and filled with the nearest good value, as the loaders do.
 """
 
 import os
@@ -49,6 +55,8 @@ SDSS_M_DWARFS = {
     "spec-1079-52621-0509.fits": "M2",
     "spec-5047-55833-0936.fits": "M2",
 }
+#: Wavelength windows (A) of the ``+coverage`` sets; the SDSS grid spans 4000-9000 A.
+COVERAGES = ((5000, 9000), (5500, 9000), (6000, 9000), (4000, 8500), (4000, 8000), (5500, 8500))
 #: The SDSS file whose ivar/flux shapes the noise (M1, S/N 50, legacy).
 NOISE_SHAPE_FILE = "spec-0618-52049-0372.fits"
 
@@ -181,12 +189,25 @@ def degrade_sdss(rng, data_dir, g, snr_bin, copies, instrument=False):
     return (noisy * scale).astype(np.float32), (ivar / scale**2).astype(np.float32), labels
 
 
-def test_sets(data_dir, *, copies=12, sdss_copies=40, seed=0, instrument=False):
+def cut_coverage(rng, X, ivar):
+    """The copies ``X`` seen through one random window of ``COVERAGES`` each."""
+    lam = 10.0 ** sdss_loglam()
+    lo, hi = np.array(COVERAGES, dtype=float)[rng.integers(0, len(COVERAGES), len(X))].T
+    outside = (lam[None, :] < lo[:, None]) | (lam[None, :] > hi[:, None])
+    bad = outside | (ivar == 0)
+    X = interpolate_bad_pixels(X.astype(float), bad).astype(np.float32)
+    return X, np.where(bad, 0.0, ivar).astype(np.float32)
+
+
+def test_sets(data_dir, *, copies=12, sdss_copies=40, seed=0, instrument=False, coverage=False):
     """Every real test set: {(source, bin): (X, ivar, y)}.
 
     Sources: ``kesseli2017`` and ``bochanski2007`` (M0-M4 templates) and
     ``sdss`` (the in-scope real SDSS files); with ``instrument``, each again
-    as ``<source>+instrument`` with a colour change and extra broadening.
+    as ``<source>+instrument`` with a colour change and extra broadening; with
+    ``coverage``, the plain copies again as ``<source>+coverage``, each seen
+    through one window of ``COVERAGES`` (drawn last, so the other sets are
+    the same with or without it).
     """
     rng = np.random.default_rng(seed)
     g = noise_shape(data_dir)
@@ -207,6 +228,11 @@ def test_sets(data_dir, *, copies=12, sdss_copies=40, seed=0, instrument=False):
             out["sdss+instrument", snr_bin] = degrade_sdss(
                 rng, data_dir, g, snr_bin, sdss_copies, instrument=True
             )
+    if coverage:
+        for snr_bin in SNR_BINS:
+            for source in ("kesseli2017", "bochanski2007", "sdss"):
+                X, ivar, y = out[source, snr_bin]
+                out[source + "+coverage", snr_bin] = (*cut_coverage(rng, X, ivar), y)
     return out
 
 

@@ -22,7 +22,14 @@ Four measurements on the accuracy study's own data and splits
    ceiling, whatever the S/N. The most probable label is the nearest one,
    except at the clip's point masses (a subtype exactly 0.95 from a label,
    about 7 stars in 10,000), which belong to that label.
-4. ``--bands``: where EMCCNN and the SVM differ. Both are fitted on the
+4. ``--clean``: what the spectra carry without their noise. The same
+   draws with ``return_clean=True`` (the observation before its random
+   noise: RV, resolution, calibration, reddening, activity and the rest
+   kept); the SVM is fitted on the noiseless training half, topped up 1x
+   and 8x as in ``--curve`` from an independent noiseless draw, and scored
+   on the noiseless test half. What it cannot separate there it cannot
+   separate at any S/N: a floor on what the generator's nuisances cost.
+5. ``--bands``: where EMCCNN and the SVM differ. Both are fitted on the
    same halves (``EMCCNNClassifier(random_state=seed)`` at its defaults,
    ``make_svm_classifier()``), and their test accuracy is printed per band
    of the distance between a star's true subtype and its label.
@@ -33,6 +40,7 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/accuracy_ceiling.py --seeds 0 --curve
     python benchmarks/accuracy_ceiling.py --seeds 0,1,2,3,4,5 --oracle
     OMP_NUM_THREADS=1 python benchmarks/accuracy_ceiling.py --seeds 0,1,2 --bands
+    OMP_NUM_THREADS=1 python benchmarks/accuracy_ceiling.py --seeds 0,1,2 --clean
 """
 
 import argparse
@@ -47,7 +55,10 @@ from skspec.models import EMCCNNClassifier, make_svm_classifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _study import study_splits  # noqa: E402
+from _study import STUDY_N_SAMPLES, study_splits  # noqa: E402
+
+from skspec.experiments import resolve_bins  # noqa: E402
+from skspec.experiments._runner import _split_bin  # noqa: E402
 
 BORDER = 0.1
 #: Where the generator clips the true subtype's offset from its label.
@@ -139,6 +150,32 @@ def bands(seed, b, X_tr, X_te, y_tr, y_te, subtype_true):
     print(f"| {seed} | {b} | {overall} | {' | '.join(cells)} |", flush=True)
 
 
+def noiseless(seed):
+    """The clean ceiling of ``--clean`` for one seed, every bin, 1x and 8x."""
+    data = make_mdwarf_spectra(STUDY_N_SAMPLES, random_state=seed, return_clean=True)
+    extra = make_mdwarf_spectra(24000, random_state=1000 + seed, return_clean=True)
+    y = np.asarray(data.target, dtype=object)
+    snr_bin = np.asarray(data.frame["snr_bin"], dtype=object)
+    extra_bin = np.asarray(extra.frame["snr_bin"], dtype=object)
+    extra_y = np.asarray(extra.target, dtype=object)
+    for b in resolve_bins(None):
+        rows = np.flatnonzero(snr_bin == b)
+        # The study's own split of the bin (same seed, same rows), on the clean spectra.
+        _, _, y_tr, y_te, r_tr, r_te = _split_bin(data.data[rows], y[rows], 0.5, seed, rows)
+        for mult in (1, 8):
+            k = (mult - 1) * len(r_tr)
+            ex = np.flatnonzero(extra_bin == b)[:k]
+            X_fit = np.concatenate([data.clean[r_tr], extra.clean[ex]])
+            y_fit = np.concatenate([y_tr, extra_y[ex]])
+            t0 = time.perf_counter()
+            acc = make_svm_classifier().fit(X_fit, y_fit).score(data.clean[r_te], y_te)
+            print(
+                f"| {seed} | {b} | {mult}x | {len(y_fit)} | {len(y_te)} | {100 * acc:.1f} "
+                f"| {time.perf_counter() - t0:.0f} |",
+                flush=True,
+            )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0")
@@ -146,6 +183,7 @@ def main():
     parser.add_argument("--borders", action="store_true")
     parser.add_argument("--oracle", action="store_true")
     parser.add_argument("--bands", action="store_true")
+    parser.add_argument("--clean", action="store_true")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     band_heads = " | ".join(
@@ -182,6 +220,11 @@ def main():
             extra = make_mdwarf_spectra(24000, random_state=1000 + seed)
             for b, X_tr, X_te, y_tr, y_te, _ in study_splits(seed):
                 curve(seed, b, X_tr, X_te, y_tr, y_te, extra)
+    if args.clean:
+        print("| seed | bin | training size | n train | n test | SVM test % (noiseless) | fit s |")
+        print("|---|---|---|---:|---:|---:|---:|")
+        for seed in seeds:
+            noiseless(seed)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import load_average, parse_params
+from _machine import load_average, parse_augment, parse_params
 from _peers import PEERS, make_peer
 from _realdata import IN_SCOPE, SNR_BINS, score, shared_data_dir, test_sets
 
@@ -81,28 +81,6 @@ def _rows(model, label, photosphere, seed, sets, fit_s, in_library):
         if source == "bochanski2007" and snr_bin == ">15":
             confusion = pd.crosstab(pd.Series(y, name="true"), pd.Series(pred, name="pred"))
     return rows, confusion
-
-
-def _augment(text):
-    """The networks' ``augment`` value from the command line (None: their own default)."""
-    if text == "default":
-        return None
-    if text in ("off", "on"):
-        return text == "on"
-    from skspec.nn._augment import AUGMENT_PRESETS
-
-    if text in AUGMENT_PRESETS:
-        return text
-    from skspec.nn import SpectrumAugmenter
-
-    settings = {}
-    for item in text.split(","):
-        key, _, value = item.partition("=")
-        settings[key.strip()] = None if value.strip() == "None" else float(value)
-    for key in ("degree", "bad_run"):
-        if settings.get(key) is not None:
-            settings[key] = int(settings[key])
-    return SpectrumAugmenter(**settings)
 
 
 def reference_rows(sets):
@@ -219,6 +197,12 @@ def main(argv=None):
         "(colour change, extra broadening: benchmarks/_realdata.py)",
     )
     parser.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also score each source's plain copies seen through a narrower "
+        "wavelength window (benchmarks/_realdata.py COVERAGES)",
+    )
+    parser.add_argument(
         "--subtype",
         action="store_true",
         help="fit the networks with the training stars' true subtypes "
@@ -247,7 +231,9 @@ def main(argv=None):
         sys.exit("bench_sim2real needs ../shared/data (or $SKSPEC_SHARED_DATA)")
     t0 = time.perf_counter()
     load = load_average()
-    sets = test_sets(data_dir, copies=args.copies, instrument=args.instrument)
+    sets = test_sets(
+        data_dir, copies=args.copies, instrument=args.instrument, coverage=args.coverage
+    )
     rows = reference_rows(sets)
     confusions = {}
     for photo in args.photosphere.split(","):
@@ -276,7 +262,7 @@ def main(argv=None):
                 else:
                     label, spec = MODELS[name]
                     net = label in ("EMCCNN", "CNN-2D")
-                    augment = _augment(args.augment)
+                    augment = parse_augment(args.augment)
                     params = None
                     if net:
                         params = {} if augment is None else {"augment": augment}

@@ -48,7 +48,7 @@ from skspec.models import EMCCNNClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import parse_params  # noqa: E402
+from _machine import parse_augment, parse_params  # noqa: E402
 from _study import study_splits  # noqa: E402
 
 from skspec.nn._data import _ArrayDataset  # noqa: E402
@@ -91,6 +91,12 @@ def parse_args(argv):
     )
     parser.add_argument("--proba", metavar="DIR", help="save the test probabilities here")
     parser.add_argument("--bins", help="comma-separated S/N bins to fit (default: all)")
+    parser.add_argument(
+        "--augment",
+        default="default",
+        help="augment as in bench_sim2real.py: default, off, on, a preset name, or "
+        "keyword settings of SpectrumAugmenter, e.g. 'wobble=0.05,blue_cut=0.5'",
+    )
     return parser.parse_intermixed_args(argv)
 
 
@@ -98,6 +104,9 @@ def main(argv):
     args = parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     params = parse_params(",".join(args.params))
+    augment = parse_augment(args.augment)
+    if augment is not None:
+        params["augment"] = augment
     bins = None if args.bins is None else set(args.bins.split(","))
     if bins is not None and not bins <= set(resolve_bins(None)):
         sys.exit(f"--bins: unknown bin(s) {sorted(bins - set(resolve_bins(None)))}")

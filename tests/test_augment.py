@@ -15,6 +15,8 @@ OFF = {
     "snr": None,
     "bad_run": 0,
     "blur": 0.0,
+    "blue_cut": 0.0,
+    "red_cut": 0.0,
     "scale": 0.0,
     "probability": 1.0,
 }
@@ -96,6 +98,36 @@ def test_bad_run_is_filled_linearly_between_its_neighbours():
         np.testing.assert_allclose(oi[idx], expected, rtol=1e-5)
 
 
+def test_end_cuts_hold_the_nearest_kept_pixel_within_their_range():
+    torch.manual_seed(6)
+    m = 200
+    x = torch.arange(m, dtype=torch.float32).repeat(4000, 1) + 1.0
+    out = _aug(blue_cut=0.5, red_cut=0.15)(x).numpy()
+    first = out[:, 0] - 1  # a ramp: the value held at the blue end is the first kept index
+    last = out[:, -1] - 1
+    idx = np.arange(m)
+    kept = (idx >= first[:, None]) & (idx <= last[:, None])
+    np.testing.assert_array_equal(out[kept], x.numpy()[kept])  # the rest untouched
+    np.testing.assert_array_equal(out, np.clip(x.numpy(), out[:, :1], out[:, -1:]))
+    blue, red = first / m, (m - 1 - last) / m
+    assert blue.max() <= 0.5 and red.max() <= 0.15
+    # Each end is cut in about half the spectra, by a uniform fraction.
+    assert np.mean(blue > 0) == pytest.approx(0.5, abs=0.05)
+    assert np.mean(red > 0) == pytest.approx(0.5, abs=0.05)
+    assert np.median(blue[blue > 0]) == pytest.approx(0.25, abs=0.03)
+    assert np.median(red[red > 0]) == pytest.approx(0.075, abs=0.015)
+
+
+def test_old_pickles_cut_nothing():
+    aug = SpectrumAugmenter()
+    state = {k: v for k, v in vars(aug).items() if k not in ("blue_cut", "red_cut")}
+    old = SpectrumAugmenter.__new__(SpectrumAugmenter)
+    old.__setstate__(state)
+    assert (old.blue_cut, old.red_cut) == (0.0, 0.0)
+    x = torch.rand(3, 50) + 1
+    torch.testing.assert_close(_aug()(x), x)
+
+
 def test_blur_keeps_the_flux_and_broadens_up_to_its_width():
     torch.manual_seed(4)
     x = torch.zeros(400, 101)
@@ -121,6 +153,9 @@ def test_folded_input_keeps_its_shape():
         ({"bad_run": 2.5}, "bad_run"),
         ({"probability": 2}, "probability"),
         ({"snr": (0, 5)}, "snr"),
+        ({"blue_cut": 1.0}, "blue_cut"),
+        ({"red_cut": -0.1}, "red_cut"),
+        ({"blue_cut": 0.6, "red_cut": 0.5}, "blue_cut \\+ red_cut"),
     ],
 )
 def test_check_names_the_bad_setting(kwargs, name):
@@ -162,6 +197,34 @@ def test_calibration_preset_only_redraws_the_calibration_curve():
     assert make_augmenter(True) == SpectrumAugmenter()
     with pytest.raises(ValueError, match="not a preset"):
         make_augmenter("colour")
+
+
+def test_coverage_preset_adds_lost_ends_to_the_calibration_curve():
+    from skspec.models import EMCCNNClassifier
+    from skspec.nn._augment import AUGMENT_PRESETS, make_augmenter
+
+    aug = make_augmenter("coverage")
+    calibration = make_augmenter("calibration")
+    assert aug == SpectrumAugmenter(**AUGMENT_PRESETS["coverage"])
+    assert (aug.blue_cut, aug.red_cut, aug.cut_probability) == (0.5, 0.15, 0.25)
+    # Everything else is the calibration preset.
+    same = {
+        k: v for k, v in vars(aug).items() if k not in ("blue_cut", "red_cut", "cut_probability")
+    }
+    assert same == {k: v for k, v in vars(calibration).items() if k in same}
+    assert calibration.blue_cut == calibration.red_cut == 0.0
+    # EMCCNN's default (the baselines keep augment=False).
+    assert EMCCNNClassifier().augment == "coverage"
+    assert DNNClassifier().augment is False
+    torch.manual_seed(7)
+    m = 400
+    x = torch.arange(1.0, m + 1.0).repeat(4000, 1)
+    out = aug(x)
+    held_blue = out[:, 1] == out[:, 0]  # a held (flat) blue end
+    held_red = out[:, -1] == out[:, -2]
+    # Re-observed with probability 0.8, an end lost with 0.25 of those.
+    assert float(held_blue.float().mean()) == pytest.approx(0.2, abs=0.03)
+    assert float(held_red.float().mean()) == pytest.approx(0.2, abs=0.03)
 
 
 def test_networks_take_the_preset_by_name():

@@ -22,6 +22,11 @@ import torch
 #: +-10 % in the red/blue flux ratio), what differs between two instruments'
 #: flux calibrations; measured on the real-data check (BENCHMARKS.md, "Real
 #: spectra"), where it makes EMCCNN robust to another instrument's colour.
+#: "coverage": the same curve, and a quarter of the spectra lose up to half
+#: the grid at the blue end (a spectrum that starts as late as 6000 A) and a
+#: quarter up to 15 % at the red end (one that stops at 7900 A), held at the
+#: nearest kept pixel as the loaders fill them: what another spectrograph's
+#: wavelength coverage does (BENCHMARKS.md, "Partial wavelength coverage").
 AUGMENT_PRESETS = {
     "calibration": {
         "wobble": 0.05,
@@ -29,6 +34,17 @@ AUGMENT_PRESETS = {
         "snr": None,
         "bad_run": 0,
         "blur": 0.0,
+        "scale": 0.0,
+    },
+    "coverage": {
+        "wobble": 0.05,
+        "shift": 0.0,
+        "snr": None,
+        "bad_run": 0,
+        "blur": 0.0,
+        "blue_cut": 0.5,
+        "red_cut": 0.15,
+        "cut_probability": 0.25,
         "scale": 0.0,
     },
 }
@@ -84,6 +100,15 @@ class SpectrumAugmenter:
     blur : float, default=0.0
         Largest extra Gaussian broadening (sigma, pixels; uniform in 0 ..
         ``blur``): a resolution that differs from the training spectra's.
+    blue_cut, red_cut : float, default=0.0
+        Largest fraction of the pixels lost at the blue and the red end (a
+        spectrograph that covers less than the grid; the loaders mark those
+        pixels bad and fill them with the nearest good value, as done here).
+        Each end is cut with probability ``cut_probability``, by a fraction
+        uniform in 0 .. its largest. 0.5 at the blue end of the SDSS grid is a spectrum that
+        starts at 6000 A; 0.15 at the red end one that stops at 7900 A.
+    cut_probability : float, default=0.5
+        Probability that a re-observed spectrum loses pixels at a given end.
     scale : float, default=1.0
         Largest ``|log10|`` of an overall flux factor, drawn uniformly in
         ``[-scale, scale]`` (1.0: a factor of 0.1 to 10). The networks
@@ -114,6 +139,9 @@ class SpectrumAugmenter:
         snr=(5.0, 60.0),
         bad_run=20,
         blur=0.0,
+        blue_cut=0.0,
+        red_cut=0.0,
+        cut_probability=0.5,
         scale=1.0,
         probability=0.8,
     ):
@@ -123,6 +151,9 @@ class SpectrumAugmenter:
         self.snr = snr
         self.bad_run = bad_run
         self.blur = blur
+        self.blue_cut = blue_cut
+        self.red_cut = red_cut
+        self.cut_probability = cut_probability
         self.scale = scale
         self.probability = probability
 
@@ -134,6 +165,13 @@ class SpectrumAugmenter:
             ("shift", self.shift, isinstance(self.shift, Real) and self.shift >= 0),
             ("bad_run", self.bad_run, isinstance(self.bad_run, Integral) and self.bad_run >= 0),
             ("blur", self.blur, isinstance(self.blur, Real) and self.blur >= 0),
+            ("blue_cut", self.blue_cut, isinstance(self.blue_cut, Real) and 0 <= self.blue_cut < 1),
+            ("red_cut", self.red_cut, isinstance(self.red_cut, Real) and 0 <= self.red_cut < 1),
+            (
+                "cut_probability",
+                self.cut_probability,
+                isinstance(self.cut_probability, Real) and 0 <= self.cut_probability <= 1,
+            ),
             ("scale", self.scale, isinstance(self.scale, Real) and self.scale >= 0),
             (
                 "probability",
@@ -154,11 +192,18 @@ class SpectrumAugmenter:
                 raise ValueError(
                     f"SpectrumAugmenter: snr must satisfy 0 < low <= high, got {self.snr!r}"
                 )
+        if self.blue_cut + self.red_cut >= 1:
+            raise ValueError(
+                "SpectrumAugmenter: blue_cut + red_cut must be below 1 (some pixels must "
+                f"remain), got {self.blue_cut!r} + {self.red_cut!r}"
+            )
         return self
 
     def __setstate__(self, state):
-        # Augmenters pickled before ``scale`` existed drew no flux scale.
-        self.__dict__.update({"scale": 0.0, **state})
+        # Augmenters pickled before ``scale`` or the cuts existed drew none.
+        self.__dict__.update(
+            {"scale": 0.0, "blue_cut": 0.0, "red_cut": 0.0, "cut_probability": 0.5, **state}
+        )
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -210,11 +255,34 @@ class SpectrumAugmenter:
             right = out.gather(1, stop)
             frac = ((idx - start + 1) / (stop - start + 1).clamp_min(1)).to(dtype)
             out = torch.where(bad, left + (right - left) * frac, out)
+        if (self.blue_cut > 0 or self.red_cut > 0) and m > 2:
+            out = _cut_ends(out, self.blue_cut, self.red_cut, self.cut_probability)
         if self.scale > 0:
             log_factor = (2 * torch.rand(n, 1, device=device, dtype=dtype) - 1) * self.scale
             out = out * torch.pow(10.0, log_factor)
         out = torch.where(keep, x, out)
         return out.reshape(shape)
+
+
+def _cut_ends(x, blue, red, probability):
+    """Replace a random share of each end of the rows of ``x`` with the nearest kept pixel.
+
+    Each end is cut with ``probability``, by a fraction uniform in 0 ..
+    ``blue`` (start) or ``red`` (end); at least one pixel stays.
+    """
+    n, m = x.shape
+    device = x.device
+
+    def lengths(largest):
+        on = torch.rand(n, 1, device=device) < probability
+        size = (torch.rand(n, 1, device=device) * (largest * m)).long()
+        return torch.where(on, size, torch.zeros_like(size))
+
+    first = lengths(blue).clamp(max=m - 1)  # index of the first kept pixel
+    last = torch.maximum(m - 1 - lengths(red), first)  # and of the last
+    idx = torch.arange(m, device=device)[None, :]
+    x = torch.where(idx < first, x.gather(1, first), x)
+    return torch.where(idx > last, x.gather(1, last), x)
 
 
 def _blur(x, sigma):
