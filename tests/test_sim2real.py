@@ -18,7 +18,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from _realdata import SNR_BINS, score, test_sets  # noqa: E402
+# Imported under another name: pytest would collect a module-level test_sets.
+from _realdata import SNR_BINS, score  # noqa: E402
+from _realdata import test_sets as degraded_sets  # noqa: E402
 
 from skspec.datasets import make_mdwarf_spectra  # noqa: E402
 from skspec.experiments import make_model  # noqa: E402
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def real_sets(shared_data):
-    return test_sets(shared_data, copies=4, sdss_copies=20, seed=1)
+    return degraded_sets(shared_data, copies=4, sdss_copies=20, seed=1)
 
 
 @pytest.fixture(scope="module")
