@@ -6,10 +6,10 @@ random_state=0)``, 50/50 stratified within the bin, seed 0), one bin (default
 experiment registry's, resampled to 5000 points), each at default size,
 capped at ``--max-epochs`` with early stopping:
 
-- ``default``: as shipped (centred input, calibration augmentation,
+- ``default``: as shipped (centred input, augmentation ("coverage" since 2026-12-01: calibration curve and lost ends),
   label smoothing 0.1, temperature scaling, supervised denoising);
 - one ingredient off at a time: ``normalization="median"`` (no centring),
-  ``augment=False`` (no calibration augmentation), ``label_smoothing=0``,
+  ``augment=False`` (no augmentation: neither the calibration curve nor, since the "coverage" preset, lost ends), ``label_smoothing=0``,
   ``calibrate=False`` (no temperature scaling: same predictions, see the ECE
   column);
 - ``no denoising``: ``denoising_weight=0`` (a plain multi-scale CNN);

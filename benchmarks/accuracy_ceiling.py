@@ -165,6 +165,9 @@ def noiseless(seed):
         for mult in (1, 8):
             k = (mult - 1) * len(r_tr)
             ex = np.flatnonzero(extra_bin == b)[:k]
+            if len(ex) < k:
+                print(f"seed {seed} bin {b}: only {len(ex)} extra spectra, stop at 1x")
+                break
             X_fit = np.concatenate([data.clean[r_tr], extra.clean[ex]])
             y_fit = np.concatenate([y_tr, extra_y[ex]])
             t0 = time.perf_counter()

@@ -32,9 +32,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import parse_params
+from _machine import parse_augment, parse_params
 from _realdata import SDSS_M_DWARFS, score, shared_data_dir, test_sets
-from bench_sim2real import _augment
 
 
 def main(argv=None):
@@ -56,7 +55,7 @@ def main(argv=None):
     if data_dir is None:
         sys.exit("sim2real_per_star needs ../shared/data (or $SKSPEC_SHARED_DATA)")
     ds = make_mdwarf_spectra(4000, random_state=seed)
-    augment = _augment(args.augment)  # None: EMCCNN's own default ("calibration")
+    augment = parse_augment(args.augment)  # None: EMCCNN's own default ("coverage")
     model = make_model(
         "emccnn",
         random_state=seed,

@@ -119,13 +119,38 @@ def test_end_cuts_hold_the_nearest_kept_pixel_within_their_range():
 
 
 def test_old_pickles_cut_nothing():
-    aug = SpectrumAugmenter()
-    state = {k: v for k, v in vars(aug).items() if k not in ("blue_cut", "red_cut")}
+    aug = SpectrumAugmenter(wobble=0.1, shift=0.0, snr=None, bad_run=0, scale=0.0, probability=1.0)
+    cut = ("blue_cut", "red_cut", "cut_probability")
+    state = {k: v for k, v in vars(aug).items() if k not in cut}
     old = SpectrumAugmenter.__new__(SpectrumAugmenter)
     old.__setstate__(state)
-    assert (old.blue_cut, old.red_cut) == (0.0, 0.0)
+    assert (old.blue_cut, old.red_cut, old.cut_probability) == (0.0, 0.0, 0.5)
     x = torch.rand(3, 50) + 1
-    torch.testing.assert_close(_aug()(x), x)
+    torch.manual_seed(8)
+    a = old(x)
+    torch.manual_seed(8)
+    torch.testing.assert_close(a, aug(x))
+
+
+def test_no_cuts_draw_nothing_more():
+    """Presets without cuts draw exactly what they drew before the cuts existed."""
+    from skspec.nn import _augment
+
+    x = torch.rand(20, 300) + 1
+    aug = SpectrumAugmenter(blur=1.0)
+    torch.manual_seed(9)
+    expected = aug(x)
+    after = torch.rand(1)
+    called = []
+    original = _augment._cut_ends
+    try:
+        _augment._cut_ends = lambda *a: called.append(a) or original(*a)
+        torch.manual_seed(9)
+        torch.testing.assert_close(aug(x), expected)
+        assert torch.equal(torch.rand(1), after)  # the RNG stream is where it was
+    finally:
+        _augment._cut_ends = original
+    assert not called
 
 
 def test_blur_keeps_the_flux_and_broadens_up_to_its_width():

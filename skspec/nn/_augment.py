@@ -22,9 +22,10 @@ import torch
 #: +-10 % in the red/blue flux ratio), what differs between two instruments'
 #: flux calibrations; measured on the real-data check (BENCHMARKS.md, "Real
 #: spectra"), where it makes EMCCNN robust to another instrument's colour.
-#: "coverage": the same curve, and a quarter of the spectra lose up to half
-#: the grid at the blue end (a spectrum that starts as late as 6000 A) and a
-#: quarter up to 15 % at the red end (one that stops at 7900 A), held at the
+#: "coverage": the same curve, and a fifth of the spectra (a quarter of the
+#: re-observed ones) lose up to half the grid at the blue end (a spectrum
+#: that starts as late as 6000 A) and a fifth up to 15 % at the red end (one
+#: that stops at about 7970 A), held at the
 #: nearest kept pixel as the loaders fill them: what another spectrograph's
 #: wavelength coverage does (BENCHMARKS.md, "Partial wavelength coverage").
 AUGMENT_PRESETS = {
@@ -106,7 +107,7 @@ class SpectrumAugmenter:
         pixels bad and fill them with the nearest good value, as done here).
         Each end is cut with probability ``cut_probability``, by a fraction
         uniform in 0 .. its largest. 0.5 at the blue end of the SDSS grid is a spectrum that
-        starts at 6000 A; 0.15 at the red end one that stops at 7900 A.
+        starts at 6000 A; 0.15 at the red end one that stops at about 7970 A.
     cut_probability : float, default=0.5
         Probability that a re-observed spectrum loses pixels at a given end.
     scale : float, default=1.0

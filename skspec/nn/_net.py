@@ -169,9 +169,9 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
         ``"calibration"`` re-draws only the flux-calibration curve (sd 0.05
         per Legendre coefficient, about +-10 % in colour), so that the
         network does not type a star by a colour that another instrument's
-        calibration would change. ``"coverage"`` adds lost ends: a quarter
+        calibration would change. ``"coverage"`` adds lost ends: a fifth
         of the spectra lose up to half the grid at the blue end and a
-        quarter up to 15 % at the red end (filled as the loaders fill
+        fifth up to 15 % at the red end (filled as the loaders fill
         uncovered pixels), so that a spectrograph covering less than
         4000-9000 A does not shift the type. Off at prediction and for the validation
         split; drawn from the seeded torch RNG, so ``random_state`` still
