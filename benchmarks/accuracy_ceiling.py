@@ -78,14 +78,19 @@ def border_distance(subtype_true, label_index, n_classes):
     return np.where(outside, np.inf, d)
 
 
-def curve(seed, b, X_tr, X_te, y_tr, y_te, extra):
-    """The SVM's test accuracy with the training half topped up from ``extra``."""
+def curve(seed, b, X_tr, X_te, y_tr, y_te, extra, *, mults=(1, 2, 4, 8), X_extra=None):
+    """The SVM's test accuracy with the training half topped up from ``extra``.
+
+    ``X_extra`` replaces ``extra.data`` as the spectra to top up with (the
+    noiseless ones for ``--clean``).
+    """
     in_bin = np.asarray(extra.frame["snr_bin"], dtype=object) == b
-    X_ex, y_ex = extra.data[in_bin], np.asarray(extra.target, dtype=object)[in_bin]
-    for mult in (1, 2, 4, 8):
+    X_ex = (extra.data if X_extra is None else X_extra)[in_bin]
+    y_ex = np.asarray(extra.target, dtype=object)[in_bin]
+    for prev, mult in zip((None, *mults), mults):
         k = (mult - 1) * len(X_tr)
         if k > len(X_ex):
-            print(f"seed {seed} bin {b}: only {len(X_ex)} extra spectra, stop at {mult // 2}x")
+            print(f"seed {seed} bin {b}: only {len(X_ex)} extra spectra, stop at {prev}x")
             break
         t0 = time.perf_counter()
         clf = make_svm_classifier().fit(
@@ -156,27 +161,12 @@ def noiseless(seed):
     extra = make_mdwarf_spectra(24000, random_state=1000 + seed, return_clean=True)
     y = np.asarray(data.target, dtype=object)
     snr_bin = np.asarray(data.frame["snr_bin"], dtype=object)
-    extra_bin = np.asarray(extra.frame["snr_bin"], dtype=object)
-    extra_y = np.asarray(extra.target, dtype=object)
     for b in resolve_bins(None):
         rows = np.flatnonzero(snr_bin == b)
         # The study's own split of the bin (same seed, same rows), on the clean spectra.
         _, _, y_tr, y_te, r_tr, r_te = _split_bin(data.data[rows], y[rows], 0.5, seed, rows)
-        for mult in (1, 8):
-            k = (mult - 1) * len(r_tr)
-            ex = np.flatnonzero(extra_bin == b)[:k]
-            if len(ex) < k:
-                print(f"seed {seed} bin {b}: only {len(ex)} extra spectra, stop at 1x")
-                break
-            X_fit = np.concatenate([data.clean[r_tr], extra.clean[ex]])
-            y_fit = np.concatenate([y_tr, extra_y[ex]])
-            t0 = time.perf_counter()
-            acc = make_svm_classifier().fit(X_fit, y_fit).score(data.clean[r_te], y_te)
-            print(
-                f"| {seed} | {b} | {mult}x | {len(y_fit)} | {len(y_te)} | {100 * acc:.1f} "
-                f"| {time.perf_counter() - t0:.0f} |",
-                flush=True,
-            )
+        X_tr, X_te = data.clean[r_tr], data.clean[r_te]
+        curve(seed, b, X_tr, X_te, y_tr, y_te, extra, mults=(1, 8), X_extra=extra.clean)
 
 
 def main():

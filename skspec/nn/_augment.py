@@ -28,26 +28,17 @@ import torch
 #: that stops at about 7970 A), held at the
 #: nearest kept pixel as the loaders fill them: what another spectrograph's
 #: wavelength coverage does (BENCHMARKS.md, "Partial wavelength coverage").
+_CALIBRATION = {
+    "wobble": 0.05,
+    "shift": 0.0,
+    "snr": None,
+    "bad_run": 0,
+    "blur": 0.0,
+    "scale": 0.0,
+}
 AUGMENT_PRESETS = {
-    "calibration": {
-        "wobble": 0.05,
-        "shift": 0.0,
-        "snr": None,
-        "bad_run": 0,
-        "blur": 0.0,
-        "scale": 0.0,
-    },
-    "coverage": {
-        "wobble": 0.05,
-        "shift": 0.0,
-        "snr": None,
-        "bad_run": 0,
-        "blur": 0.0,
-        "blue_cut": 0.5,
-        "red_cut": 0.15,
-        "cut_probability": 0.25,
-        "scale": 0.0,
-    },
+    "calibration": _CALIBRATION,
+    "coverage": {**_CALIBRATION, "blue_cut": 0.5, "red_cut": 0.15, "cut_probability": 0.25},
 }
 
 
