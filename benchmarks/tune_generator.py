@@ -44,12 +44,11 @@ sys.path.insert(0, str(ROOT))
 from skspec.datasets import _physics as phys  # noqa: E402
 from skspec.datasets._generator import (  # noqa: E402
     EBV_RANGE,
-    ccm_extinction,
     log_planck,
     model_basis,
 )
 from skspec.datasets._templates import load_kesseli_templates  # noqa: E402
-from skspec.utils import atomic_write  # noqa: E402
+from skspec.utils import atomic_write, ccm_extinction  # noqa: E402
 
 ANCHORS = ("M0", "M1", "M2", "M3", "M4", "M5")
 SCALED = {"blanket": 0, "tio": 0, "vo": 0, "cah": 1, "mgh": 2, "metal": 2, "alkali": 2, "caii": 2}

@@ -42,6 +42,7 @@ from ..utils import (
     DLOGLAM,
     N_PIXELS,
     air_to_vacuum,
+    ccm_extinction,
     interpolate_bad_pixels,
     sdss_loglam,
     sdss_snr,
@@ -250,14 +251,6 @@ _THROUGHPUT_KNOTS = (
     (4000, 4237, 4488, 4754, 5036, 5335, 5651, 5985, 6340, 6716, 7114, 7535, 7982, 8455, 8956),
     (0.38, 0.52, 0.70, 0.80, 0.88, 0.84, 0.77, 0.96, 0.88, 0.88, 0.76, 0.56, 0.51, 0.45, 0.40),
 )
-
-
-def ccm_extinction(wavelength, r_v=phys.R_V):
-    """A(lambda) / E(B-V) of the CCM law with O'Donnell's optical coefficients."""
-    y = 1e4 / np.asarray(wavelength, float) - 1.82
-    a = np.polyval(phys.CCM_A[::-1], y)
-    b = np.polyval(phys.CCM_B[::-1], y)
-    return a * r_v + b
 
 
 @functools.lru_cache(maxsize=1)

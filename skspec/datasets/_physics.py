@@ -226,14 +226,6 @@ TELLURIC_BANDS = (
     ("H2O", 8130.0, 8350.0),
 )
 
-#: Total-to-selective extinction ratio of the diffuse ISM [C89].
-R_V = 3.1
-
-#: O'Donnell (1994) optical polynomial coefficients of the CCM law, in powers
-#: of y = 1/lambda[um] - 1.82 (valid for 1.1 <= 1/lambda <= 3.3 um^-1).
-CCM_A = (1.0, 0.104, -0.609, 0.701, 1.137, -1.718, -0.827, 1.647, -0.505)
-CCM_B = (0.0, 1.952, 2.908, -3.989, -7.985, 11.102, 5.491, -10.805, 3.347)
-
 # --- Spectral indices ---------------------------------------------------------------------
 #: Index windows in air A: (numerator windows, denominator windows). An index
 #: is the mean flux over the numerator windows divided by the mean over the

@@ -1,5 +1,6 @@
 """Ground floor of skspec: the SDSS grid, bad-pixel handling, atomic writes."""
 
+from ._extinction import ccm_extinction
 from ._grid import (
     C_KMS,
     DLOGLAM,
@@ -32,6 +33,7 @@ __all__ = [
     "air_to_vacuum",
     "atomic_path",
     "atomic_write",
+    "ccm_extinction",
     "der_noise",
     "der_snr",
     "interpolate_bad_pixels",
