@@ -29,7 +29,12 @@ the training stars' true subtypes (``fit(..., subtype=...)``, from
 each fit's test probabilities as ``DIR/<tag>_<seed>_<bin>.npy`` (rows in
 the test half's order, columns in ``classes_`` order), for ensembles scored
 afterwards. ``--bins B1,B2``
-fits only those S/N bins (e.g. ``--bins '>15'``).
+fits only those S/N bins (e.g. ``--bins '>15'``). ``--mixup ALPHA``
+(exploratory, not a package option) trains on mixup batches: each batch's
+median-normalised spectra blended with a shuffled copy, ``lam * x + (1 -
+lam) * x[perm]`` with one ``lam ~ Beta(ALPHA, ALPHA)`` per batch and the
+loss blended alike; ``--mixup-within-class`` pairs each spectrum with one
+of its own label.
 """
 
 import argparse
@@ -76,6 +81,39 @@ class FreshNoiseDataset(_ArrayDataset):
 NOISE_SD = {}
 
 
+def mixup_step(alpha, within_class):
+    """A ``train_step_single`` that trains on mixup batches (see the module docstring)."""
+    from skorch.dataset import unpack_data
+
+    def step(self, batch, **fit_params):
+        Xi, yi = unpack_data(batch)
+        augmenter = self._augmenter()
+        with torch.no_grad():
+            x = torch.as_tensor(Xi)
+            if augmenter is not None:
+                x = augmenter(x)
+            flat = x.reshape(len(x), -1)
+            flat = flat / flat.abs().median(dim=1, keepdim=True).values.clamp_min(1e-30)
+            lam = float(torch.distributions.Beta(alpha, alpha).sample())
+            if within_class:
+                perm = torch.arange(len(x))
+                for c in torch.unique(yi):
+                    idx = torch.nonzero(yi == c).flatten()
+                    perm[idx] = idx[torch.randperm(len(idx))]
+            else:
+                perm = torch.randperm(len(x))
+            x = (lam * flat + (1 - lam) * flat[perm]).reshape(x.shape)
+        self._set_training(True)
+        y_pred = self.infer(x, **fit_params)
+        loss = lam * self.get_loss(y_pred, yi, X=x, training=True) + (1 - lam) * self.get_loss(
+            y_pred, yi[perm], X=x, training=True
+        )
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    return step
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tag", help="name written in every row")
@@ -91,6 +129,10 @@ def parse_args(argv):
     )
     parser.add_argument("--proba", metavar="DIR", help="save the test probabilities here")
     parser.add_argument("--bins", help="comma-separated S/N bins to fit (default: all)")
+    parser.add_argument("--mixup", type=float, metavar="ALPHA", help="train on mixup batches")
+    parser.add_argument(
+        "--mixup-within-class", action="store_true", help="mix spectra of one label only"
+    )
     parser.add_argument(
         "--augment",
         default="default",
@@ -115,6 +157,10 @@ def main(argv):
     clean = args.clean or args.fresh_noise
     if args.fresh_noise:
         skspec.nn._net._RedrawDataset = FreshNoiseDataset
+    if args.mixup is not None:
+        if args.subtype:
+            sys.exit("--mixup mixes the labels; it does not take --subtype")
+        EMCCNNClassifier.train_step_single = mixup_step(args.mixup, args.mixup_within_class)
     for seed in seeds:
         splits = study_splits(seed, clean=clean, train_subtype=args.subtype)
         for b, X_tr, X_te, y_tr, y_te, _, *extra in splits:
