@@ -152,7 +152,13 @@ def parse_augment(text):
     settings = {}
     for item in text.split(","):
         key, _, value = item.partition("=")
-        settings[key.strip()] = None if value.strip() == "None" else float(value)
+        value = value.strip()
+        if value == "None":
+            settings[key.strip()] = None
+        elif ":" in value:  # a range, e.g. reddening=-0.15:0.15
+            settings[key.strip()] = tuple(float(v) for v in value.split(":"))
+        else:
+            settings[key.strip()] = float(value)
     for key in ("degree", "bad_run"):
         if settings.get(key) is not None:
             settings[key] = int(settings[key])

@@ -153,12 +153,20 @@ def _add_noise(rng, clean, g, snr_lo, snr_hi, own_var=None):
     return noisy, ivar
 
 
-def degrade_templates(rng, templates, g, snr_bin, copies, instrument=False):
-    """``copies`` degraded observations of each template in one S/N bin."""
+def degrade_templates(
+    rng, templates, g, snr_bin, copies, instrument=False, rv_offset=0.0, effect=None
+):
+    """``copies`` degraded observations of each template in one S/N bin.
+
+    ``rv_offset`` (km/s) is added to every copy's radial velocity;
+    ``effect``, a function of the noiseless copies on the SDSS grid
+    (an array of shape (n, 3522)), changes them before the calibration
+    wobble, the flux scale and the noise.
+    """
     grid = sdss_loglam()
     clean, labels, feh = [], [], []
     for label, fe, loglam, flux in templates:
-        rv = rng.normal(0.0, 40.0, copies)
+        rv = rv_offset + rng.normal(0.0, 40.0, copies)
         for v in rv:  # one rebin per copy: tens of templates x tens of copies
             clean.append(
                 rebin_to_grid(loglam + np.log10(1.0 + v / 299792.458), flux, grid_loglam=grid)
@@ -168,6 +176,8 @@ def degrade_templates(rng, templates, g, snr_bin, copies, instrument=False):
     clean = np.array(clean)
     if instrument:
         clean = _instrument(rng, clean)
+    if effect is not None:
+        clean = effect(clean)
     clean = clean * _wobble(rng, len(clean)) * 10.0 ** rng.uniform(-1, 2, (len(clean), 1))
     noisy, ivar = _add_noise(rng, clean, g, *SNR_BINS[snr_bin])
     return noisy.astype(np.float32), ivar.astype(np.float32), np.array(labels, dtype=object)

@@ -6,10 +6,11 @@ random_state=0)``, 50/50 stratified within the bin, seed 0), one bin (default
 experiment registry's, resampled to 5000 points), each at default size,
 capped at ``--max-epochs`` with early stopping:
 
-- ``default``: as shipped (centred input, augmentation ("coverage" since 2026-12-01: calibration curve and lost ends),
+- ``default``: as shipped (centred input, augmentation ("reddening" since 2026-12-02: calibration curve, lost ends
+  and a colour excess; "coverage", without the colour excess, from 2026-12-01),
   label smoothing 0.1, temperature scaling, supervised denoising);
 - one ingredient off at a time: ``normalization="median"`` (no centring),
-  ``augment=False`` (no augmentation: neither the calibration curve nor, since the "coverage" preset, lost ends), ``label_smoothing=0``,
+  ``augment=False`` (no augmentation: no calibration curve, lost ends or colour excess), ``label_smoothing=0``,
   ``calibrate=False`` (no temperature scaling: same predictions, see the ECE
   column);
 - ``no denoising``: ``denoising_weight=0`` (a plain multi-scale CNN);

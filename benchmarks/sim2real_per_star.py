@@ -55,7 +55,7 @@ def main(argv=None):
     if data_dir is None:
         sys.exit("sim2real_per_star needs ../shared/data (or $SKSPEC_SHARED_DATA)")
     ds = make_mdwarf_spectra(4000, random_state=seed)
-    augment = parse_augment(args.augment)  # None: EMCCNN's own default ("coverage")
+    augment = parse_augment(args.augment)  # None: EMCCNN's own default ("reddening")
     model = make_model(
         "emccnn",
         random_state=seed,

@@ -58,8 +58,9 @@ _CHECK_FIT_OVERRIDES = {"DNNClassifier": {"max_epochs": 5, "batch_size": 16}}
 # that one check with these settings on top of TINY_PARAMS (seconds each).
 # Measured: the plain CNN passes all three variants of the check with 5 epochs
 # on 1, 2 and 4 torch threads (5-8 s each on an idle core).
-# EMCCNN's default augment="coverage" multiplies the features by a smooth
-# Legendre curve over the pixels and holds lost ends flat: a spectral prior, meaningless on the check's
+# EMCCNN's default augment="reddening" multiplies the features by a smooth
+# Legendre curve and an extinction curve over the pixels and holds lost ends
+# flat: a spectral prior, meaningless on the check's
 # 2-feature blobs (which it then misclassifies near the blob borders), so this
 # check runs it with augment off; augmentation is tested in test_augment.py.
 # Its default centred input (normalization="median+center") needs 30 epochs

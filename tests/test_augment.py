@@ -153,6 +153,55 @@ def test_no_cuts_draw_nothing_more():
     assert not called
 
 
+def test_reddening_follows_the_ccm_law_over_the_paper_grid():
+    from skspec.utils import ccm_extinction, sdss_wavelength
+
+    torch.manual_seed(5)
+    x = torch.rand(1000, 3522, dtype=torch.float64) + 0.5
+    out = _aug(reddening=0.4)(x)
+    log_ratio = -2.5 * torch.log10(out / x)  # A(lambda) of each spectrum, mag
+    ebv = log_ratio[:, :1] / float(ccm_extinction(sdss_wavelength()[:1])[0])
+    # One E(B-V) per spectrum, uniform in 0 .. 0.4, times the law at each pixel.
+    curve = torch.as_tensor(ccm_extinction(sdss_wavelength()))
+    torch.testing.assert_close(log_ratio, ebv * curve[None, :], rtol=1e-6, atol=1e-9)
+    assert float(ebv.min()) >= 0 and float(ebv.max()) <= 0.4 + 1e-9
+    assert float(ebv.mean()) == pytest.approx(0.2, abs=0.01)
+    assert float(ebv.std()) == pytest.approx(0.4 / 12**0.5, rel=0.1)
+    # The resampled grid (5000 points over the same span) gets the same law.
+    five = _aug(reddening=0.4)(torch.ones(200, 5000, dtype=torch.float64))
+    ratio = torch.log10(five[:, 0]) / torch.log10(five[:, -1])
+    torch.testing.assert_close(ratio, torch.full_like(ratio, float(curve[0] / curve[-1])))
+
+
+def test_reddening_pair_draws_between_its_ends_and_may_unredden():
+    from skspec.utils import ccm_extinction, sdss_wavelength
+
+    torch.manual_seed(6)
+    x = torch.ones(2000, 3522, dtype=torch.float64)
+    out = _aug(reddening=(-0.15, 0.05))(x)
+    ebv = -2.5 * torch.log10(out[:, 0]) / float(ccm_extinction(sdss_wavelength()[:1])[0])
+    assert float(ebv.min()) == pytest.approx(-0.15, abs=0.005)
+    assert float(ebv.max()) == pytest.approx(0.05, abs=0.005)
+    assert float(ebv.mean()) == pytest.approx(-0.05, abs=0.005)
+    assert bool((out[ebv < 0, 0] > 1).all())  # less reddened: bluer than the input
+
+
+def test_old_pickles_draw_no_reddening():
+    """Augmenters without ``reddening`` (older pickles) draw what they drew before."""
+    aug = SpectrumAugmenter(wobble=0.1, shift=0.0, snr=None, bad_run=0, probability=1.0)
+    state = {k: v for k, v in vars(aug).items() if k != "reddening"}
+    old = SpectrumAugmenter.__new__(SpectrumAugmenter)
+    old.__setstate__(state)
+    assert old.reddening == 0.0 and old == aug
+    x = torch.rand(3, 50) + 1
+    torch.manual_seed(8)
+    a = old(x)
+    after = torch.rand(1)
+    torch.manual_seed(8)
+    torch.testing.assert_close(a, aug(x))
+    assert torch.equal(torch.rand(1), after)  # no extra draw
+
+
 def test_blur_keeps_the_flux_and_broadens_up_to_its_width():
     torch.manual_seed(4)
     x = torch.zeros(400, 101)
@@ -175,6 +224,11 @@ def test_folded_input_keeps_its_shape():
         ({"wobble": -1}, "wobble"),
         ({"blur": -0.5}, "blur"),
         ({"scale": -1.0}, "scale"),
+        ({"reddening": -0.1}, "reddening"),
+        ({"reddening": "0.2"}, "reddening"),
+        ({"reddening": (0.2, 0.1)}, "reddening"),
+        ({"reddening": (-6.0, 0.1)}, "reddening"),
+        ({"reddening": (0.1, 0.2, 0.3)}, "reddening"),
         ({"bad_run": 2.5}, "bad_run"),
         ({"probability": 2}, "probability"),
         ({"snr": (0, 5)}, "snr"),
@@ -225,7 +279,6 @@ def test_calibration_preset_only_redraws_the_calibration_curve():
 
 
 def test_coverage_preset_adds_lost_ends_to_the_calibration_curve():
-    from skspec.models import EMCCNNClassifier
     from skspec.nn._augment import AUGMENT_PRESETS, make_augmenter
 
     aug = make_augmenter("coverage")
@@ -238,9 +291,6 @@ def test_coverage_preset_adds_lost_ends_to_the_calibration_curve():
     }
     assert same == {k: v for k, v in vars(calibration).items() if k in same}
     assert calibration.blue_cut == calibration.red_cut == 0.0
-    # EMCCNN's default (the baselines keep augment=False).
-    assert EMCCNNClassifier().augment == "coverage"
-    assert DNNClassifier().augment is False
     torch.manual_seed(7)
     m = 400
     x = torch.arange(1.0, m + 1.0).repeat(4000, 1)
@@ -250,6 +300,30 @@ def test_coverage_preset_adds_lost_ends_to_the_calibration_curve():
     # Re-observed with probability 0.8, an end lost with 0.25 of those.
     assert float(held_blue.float().mean()) == pytest.approx(0.2, abs=0.03)
     assert float(held_red.float().mean()) == pytest.approx(0.2, abs=0.03)
+
+
+def test_reddening_preset_is_coverage_with_a_colour_excess_centred_on_zero():
+    from skspec.models import EMCCNNClassifier
+    from skspec.nn._augment import make_augmenter
+    from skspec.utils import ccm_extinction, sdss_wavelength
+
+    aug = make_augmenter("reddening")
+    coverage = make_augmenter("coverage")
+    assert aug.reddening == (-0.15, 0.15)
+    assert {k: v for k, v in vars(aug).items() if k != "reddening"} == {
+        k: v for k, v in vars(coverage).items() if k != "reddening"
+    }
+    # Only the colour excess: the mean colour of the batch stays where it was.
+    only = SpectrumAugmenter(**{**vars(aug), "wobble": 0.0, "blue_cut": 0.0, "red_cut": 0.0})
+    torch.manual_seed(9)
+    out = only(torch.ones(4000, 3522, dtype=torch.float64))
+    law = ccm_extinction(sdss_wavelength()[[0, -1]])
+    ebv = -2.5 * torch.log10(out[:, 0] / out[:, -1]) / float(law[0] - law[1])
+    assert float(ebv.mean()) == pytest.approx(0.0, abs=0.005)
+    assert float(ebv.abs().max()) == pytest.approx(0.15, abs=0.002)
+    # EMCCNN's default (the baselines keep augment=False).
+    assert EMCCNNClassifier().augment == "reddening"
+    assert DNNClassifier().augment is False
 
 
 def test_networks_take_the_preset_by_name():

@@ -13,19 +13,21 @@ from ..nn._net import (
 from ..utils._docstring import fill_doc
 from ..utils._sklearn_compat import Interval, StrOptions
 
-# EMCCNN trains with the coverage preset (calibration curves and lost ends,
-# measured on the real-data check: BENCHMARKS.md "Real spectra" and "Partial
-# wavelength coverage") and label smoothing 0.1 (BENCHMARKS.md "Label
+# EMCCNN trains with the reddening preset (calibration curves, lost ends and
+# a colour excess, measured on the real-data check: BENCHMARKS.md "Real
+# spectra", "Partial wavelength coverage" and "Robustness to the observing
+# conditions") and label smoothing 0.1 (BENCHMARKS.md "Label
 # smoothing on top of centring") by default; the baselines use neither.
 _EMCCNN_PARAMETERS_DOC = CLASSIFIER_PARAMETERS_DOC.replace(
-    'augment : bool, "calibration", "coverage" or SpectrumAugmenter, default=False',
-    'augment : bool, "calibration", "coverage" or SpectrumAugmenter, default="coverage"',
+    'augment : bool, "calibration", "coverage", "reddening" or SpectrumAugmenter, default=False',
+    'augment : bool, "calibration", "coverage", "reddening" or SpectrumAugmenter, '
+    'default="reddening"',
 ).replace(
     "label_smoothing : float in [0, 1), default=0.0",
     "label_smoothing : float in [0, 1), default=0.1",
 )
 assert _EMCCNN_PARAMETERS_DOC.count("default=") == CLASSIFIER_PARAMETERS_DOC.count("default=")
-assert 'default="coverage"' in _EMCCNN_PARAMETERS_DOC
+assert 'default="reddening"' in _EMCCNN_PARAMETERS_DOC
 assert "label_smoothing : float in [0, 1), default=0.1" in _EMCCNN_PARAMETERS_DOC
 
 
@@ -173,7 +175,7 @@ class EMCCNNClassifier(DenoisingTargetsMixin, SpectrumNetClassifier):
         device="cpu",
         verbose=0,
         random_state=None,
-        augment="coverage",
+        augment="reddening",
         weight_averaging=None,
         calibrate=True,
         label_smoothing=0.1,

@@ -161,7 +161,7 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
         0 is silent; 1 prints a table of losses per epoch and shows a
         progress bar.
 
-    augment : bool, "calibration", "coverage" or SpectrumAugmenter, default=False
+    augment : bool, "calibration", "coverage", "reddening" or SpectrumAugmenter, default=False
         Training-time re-observation of the spectra: each epoch every
         training spectrum (with probability 0.8) gets a new flux-calibration
         curve, wavelength shift, extra noise, bad-pixel run and flux scale
@@ -173,7 +173,9 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
         of the spectra lose up to half the grid at the blue end and a
         fifth up to 15 % at the red end (filled as the loaders fill
         uncovered pixels), so that a spectrograph covering less than
-        4000-9000 A does not shift the type. Off at prediction and for the validation
+        4000-9000 A does not shift the type. ``"reddening"`` adds a colour
+        excess E(B-V) uniform in -0.15 .. +0.15 (CCM law), so that
+        interstellar dust does not make a star look later. Off at prediction and for the validation
         split; drawn from the seeded torch RNG, so ``random_state`` still
         fixes the result. Independently of it, ``fit(X, y, X_clean=...)``
         re-signs each training spectrum's own noise every epoch.
