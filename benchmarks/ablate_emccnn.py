@@ -10,7 +10,8 @@ capped at ``--max-epochs`` with early stopping:
   and a colour excess; "coverage", without the colour excess, from 2026-12-01),
   label smoothing 0.1, temperature scaling, supervised denoising);
 - one ingredient off at a time: ``normalization="median"`` (no centring),
-  ``augment=False`` (no augmentation: no calibration curve, lost ends or colour excess), ``label_smoothing=0``,
+  ``augment=False`` (no augmentation: no calibration curve, lost ends or colour excess),
+  ``augment="coverage"`` (no colour excess), ``label_smoothing=0``,
   ``calibrate=False`` (no temperature scaling: same predictions, see the ECE
   column);
 - ``no denoising``: ``denoising_weight=0`` (a plain multi-scale CNN);
@@ -55,7 +56,8 @@ def main():
     variants = {
         "EMCCNN default": ("emccnn", {}, None),
         "EMCCNN without centring": ("emccnn", {"normalization": "median"}, None),
-        "EMCCNN without calibration augmentation": ("emccnn", {"augment": False}, None),
+        "EMCCNN without augmentation": ("emccnn", {"augment": False}, None),
+        "EMCCNN without the colour excess": ("emccnn", {"augment": "coverage"}, None),
         "EMCCNN without label smoothing": ("emccnn", {"label_smoothing": 0.0}, None),
         "EMCCNN without temperature scaling": ("emccnn", {"calibrate": False}, None),
         "EMCCNN no denoising": ("emccnn", {"denoising_weight": 0.0}, None),

@@ -181,7 +181,7 @@ def main(argv=None):
     parser.add_argument(
         "--augment",
         default="default",
-        help="networks' augment: default (each network's own: EMCCNN's is 'coverage'), "
+        help="networks' augment: default (each network's own: EMCCNN's is 'reddening'), "
         "off, on (SpectrumAugmenter defaults), a preset name, or keyword settings, "
         "e.g. 'wobble=0.1,shift=0,snr=None,bad_run=0'",
     )

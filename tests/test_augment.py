@@ -186,6 +186,13 @@ def test_reddening_pair_draws_between_its_ends_and_may_unredden():
     assert bool((out[ebv < 0, 0] > 1).all())  # less reddened: bluer than the input
 
 
+def test_a_bad_reddening_is_refused_when_called_without_check():
+    """Called directly (no fit to run ``check``), the augmenter refuses rather than return NaN."""
+    for bad in (-0.1, None, (0.1, -0.1)):
+        with pytest.raises(ValueError, match="reddening"):
+            SpectrumAugmenter(reddening=bad)(torch.ones(2, 10))
+
+
 def test_old_pickles_draw_no_reddening():
     """Augmenters without ``reddening`` (older pickles) draw what they drew before."""
     aug = SpectrumAugmenter(wobble=0.1, shift=0.0, snr=None, bad_run=0, probability=1.0)
@@ -227,7 +234,12 @@ def test_folded_input_keeps_its_shape():
         ({"reddening": -0.1}, "reddening"),
         ({"reddening": "0.2"}, "reddening"),
         ({"reddening": (0.2, 0.1)}, "reddening"),
-        ({"reddening": (-6.0, 0.1)}, "reddening"),
+        ({"reddening": (-2.0, 0.1)}, "reddening"),
+        ({"reddening": True}, "reddening"),
+        ({"reddening": None}, "reddening"),
+        ({"reddening": float("nan")}, "reddening"),
+        ({"reddening": (float("nan"), 0.1)}, "reddening"),
+        ({"reddening": (False, True)}, "reddening"),
         ({"reddening": (0.1, 0.2, 0.3)}, "reddening"),
         ({"bad_run": 2.5}, "bad_run"),
         ({"probability": 2}, "probability"),

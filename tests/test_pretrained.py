@@ -130,7 +130,7 @@ def test_pretrained_is_not_fooled_by_interstellar_reddening(model, shared_data):
     """The held-out Bochanski+2007 templates reddened by E(B-V) = 0.2 keep their types.
 
     Trained without the colour excess (``augment="coverage"``), the bundled
-    model typed them 0.61-0.64 exactly, a third of a subtype late
+    model typed them 0.63-0.65 exactly here, a third of a subtype late
     (BENCHMARKS.md, "Robustness to the observing conditions").
     """
     from skspec.utils import ccm_extinction, sdss_wavelength

@@ -114,7 +114,8 @@ class SpectrumAugmenter:
         Probability that a re-observed spectrum loses pixels at a given end.
     reddening : float or (float, float), default=0.0
         Interstellar colour excess ``E(B-V)`` (mag), drawn uniformly in
-        0 .. ``reddening``, or in ``low .. high`` given a pair; the flux is
+        0 .. ``reddening`` (at most 5), or in ``low .. high`` given a pair
+        (-1 <= low <= high <= 5); the flux is
         multiplied by ``10 ** (-0.4 * E(B-V) * A(lambda) / E(B-V))`` of the
         CCM law (:func:`skspec.utils.ccm_extinction`, R_V = 3.1). A negative
         ``low`` is a spectrum less reddened than the training one (the
@@ -124,8 +125,9 @@ class SpectrumAugmenter:
         evenly in log wavelength, as the 3522-pixel grid, the 5000-point
         resampling and their folded images do. 0.2 dims 4000 A against
         9000 A by 0.59 mag, a colour a network trained without it reads as
-        about 0.4 subtype later (BENCHMARKS.md, "Robustness to the observing
-        conditions"). Drawn only when not 0.
+        about a third of a subtype later (BENCHMARKS.md, "Robustness to the
+        observing conditions"). On another wavelength range the colour law
+        is stretched onto it: use 0 there. Drawn only when not 0.
     scale : float, default=1.0
         Largest ``|log10|`` of an overall flux factor, drawn uniformly in
         ``[-scale, scale]`` (1.0: a factor of 0.1 to 10). The networks
@@ -211,12 +213,7 @@ class SpectrumAugmenter:
                 raise ValueError(
                     f"SpectrumAugmenter: snr must satisfy 0 < low <= high, got {self.snr!r}"
                 )
-        low, high = _reddening_range(self.reddening)
-        if not -5 <= low <= high <= 5:
-            raise ValueError(
-                "SpectrumAugmenter: reddening must be a number in [0, 5] or a pair "
-                f"-5 <= low <= high <= 5, got {self.reddening!r}"
-            )
+        _reddening_range(self.reddening)
         if self.blue_cut + self.red_cut >= 1:
             raise ValueError(
                 "SpectrumAugmenter: blue_cut + red_cut must be below 1 (some pixels must "
@@ -264,7 +261,8 @@ class SpectrumAugmenter:
         low, high = _reddening_range(self.reddening)
         if (low, high) != (0.0, 0.0):
             ebv = low + torch.rand(n, 1, device=device, dtype=dtype) * (high - low)
-            curve = torch.as_tensor(_extinction_per_pixel(m), device=device, dtype=dtype)
+            # A copy: the cached array stays untouched whatever is done to ``out``.
+            curve = torch.tensor(_extinction_per_pixel(m), device=device, dtype=dtype)
             out = out * torch.pow(10.0, -0.4 * ebv * curve)
         if self.snr is not None:
             lo_snr, hi_snr = (math.log(float(v)) for v in self.snr)
@@ -294,16 +292,26 @@ class SpectrumAugmenter:
 
 
 def _reddening_range(reddening):
-    """``(low, high)`` of E(B-V) from a number (0 .. it) or a pair; (nan, nan) if neither."""
-    if isinstance(reddening, Real) and not isinstance(reddening, bool):
-        return (0.0, float(reddening)) if reddening >= 0 else (math.nan, math.nan)
-    try:
-        low, high = reddening
-        if isinstance(low, Real) and isinstance(high, Real):
-            return float(low), float(high)
-    except (TypeError, ValueError):
-        pass
-    return math.nan, math.nan
+    """``(low, high)`` of E(B-V) from a number (0 .. it) or a pair; ValueError if invalid."""
+
+    def number(v):
+        return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
+
+    if number(reddening):
+        low, high = 0.0, float(reddening)
+    else:
+        try:
+            low, high = reddening
+        except (TypeError, ValueError):
+            low = high = None
+        if not (number(low) and number(high)):
+            low = high = math.nan
+    if not -1.0 <= low <= high <= 5.0:
+        raise ValueError(
+            "SpectrumAugmenter: reddening must be a number in [0, 5] or a pair "
+            f"-1 <= low <= high <= 5, got {reddening!r}"
+        )
+    return float(low), float(high)
 
 
 @functools.lru_cache(maxsize=8)

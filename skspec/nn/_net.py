@@ -174,8 +174,10 @@ NET_PARAMETERS_DOC = """recipe : {"default", "paper"}, default="default"
         fifth up to 15 % at the red end (filled as the loaders fill
         uncovered pixels), so that a spectrograph covering less than
         4000-9000 A does not shift the type. ``"reddening"`` adds a colour
-        excess E(B-V) uniform in -0.15 .. +0.15 (CCM law), so that
-        interstellar dust does not make a star look later. Off at prediction and for the validation
+        excess E(B-V) uniform in -0.15 .. +0.15 (CCM law, laid over the
+        pixels as if they spanned the SDSS grid's 4000-9000 A), so that
+        interstellar dust does not make a star look later; on another
+        wavelength range use ``"coverage"``. Off at prediction and for the validation
         split; drawn from the seeded torch RNG, so ``random_state`` still
         fixes the result. Independently of it, ``fit(X, y, X_clean=...)``
         re-signs each training spectrum's own noise every epoch.
