@@ -39,6 +39,7 @@ Usage::
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +127,18 @@ def main(argv=None):
     data_dir = _realdata.shared_data_dir()
     if data_dir is None:
         sys.exit("needs the reference data: ../shared/data or $SKSPEC_SHARED_DATA")
+    import datetime
+    import shlex
+
+    from _machine import machine_info
+
+    t0 = time.perf_counter()
+    command = shlex.join(["python", "benchmarks/sim2real_robustness.py", *sys.argv[1:]])
+    print(f"Command: `{command}`")
+    print(f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    for key, value in machine_info(("numpy", "torch", "sklearn")).items():
+        print(f"- {key}: {value}")
+    print()
     model = _model(args)
     g = _realdata.noise_shape(data_dir)
     fine = _realdata.read_fine_templates(data_dir)
@@ -146,6 +159,7 @@ def main(argv=None):
                     parts.append(f"{s['exact']:.2f} ({s['bias']:+.2f})")
                 cells.append(" / ".join(parts))
             print(f"| {name} | {level} | {cells[0]} | {cells[1]} |", flush=True)
+    print(f"\nWall time {time.perf_counter() - t0:.0f} s (fit included).")
 
 
 if __name__ == "__main__":
