@@ -1,4 +1,4 @@
-"""EMCCNN on real templates observed under conditions the real-data check does not vary.
+"""A model on real templates observed under conditions the real-data check does not vary.
 
 The real-data check (``bench_sim2real.py``) degrades the real templates with
 a radial velocity of N(0, 40) km/s, a mild calibration wobble and, with
@@ -18,7 +18,7 @@ and S/N bin), with one condition pushed at a time:
 * ``telluric``: uncorrected telluric absorption, multiples of mean depths
   of 0.15, 0.45, 0.05 and 0.10 over the O2 B (6867-6884 A), O2 A
   (7594-7630 A) and H2O (7160-7340, 8130-8350 A) bands of the generator
-  (roughly an unCorrected spectrum at airmass 1.2 and SDSS resolution; 2 is
+  (roughly an uncorrected spectrum at airmass 1.2 and SDSS resolution; 2 is
   a high airmass or a humid night).
 
 It prints exact and mean signed subtype error per S/N bin (5-10 / 10-15 /
@@ -84,27 +84,26 @@ CONDITIONS = {
 
 
 def _model(args):
-    """The bundled model, a saved one, or EMCCNN fitted here with ``args.augment``."""
+    """The bundled model, a saved one, or one fitted here (EMCCNN with ``args.augment``, a baseline)."""
     if args.model:
         from skspec.io import load_model
 
         return load_model(args.model)
-    if args.baseline:
-        from skspec.datasets import make_mdwarf_spectra
-        from skspec.experiments import make_model
-
-        ds = make_mdwarf_spectra(4000, random_state=args.seed)
-        return make_model(args.baseline, random_state=args.seed).fit(ds.data, ds.target)
-    if not args.augment:
+    if not (args.augment or args.baseline):
         from skspec.models import load_pretrained
 
         return load_pretrained()
-    from _machine import parse_augment
-
     from skspec.datasets import make_mdwarf_spectra
-    from skspec.models import EMCCNNClassifier
 
     ds = make_mdwarf_spectra(4000, random_state=args.seed)
+    if args.baseline:
+        from skspec.experiments import make_model
+
+        return make_model(args.baseline, random_state=args.seed).fit(ds.data, ds.target)
+    from _machine import parse_augment
+
+    from skspec.models import EMCCNNClassifier
+
     augment = parse_augment(args.augment)
     kwargs = {} if augment is None else {"augment": augment}
     net = EMCCNNClassifier(max_epochs=40, random_state=args.seed, verbose=0, **kwargs)
@@ -113,7 +112,9 @@ def _model(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0, help="seed of the degradation")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the degradation (and of a model fitted here)"
+    )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--model", help="a saved skspec model file (default: the bundled one)")
     which.add_argument("--augment", help="fit EMCCNN here with this augment")
