@@ -213,7 +213,7 @@ class SpectrumAugmenter:
                 raise ValueError(
                     f"SpectrumAugmenter: snr must satisfy 0 < low <= high, got {self.snr!r}"
                 )
-        _reddening_range(self.reddening)
+        _reddening_range(self.reddening)  # raises ValueError naming it
         if self.blue_cut + self.red_cut >= 1:
             raise ValueError(
                 "SpectrumAugmenter: blue_cut + red_cut must be below 1 (some pixels must "
@@ -223,8 +223,14 @@ class SpectrumAugmenter:
 
     def __setstate__(self, state):
         # Augmenters pickled before ``scale``, the cuts or ``reddening`` existed drew none.
-        defaults = {"scale": 0.0, "blue_cut": 0.0, "red_cut": 0.0, "cut_probability": 0.5}
-        self.__dict__.update({**defaults, "reddening": 0.0, **state})
+        defaults = {
+            "scale": 0.0,
+            "blue_cut": 0.0,
+            "red_cut": 0.0,
+            "cut_probability": 0.5,
+            "reddening": 0.0,
+        }
+        self.__dict__.update({**defaults, **state})
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
