@@ -10,9 +10,10 @@ and none (T = 1). Each is scored by the expected calibration error (top
 label, 15 bins) of the test half. Predictions do not depend on T.
 
 ``--subtype`` fits with the training stars' true subtypes
-(``fit(..., subtype=...)``). ``--prior-centre C`` adds two rules: the
-prior of the first ``--prior-sds`` value centred on T = C instead of 1
-(``prior@C``), and T fixed at C (``fixed``): for targets wider than the
+(``fit(..., subtype=...)``). ``--prior-centre C`` (or a comma-separated
+list) adds two rules per C: the prior of the first ``--prior-sds`` value
+centred on T = C instead of 1 (``prior@C``), and T fixed at C (``fixed@C``;
+``fixed`` when one C is given): for targets wider than the
 labels' scatter, e.g. C = (0.28 / 0.5)**2 for ``label_noise=0.5`` on the
 generator's 0.28 (BENCHMARKS.md, "Wider subtype targets").
 
@@ -22,6 +23,8 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/calibration_prior.py --seeds 6 --params ordinal_width=0.5
     OMP_NUM_THREADS=1 python benchmarks/calibration_prior.py --seeds 0 --subtype \
         --params label_noise=0.5 --prior-sds 0.25 --prior-centre 0.3136
+    OMP_NUM_THREADS=1 python benchmarks/calibration_prior.py --seeds 0,1,2 \
+        --prior-sds 0.25 --prior-centre 0.5,0.6,0.7
 """
 
 import argparse
@@ -63,11 +66,14 @@ def main():
         "--subtype", action="store_true", help="fit with the training stars' true subtypes"
     )
     parser.add_argument(
-        "--prior-centre", type=float, default=None, help="also a prior centred on T = this"
+        "--prior-centre",
+        default=None,
+        help="also a prior centred on T = each of these (comma-separated)",
     )
     args = parser.parse_args()
     params = parse_params(args.params)
     prior_sds = [float(s) for s in args.prior_sds.split(",")]
+    centres = [float(c) for c in args.prior_centre.split(",")] if args.prior_centre else []
     for seed in (int(s) for s in args.seeds.split(",")):
         for b, X_tr, X_te, y_tr, y_te, _, *train_subtype in study_splits(
             seed, train_subtype=args.subtype
@@ -89,12 +95,12 @@ def main():
             for sd in prior_sds:
                 temperatures[f"prior{sd:g}"] = fit_temperature(z_valid, y_valid, prior_sd=sd)
             temperatures["T1"] = 1.0
-            if args.prior_centre is not None:
-                centre = args.prior_centre
+            for centre in centres:
                 temperatures[f"prior@{centre:g}"] = fit_temperature(
                     z_valid, y_valid, prior_sd=prior_sds[0], prior_centre=centre
                 )
-                temperatures["fixed"] = centre
+                # "fixed" alone when one centre is given: the key of earlier runs
+                temperatures["fixed" if len(centres) == 1 else f"fixed@{centre:g}"] = centre
             for name, t in temperatures.items():
                 proba = softmax(z_test / t, axis=1)
                 row[f"T_{name}"] = round(t, 3)
