@@ -57,7 +57,10 @@ MODELS = {
     "svm": ("SVM", {"name": "svm"}),
     "template": ("Template (learned)", {"name": "template"}),
     "cnn2d": ("CNN-2D", {"name": "cnn", "dim": "2d"}),
+    "resnet2d": ("ResNet-2D", {"name": "resnet", "dim": "2d"}),
 }
+#: The names of MODELS that are torch networks (epochs, augmentation, params).
+NETWORKS = ("emccnn", "cnn2d", "resnet2d")
 SOURCES = ("kesseli2017", "bochanski2007", "sdss")
 
 
@@ -149,8 +152,8 @@ def main(argv=None):
     parser.add_argument(
         "--models",
         default="emccnn,svm,template",
-        help="comma-separated from emccnn, svm, template, cnn2d (the best "
-        "2-D network; slow on a CPU) and minirocket (aeon's MiniRocketClassifier, "
+        help="comma-separated from emccnn, svm, template, cnn2d and resnet2d (the "
+        "2-D baselines; slow on a CPU) and minirocket (aeon's MiniRocketClassifier, "
         "needs aeon; never run unless named)",
     )
     parser.add_argument(
@@ -261,7 +264,7 @@ def main(argv=None):
                     model = make_peer(name, random_state=seed)
                 else:
                     label, spec = MODELS[name]
-                    net = label in ("EMCCNN", "CNN-2D")
+                    net = name in NETWORKS
                     augment = parse_augment(args.augment)
                     params = None
                     if net:
