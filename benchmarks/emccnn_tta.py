@@ -9,8 +9,9 @@ network was trained to be indifferent to:
   -0.05, +0.05 and +0.1 (CCM law, the curve of the ``"reddening"``
   augmentation);
 * ``tta_cal8``: the spectrum as observed and seven copies through the
-  ``"calibration"`` augmentation (a random Legendre calibration curve each,
-  seeded with the data seed);
+  ``"calibration"`` augmentation (each copy re-calibrated by a random
+  Legendre curve with the preset's probability of 0.8, else left as
+  observed; seeded with the data seed);
 * ``tta_both``: all twelve copies.
 
 One JSON line per fit: the test accuracy (%) without averaging and with each
