@@ -59,8 +59,6 @@ MODELS = {
     "cnn2d": ("CNN-2D", {"name": "cnn", "dim": "2d"}),
     "resnet2d": ("ResNet-2D", {"name": "resnet", "dim": "2d"}),
 }
-#: The names of MODELS that are torch networks (epochs, augmentation, params).
-NETWORKS = ("emccnn", "cnn2d", "resnet2d")
 SOURCES = ("kesseli2017", "bochanski2007", "sdss")
 
 
@@ -215,6 +213,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from skspec.datasets import make_mdwarf_spectra
+    from skspec.experiments import MODELS as REGISTRY
     from skspec.experiments import make_model
 
     names = args.models.split(",")
@@ -264,7 +263,7 @@ def main(argv=None):
                     model = make_peer(name, random_state=seed)
                 else:
                     label, spec = MODELS[name]
-                    net = name in NETWORKS
+                    net = REGISTRY[spec["name"]].network  # epochs, augment, params apply
                     augment = parse_augment(args.augment)
                     params = None
                     if net:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from skspec.metrics import _top_label_ece
+from skspec.metrics import _top_label_ece, expected_calibration_error
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -55,7 +55,7 @@ def main(argv=None):
             proba = np.load(path)
             classes = np.array(sorted(set(y_te)), dtype=object)
             confidence = proba.max(axis=1)
-            measured = _top_label_ece(classes[proba.argmax(1)] == y_te, confidence)
+            measured = expected_calibration_error(y_te, proba, classes=classes)
             floor = calibrated_ece(confidence, draws=args.draws, rng=rng)
             row = {
                 "seed": seed,
