@@ -5,6 +5,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import Bunch
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skspec.metrics import within_one_subtype_accuracy
 from skspec.models import TemplateClassifier
@@ -38,12 +39,19 @@ def data():
 
 def test_learned_templates_classify_held_out_spectra(data):
     X, y, X_test, y_test, _ = data
-    clf = TemplateClassifier().fit(X, y)
-    assert clf.templates_.shape == (4, N_PIX)
+    clf = TemplateClassifier(random_state=0).fit(X, y)
+    # Up to 6 templates per class (the default), grouped by class.
+    counts = pd.Series(clf.template_labels_).value_counts()
+    assert counts.index.sort_values().tolist() == CLASSES.tolist() and counts.max() <= 6
+    assert clf.templates_.shape == (counts.sum(), N_PIX) and counts.sum() > CLASSES.size
+    np.testing.assert_array_equal(clf.template_labels_, np.sort(clf.template_labels_))
     np.testing.assert_array_equal(clf.classes_, CLASSES)
-    np.testing.assert_array_equal(clf.template_labels_, CLASSES)
     assert clf.n_features_in_ == N_PIX
     assert clf.score(X_test, y_test) > 0.9
+    # One template per class: the class means.
+    means = TemplateClassifier(templates_per_class=1).fit(X, y)
+    np.testing.assert_array_equal(means.template_labels_, CLASSES)
+    assert means.score(X_test, y_test) > 0.9
     # Templates are scale-free: their median absolute flux is 1.
     np.testing.assert_allclose(np.median(np.abs(clf.templates_), axis=1), 1.0)
 
@@ -205,7 +213,9 @@ def test_decision_function_shapes(data):
 
 def test_pipeline_grid_search_cross_val(data):
     X, y, _, _, _ = data
-    pipe = make_pipeline(FunctionTransformer(np.abs), TemplateClassifier())
+    # One template per class: then only the continuum factor absorbs the tilts
+    # (several per class could also hold them, and poly_degree would tie).
+    pipe = make_pipeline(FunctionTransformer(np.abs), TemplateClassifier(templates_per_class=1))
     search = GridSearchCV(pipe, {"templateclassifier__poly_degree": [0, 2]}, cv=3).fit(X, y)
     assert search.best_params_["templateclassifier__poly_degree"] == 2
     scores = cross_val_score(TemplateClassifier(), X, y, cv=3, params={"ivar": np.ones_like(X)})
@@ -327,3 +337,119 @@ def test_real_templates_classify_real_spectra(shared_data, templates_dir, sdss_d
     assert chi2[is_m].between(1.15, 2.55).all(), chi2
     np.testing.assert_allclose(chi2[["B2", "F4", "G8", "K2"]], [52, 77, 25, 6], rtol=0.05)
     assert 1.5 < chi2["L0"] < 2.5
+
+
+# --------------------------------------------------------- sub-templates
+def _two_faced_classes(seed=0):
+    """Class A: two groups, +/- a feature; class B: beside A's '+' group.
+
+    A's mean (flat) is farther from A's '+' members than B's mean is, so one
+    template per class types that half of A as B; one per group does not.
+    """
+    rng = np.random.default_rng(seed)
+    feature = 0.3 * np.sin(20 * np.pi * X_AXIS)
+    a = 1.0 + np.vstack([np.tile(feature, (30, 1)), np.tile(-feature, (30, 1))])
+    b = np.tile(1.0 + 0.85 * feature, (30, 1))
+    X = np.vstack([a, b]) * rng.uniform(1, 10, (90, 1))
+    X = X + rng.normal(0, 0.005, X.shape) * X.mean(axis=1, keepdims=True)
+    return X, np.array(["A"] * 60 + ["B"] * 30)
+
+
+def test_templates_per_class_captures_groups_within_a_class():
+    X, y = _two_faced_classes(0)
+    X_test, y_test = _two_faced_classes(1)
+    one = TemplateClassifier(poly_degree=0, templates_per_class=1).fit(X, y)
+    assert one.templates_.shape[0] == 2
+    assert one.score(X_test, y_test) < 0.75  # A's '+' half typed B
+    several = TemplateClassifier(poly_degree=0, templates_per_class=3, random_state=0).fit(X, y)
+    # A splits into its two groups (3 asked, B's 30 near-identical spectra may
+    # split too); each template keeps the label of its class.
+    assert several.templates_.shape[0] >= 4
+    assert set(several.template_labels_) == {"A", "B"}
+    assert several.score(X_test, y_test) == 1.0
+
+
+def test_templates_per_class_is_reproducible_and_respects_group_size(data):
+    X, y, X_test, _, _ = data
+    a = TemplateClassifier(templates_per_class=4, random_state=3).fit(X, y)
+    b = TemplateClassifier(templates_per_class=4, random_state=3).fit(X, y)
+    np.testing.assert_array_equal(a.templates_, b.templates_)
+    np.testing.assert_array_equal(a.predict_proba(X_test), b.predict_proba(X_test))
+    counts = pd.Series(y).value_counts()
+    per_class = pd.Series(a.template_labels_).value_counts()
+    assert (per_class <= 4).all() and per_class.sum() > CLASSES.size
+    # Fewer than 2 x 10 spectra of a class: one template for it.
+    few = np.flatnonzero(y == "M0")[:19]
+    keep = np.concatenate([few, np.flatnonzero(y != "M0")])
+    c = TemplateClassifier(templates_per_class=4, random_state=3).fit(X[keep], y[keep])
+    assert (c.template_labels_ == "M0").sum() == 1
+    assert counts.min() >= 40  # the fixture gives every class room for 4 groups
+
+
+@parametrize_with_checks([TemplateClassifier(poly_degree=0, templates_per_class=3, random_state=0)])
+def test_sklearn_checks_with_sub_templates(estimator, check):
+    check(estimator)
+
+
+# ---------------------------------------------------- partial coverage
+def _held_left_half():
+    """A spectrum of t1 whose left half was not observed (held at its edge)."""
+    t1 = 1.0 + 0.3 * np.sin(30 * np.pi * X_AXIS)
+    t2 = np.where(X_AXIS < 0.5, 1.0, 1.0 + 0.25 * np.sin(30 * np.pi * X_AXIS))
+    rng = np.random.default_rng(0)
+    x = t1 + rng.normal(0, 0.01, N_PIX)
+    first = N_PIX // 2
+    x[:first] = x[first]
+    return np.vstack([t1, t2]), x[None], first
+
+
+def test_held_ends_are_not_matched():
+    templates, x, first = _held_left_half()
+    clf = TemplateClassifier(templates=templates, template_labels=["t1", "t2"], poly_degree=0)
+    clf.fit(templates, ["t1", "t2"])
+    # At uniform weights the held half, flat like t2's, would decide: t2.
+    ivar_all = np.ones_like(x)
+    assert clf.predict(x, ivar=ivar_all)[0] == "t2"
+    # Without ivar the held run is recognised and dropped, as ivar = 0 there.
+    assert clf.predict(x)[0] == "t1"
+    ivar = ivar_all.copy()
+    ivar[:, :first] = 0
+    assert clf.predict(x, ivar=ivar)[0] == "t1"
+    np.testing.assert_allclose(
+        clf.reduced_chi2(x).argmin(axis=1), clf.reduced_chi2(x, ivar=ivar).argmin(axis=1)
+    )
+    # The fit and its reduced chi-square are over the observed pixels.
+    assert clf.best_fit(x).reduced_chi2[0] < 3
+
+
+def test_constant_end_runs():
+    from skspec.utils import constant_end_runs
+
+    x = np.tile(np.arange(20.0), (4, 1))
+    x[1, :6] = x[1, 5]  # held at the first observed pixel, index 5
+    x[2, -6:] = 0.0  # zeros where the instrument stopped
+    x[2, :3] = x[2, 2]  # a run of 3: too short to count
+    x[3] = 7.0  # a constant row: one run, masked but its last pixel
+    mask = constant_end_runs(x)
+    assert not mask[0].any()
+    np.testing.assert_array_equal(np.flatnonzero(mask[1]), np.arange(5))
+    np.testing.assert_array_equal(np.flatnonzero(mask[2]), np.arange(15, 20))
+    assert mask[3].sum() == 19
+    # Round-off (a resampled or float32 copy) does not break a run; noise does.
+    rng = np.random.default_rng(0)
+    jitter = x * (1 + 1e-7 * rng.standard_normal(x.shape))
+    np.testing.assert_array_equal(constant_end_runs(jitter), mask)
+    noisy = x + 1e-3 * rng.standard_normal(x.shape)
+    assert not constant_end_runs(noisy)[:2].any()
+
+
+def test_held_ends_survive_resampling():
+    from skspec.preprocessing import QuadraticResampler
+    from skspec.utils import constant_end_runs
+
+    rng = np.random.default_rng(1)
+    x = 1.0 + 0.1 * rng.standard_normal((3, 3522))
+    x[:, :1500] = x[:, 1500:1501]  # the blue end not observed
+    resampled = QuadraticResampler().fit_transform(x)
+    held = constant_end_runs(resampled).sum(axis=1)
+    assert (held > 0.4 * 5000).all() and (held < 0.45 * 5000).all()

@@ -13,7 +13,7 @@ from ._grid import (
     vacuum_to_air,
 )
 from ._io import atomic_path, atomic_write
-from ._masking import interpolate_bad_pixels
+from ._masking import constant_end_runs, interpolate_bad_pixels
 from ._snr import (
     SNR_EDGES,
     der_noise,
@@ -34,6 +34,7 @@ __all__ = [
     "atomic_path",
     "atomic_write",
     "ccm_extinction",
+    "constant_end_runs",
     "der_noise",
     "der_snr",
     "interpolate_bad_pixels",

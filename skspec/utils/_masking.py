@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ._stats import row_median
+
 
 def interpolate_bad_pixels(flux, bad):
     """Replace bad pixels by linear interpolation between good neighbours.
@@ -51,3 +53,52 @@ def interpolate_bad_pixels(flux, bad):
     filled[~has_prev & ~has_next] = 0
     out.ravel()[bad_at] = filled
     return out
+
+
+def constant_end_runs(flux, min_run=4, rtol=1e-5):
+    """Mask the runs of one repeated value at either end of each spectrum.
+
+    A spectrum whose instrument did not cover both ends of the grid is often
+    handed over with the missing ends held at the nearest observed value (the
+    convention of :func:`interpolate_bad_pixels`) or set to zero. Either way
+    the end is one value repeated, which no observed pixel run does (noise
+    makes neighbouring fluxes differ), and it carries no information.
+
+    Parameters
+    ----------
+    flux : ndarray of shape (n_spectra, n_pixels)
+        Finite flux.
+    min_run : int, default=4
+        Shortest run that counts; a shorter one (two equal pixels by chance
+        in a quantised spectrum) is left alone.
+    rtol : float, default=1e-5
+        Pixels within ``rtol`` times the row's median ``|flux|`` of the end
+        pixel count as the same value, so that a held end stays one run
+        after resampling or a change of float precision (round-off of order
+        1e-7), while noise (1e-3 of the flux even at S/N 1000) never does.
+
+    Returns
+    -------
+    mask : ndarray of bool, same shape
+        True on every pixel of such a run but its innermost one, which is
+        the observed pixel whose value was held.
+    """
+    flux = np.asarray(flux)
+    n, m = flux.shape
+    mask = np.zeros((n, m), dtype=bool)
+    if m < 2 or n == 0:
+        return mask
+    idx = np.arange(m)
+    tol = rtol * row_median(np.abs(flux))[:, None]
+    # Length of the leading run: the first pixel differing from pixel 0.
+    differs = np.abs(flux - flux[:, :1]) > tol
+    lead = np.where(differs.any(axis=1), differs.argmax(axis=1), m)
+    differs = np.abs(flux - flux[:, -1:]) > tol
+    trail = np.where(differs.any(axis=1), differs[:, ::-1].argmax(axis=1), m)
+    # Keep the innermost pixel of each run (the observed one being held).
+    lead_cut = np.where(lead >= min_run, lead - 1, 0)
+    # A constant row is one run: its leading run already covers it.
+    trail_cut = np.where((trail >= min_run) & (lead < m), trail - 1, 0)
+    mask |= idx[None, :] < lead_cut[:, None]
+    mask |= idx[None, :] >= (m - trail_cut)[:, None]
+    return mask
