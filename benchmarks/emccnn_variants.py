@@ -34,7 +34,11 @@ fits only those S/N bins (e.g. ``--bins '>15'``). ``--mixup ALPHA``
 median-normalised spectra blended with a shuffled copy, ``lam * x + (1 -
 lam) * x[perm]`` with one ``lam ~ Beta(ALPHA, ALPHA)`` per batch and the
 loss blended alike; ``--mixup-within-class`` pairs each spectrum with one
-of its own label.
+of its own label. ``--subtemplate-denoising K`` (exploratory, not a package
+option) replaces the denoising target, the class mean, by the nearest of up
+to K group means of the class (k-means on the first 10 principal components
+of the class's normalised training spectra, at least 10 spectra a group):
+the reconstruction term is the minimum over the class's group means.
 """
 
 import argparse
@@ -114,6 +118,45 @@ def mixup_step(alpha, within_class):
     return step
 
 
+def subtemplate_denoising(k):
+    """Patch SupervisedDenoisingLoss: the reconstruction target is the nearest of
+    up to ``k`` group means of the class (see the module docstring)."""
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+
+    from skspec.nn._losses import SupervisedDenoisingLoss
+
+    update = SupervisedDenoisingLoss.update_templates
+
+    @torch.no_grad()
+    def update_templates(self, x, y):
+        update(self, x, y)  # the class means stay (denoising_targets_)
+        xs, ys = x.cpu().numpy().astype(np.float64), y.cpu().numpy()
+        groups = self.templates[:, None, :].repeat(1, k, 1).clone()  # repeats: no-ops in min
+        for c in range(self.templates.shape[0]):  # a loop over classes
+            xc = xs[ys == c]
+            n = min(k, len(xc) // 10)
+            if n > 1:
+                z = PCA(min(10, len(xc) - 1), random_state=0).fit_transform(xc)
+                g = KMeans(n, n_init=4, random_state=0).fit_predict(z)
+                for j in range(n):
+                    groups[c, j] = torch.from_numpy(xc[g == j].mean(0)).to(groups)
+        self.groups = groups
+
+    def forward(self, output, y, subtype=None):
+        if not isinstance(output, tuple):
+            return self.classification(output, y, subtype)
+        logits, recon = output[0], output[1]
+        loss = self.classification(logits, y, subtype)
+        if self.weight:
+            d = ((recon[:, None, :] - self.groups[y]) ** 2).mean(-1)
+            loss = loss + self.weight * d.min(1).values.mean()
+        return loss
+
+    SupervisedDenoisingLoss.update_templates = update_templates
+    SupervisedDenoisingLoss.forward = forward
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tag", help="name written in every row")
@@ -132,6 +175,12 @@ def parse_args(argv):
     parser.add_argument("--mixup", type=float, metavar="ALPHA", help="train on mixup batches")
     parser.add_argument(
         "--mixup-within-class", action="store_true", help="mix spectra of one label only"
+    )
+    parser.add_argument(
+        "--subtemplate-denoising",
+        type=int,
+        metavar="K",
+        help="denoise towards the nearest of K group means of the class",
     )
     parser.add_argument(
         "--augment",
@@ -157,6 +206,8 @@ def main(argv):
     clean = args.clean or args.fresh_noise
     if args.fresh_noise:
         skspec.nn._net._RedrawDataset = FreshNoiseDataset
+    if args.subtemplate_denoising is not None:
+        subtemplate_denoising(args.subtemplate_denoising)
     if args.mixup is not None:
         if args.subtype:
             sys.exit("--mixup mixes the labels; it does not take --subtype")

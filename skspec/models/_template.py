@@ -81,9 +81,12 @@ def _held_end_weights(X):
     runs &= ((~runs).sum(axis=1) >= _MIN_KEPT * X.shape[1])[:, None]
     if not runs.any():
         return None
-    sigma = np.maximum(
-        noise_estimate(np.where(runs, np.nan, X)), 1e-6 * np.sqrt(np.mean(X * X, axis=1))
-    )
+    sigma = _noise_estimate(X)
+    # The noise of the observed part, for the few rows cut short (a masked
+    # median is a per-row loop in numpy: not for every row).
+    rows = runs.any(axis=1)
+    floor = 1e-6 * np.sqrt(np.mean(X[rows] ** 2, axis=1))  # as _noise_estimate's
+    sigma[rows] = np.maximum(noise_estimate(np.where(runs[rows], np.nan, X[rows])), floor)
     sigma = np.where(sigma > 0, sigma, 1.0)
     return np.where(runs, 0.0, 1.0 / sigma[:, None] ** 2)
 

@@ -2,8 +2,6 @@
 
 import numpy as np
 
-from ._stats import row_median
-
 
 def interpolate_bad_pixels(flux, bad):
     """Replace bad pixels by linear interpolation between good neighbours.
@@ -72,7 +70,7 @@ def constant_end_runs(flux, min_run=4, rtol=1e-5):
         Shortest run that counts; a shorter one (two equal pixels by chance
         in a quantised spectrum) is left alone.
     rtol : float, default=1e-5
-        Pixels within ``rtol`` times the row's median ``|flux|`` of the end
+        Pixels within ``rtol`` times the row's mean ``|flux|`` of the end
         pixel count as the same value, so that a held end stays one run
         after resampling or a change of float precision (round-off of order
         1e-7), while noise (1e-3 of the flux even at S/N 1000) never does.
@@ -89,7 +87,7 @@ def constant_end_runs(flux, min_run=4, rtol=1e-5):
     if m < 2 or n == 0:
         return mask
     idx = np.arange(m)
-    tol = rtol * row_median(np.abs(flux))[:, None]
+    tol = rtol * np.mean(np.abs(flux), axis=1, keepdims=True)
     # Length of the leading run: the first pixel differing from pixel 0.
     differs = np.abs(flux - flux[:, :1]) > tol
     lead = np.where(differs.any(axis=1), differs.argmax(axis=1), m)
