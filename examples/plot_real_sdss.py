@@ -136,7 +136,8 @@ plt.show()
 # reddening). Given templates it only calibrates its probabilities in
 # ``fit``. We give it the Kesseli et al. (2017) templates, co-adds of real
 # SDSS spectra, one per subtype and metallicity bin, when they are available,
-# and otherwise let it learn one template per subtype from synthetic spectra.
+# and otherwise let it learn a few templates per subtype from synthetic
+# spectra.
 #
 # The network is trained on synthetic spectra only: a few hundred, a few
 # epochs.
@@ -148,7 +149,7 @@ if data_dir is not None:
     template_clf = TemplateClassifier(templates=templates).fit(templates.data, templates.target)
     template_source = f"{len(templates.target)} Kesseli templates"
 else:
-    template_clf = TemplateClassifier().fit(synthetic.data, synthetic.target)
+    template_clf = TemplateClassifier(random_state=0).fit(synthetic.data, synthetic.target)
     template_source = "templates learned from synthetic spectra"
 
 network = Pipeline(
