@@ -371,11 +371,16 @@ def test_templates_per_class_captures_groups_within_a_class():
 
 def test_templates_per_class_is_reproducible_and_respects_group_size(data):
     X, y, X_test, _, _ = data
+    counts = pd.Series(y).value_counts()
+    assert counts.min() >= 40  # the fixture gives every class room for 4 groups
     a = TemplateClassifier(templates_per_class=4, random_state=3).fit(X, y)
     b = TemplateClassifier(templates_per_class=4, random_state=3).fit(X, y)
     np.testing.assert_array_equal(a.templates_, b.templates_)
     np.testing.assert_array_equal(a.predict_proba(X_test), b.predict_proba(X_test))
-    counts = pd.Series(y).value_counts()
+    other = TemplateClassifier(templates_per_class=4, random_state=4).fit(X, y)
+    assert other.templates_.shape != a.templates_.shape or not np.allclose(
+        other.templates_, a.templates_
+    )
     per_class = pd.Series(a.template_labels_).value_counts()
     assert (per_class <= 4).all() and per_class.sum() > CLASSES.size
     # Fewer than 2 x 10 spectra of a class: one template for it.
@@ -383,7 +388,36 @@ def test_templates_per_class_is_reproducible_and_respects_group_size(data):
     keep = np.concatenate([few, np.flatnonzero(y != "M0")])
     c = TemplateClassifier(templates_per_class=4, random_state=3).fit(X[keep], y[keep])
     assert (c.template_labels_ == "M0").sum() == 1
-    assert counts.min() >= 40  # the fixture gives every class room for 4 groups
+
+
+def test_no_template_from_a_handful_of_spectra():
+    """k-means may isolate an outlier; a group under 10 spectra joins a larger one."""
+    from skspec.models._template import _merge_small_groups
+
+    X, y = _two_faced_classes(0)
+    outlier = 1.0 + 2.0 * np.exp(-0.5 * ((X_AXIS - 0.3) / 0.01) ** 2)  # a huge line
+    X = np.vstack([X, outlier * X[0].mean()])
+    y = np.append(y, "A")
+    clf = TemplateClassifier(poly_degree=0, templates_per_class=6, random_state=0).fit(X, y)
+    peak = np.argmin(np.abs(X_AXIS - 0.3))
+    # The outlier is averaged with many spectra: no template shows its line.
+    line = clf.templates_[:, peak] / np.median(clf.templates_, axis=1)
+    assert line.max() < 1.5
+    scores = np.array([[0.0], [0.1], [0.2], [5.0], [9.0]])
+    groups = _merge_small_groups(
+        scores.repeat(4, axis=0), np.repeat([0, 0, 0, 1, 2], 4), np.array([[0.1], [5.0], [9.0]])
+    )
+    assert set(groups) == {0}  # groups of 4 and 4 join the group of 12
+
+
+def test_held_ends_never_leave_too_few_pixels():
+    clf = TemplateClassifier(poly_degree=2, templates_per_class=1)
+    rng = np.random.default_rng(0)
+    X = rng.normal(5, 1, (20, 12))
+    y = np.array(["a", "b"] * 10)
+    clf.fit(X, y)
+    row = np.array([[5.0] * 5 + [1.0] + [9.0] * 6])  # held both ends: 2 pixels left
+    assert clf.predict(row).shape == (1,)
 
 
 @parametrize_with_checks([TemplateClassifier(poly_degree=0, templates_per_class=3, random_state=0)])
@@ -427,13 +461,13 @@ def test_constant_end_runs():
 
     x = np.tile(np.arange(20.0), (4, 1))
     x[1, :6] = x[1, 5]  # held at the first observed pixel, index 5
-    x[2, -6:] = 0.0  # zeros where the instrument stopped
+    x[2, -6:] = 0.0  # zeros where the instrument stopped: no pixel of it observed
     x[2, :3] = x[2, 2]  # a run of 3: too short to count
     x[3] = 7.0  # a constant row: one run, masked but its last pixel
     mask = constant_end_runs(x)
     assert not mask[0].any()
     np.testing.assert_array_equal(np.flatnonzero(mask[1]), np.arange(5))
-    np.testing.assert_array_equal(np.flatnonzero(mask[2]), np.arange(15, 20))
+    np.testing.assert_array_equal(np.flatnonzero(mask[2]), np.arange(14, 20))  # zeros: whole
     assert mask[3].sum() == 19
     # Round-off (a resampled or float32 copy) does not break a run; noise does.
     rng = np.random.default_rng(0)
@@ -441,6 +475,23 @@ def test_constant_end_runs():
     np.testing.assert_array_equal(constant_end_runs(jitter), mask)
     noisy = x + 1e-3 * rng.standard_normal(x.shape)
     assert not constant_end_runs(noisy)[:2].any()
+
+
+@pytest.mark.parametrize(
+    "flux, kwargs, match",
+    [
+        (np.ones(10), {}, "2-D"),
+        (np.array([[1.0, np.nan, 2.0, 3.0]]), {}, "NaN or inf"),
+        (np.ones((2, 10)), {"min_run": 1}, "min_run"),
+        (np.ones((2, 10)), {"min_run": 2.5}, "min_run"),
+        (np.ones((2, 10)), {"rtol": -1.0}, "rtol"),
+    ],
+)
+def test_constant_end_runs_rejects_bad_input(flux, kwargs, match):
+    from skspec.utils import constant_end_runs
+
+    with pytest.raises(ValueError, match=match):
+        constant_end_runs(flux, **kwargs)
 
 
 def test_held_ends_survive_resampling():

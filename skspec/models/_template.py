@@ -65,7 +65,7 @@ def _noise_estimate(X):
     return np.where(sigma > 0, sigma, 1.0)
 
 
-def _held_end_weights(X):
+def _held_end_weights(X, min_good):
     """Weights that drop the held ends of spectra given without ``ivar``.
 
     A spectrum that its instrument did not cover to both ends of the grid
@@ -75,10 +75,13 @@ def _held_end_weights(X):
     run (the fast uniform-weight path then serves); otherwise inverse
     variances, ``1 / sigma**2`` with the DER_SNR noise of the observed part,
     and 0 on the runs. A row that would keep under ``_MIN_KEPT`` of its
-    pixels (a constant row is not a spectrum cut short) is left whole.
+    pixels (a constant row is not a spectrum cut short), or not more than
+    ``min_good`` (the continuum coefficients and the noise estimate need
+    them), is left whole.
     """
     runs = constant_end_runs(X)
-    runs &= ((~runs).sum(axis=1) >= _MIN_KEPT * X.shape[1])[:, None]
+    kept = (~runs).sum(axis=1)
+    runs &= ((kept >= _MIN_KEPT * X.shape[1]) & (kept > min_good))[:, None]
     if not runs.any():
         return None
     sigma = _noise_estimate(X)
@@ -111,7 +114,8 @@ def _learn_templates(normed, y_idx, trim, per_class=1, degree=2, random_state=No
     by its Legendre continuum fitted against the class mean (so that colour,
     which the matching fits away, does not decide the groups), then the
     class's spectra are clustered by k-means on their first principal
-    components. A class keeps at least ``_MIN_MEMBERS`` spectra per group.
+    components. Groups under ``_MIN_MEMBERS`` spectra join the nearest larger
+    one.
 
     Returns the templates and the class index of each.
     """
@@ -128,8 +132,9 @@ def _learn_templates(normed, y_idx, trim, per_class=1, degree=2, random_state=No
     own = np.searchsorted(present, y_idx)
     continuum = matcher.fit(normed, None, own) @ matcher.legendre.T
     # The fitted continuum is near the median-normalised level (about 1); a
-    # degenerate fit must not blow a spectrum up.
-    aligned = normed / np.maximum(np.abs(continuum), 1e-3)
+    # degenerate fit (a zero crossing) must not blow pixels up.
+    level = np.median(np.abs(continuum), axis=1, keepdims=True)
+    aligned = normed / np.maximum(np.abs(continuum), 0.05 * np.maximum(level, 1e-12))
     templates, template_class = [], []
     rng = check_random_state(random_state)
     for c, k in enumerate(present):  # a loop over classes
@@ -142,11 +147,31 @@ def _learn_templates(normed, y_idx, trim, per_class=1, degree=2, random_state=No
         n_comp = min(_CLUSTER_COMPONENTS, members.shape[0] - 1, members.shape[1])
         seed = rng.randint(np.iinfo(np.int32).max)
         scores = PCA(n_comp, random_state=seed).fit_transform(members)
-        groups = KMeans(n_groups, n_init=4, random_state=seed).fit_predict(scores)
+        kmeans = KMeans(n_groups, n_init=4, random_state=seed).fit(scores)
+        groups = _merge_small_groups(scores, kmeans.labels_, kmeans.cluster_centers_)
         for g in np.unique(groups):  # a loop over the class's groups
             templates.append(trim_mean(members[groups == g], trim, axis=0))
             template_class.append(k)
     return np.vstack(templates), np.asarray(template_class)
+
+
+def _merge_small_groups(scores, groups, centres):
+    """Move the members of groups under ``_MIN_MEMBERS`` to the nearest larger group.
+
+    k-means caps nothing: a group of one or two spectra would be a template
+    of its own, as noisy as a single spectrum. With no group large enough,
+    everything is one group.
+    """
+    sizes = np.bincount(groups, minlength=len(centres))
+    large = np.flatnonzero(sizes >= _MIN_MEMBERS)
+    if large.size == 0:
+        return np.zeros_like(groups)
+    small = ~np.isin(groups, large)
+    if small.any():
+        dist = ((scores[small, None, :] - centres[None, large, :]) ** 2).sum(axis=2)
+        groups = groups.copy()
+        groups[small] = large[np.argmin(dist, axis=1)]
+    return groups
 
 
 class _Matcher:
@@ -388,7 +413,10 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
     one value (at least 4 pixels; an end held at its last observed value,
     as this package's loaders fill what an instrument did not cover, or
     zeros) is matched on its observed pixels only
-    (:func:`skspec.utils.constant_end_runs`), as if ``ivar`` were 0 there.
+    (:func:`skspec.utils.constant_end_runs`), as if ``ivar`` were 0 there,
+    unless that would leave under a quarter of its pixels. Learned templates
+    are trimmed means of the training spectra as given: held ends of many
+    training spectra would enter them.
 
     Examples
     --------
@@ -503,7 +531,7 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
 
         if self.temperature == "auto":
             keep = np.isin(y, self.classes_)
-            weights = _held_end_weights(X) if ivar is None else ivar
+            weights = _held_end_weights(X, self._min_good()) if ivar is None else ivar
             self.temperature_ = self._calibrate(
                 X[keep],
                 y_idx[keep],
@@ -514,6 +542,11 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         else:
             self.temperature_ = float(self.temperature)
         return self
+
+    def _min_good(self):
+        # Good pixels a row cut short must keep: the continuum coefficients,
+        # and the 5 that the DER_SNR noise of the observed part needs.
+        return self.poly_degree + 1 + 5
 
     def _learn(self, normed, y_idx, seed):
         return _learn_templates(
@@ -581,7 +614,7 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_spectra(self, X, dtype=np.float64, reset=False, ensure_all_finite=ivar is None)
         if ivar is None:
-            ivar = _held_end_weights(X)
+            ivar = _held_end_weights(X, self._min_good())
         else:
             X, ivar = _fill_masked(X, ivar, self)
         if ivar is not None:

@@ -1,5 +1,7 @@
 """Bad-pixel handling shared by the generator, the loader and the estimators."""
 
+from numbers import Integral, Real
+
 import numpy as np
 
 
@@ -64,12 +66,12 @@ def constant_end_runs(flux, min_run=4, rtol=1e-5):
 
     Parameters
     ----------
-    flux : ndarray of shape (n_spectra, n_pixels)
+    flux : array-like of shape (n_spectra, n_pixels)
         Finite flux.
-    min_run : int, default=4
+    min_run : int >= 2, default=4
         Shortest run that counts; a shorter one (two equal pixels by chance
         in a quantised spectrum) is left alone.
-    rtol : float, default=1e-5
+    rtol : float >= 0, default=1e-5
         Pixels within ``rtol`` times the row's mean ``|flux|`` of the end
         pixel count as the same value, so that a held end stays one run
         after resampling or a change of float precision (round-off of order
@@ -78,10 +80,26 @@ def constant_end_runs(flux, min_run=4, rtol=1e-5):
     Returns
     -------
     mask : ndarray of bool, same shape
-        True on every pixel of such a run but its innermost one, which is
-        the observed pixel whose value was held.
+        True on the pixels of such runs. A run held at a non-zero value
+        keeps its innermost pixel unmasked: that is the observed pixel whose
+        value was held. A run of zeros is masked whole. A constant row is
+        one run.
+
+    Raises
+    ------
+    ValueError
+        If ``flux`` is not 2-D or holds NaN or inf, or ``min_run`` or
+        ``rtol`` is out of range.
     """
+    if isinstance(min_run, bool) or not isinstance(min_run, Integral) or min_run < 2:
+        raise ValueError(f"min_run must be an int >= 2, got {min_run!r}")
+    if isinstance(rtol, bool) or not isinstance(rtol, Real) or not rtol >= 0:
+        raise ValueError(f"rtol must be a number >= 0, got {rtol!r}")
     flux = np.asarray(flux)
+    if flux.ndim != 2:
+        raise ValueError(f"flux must be 2-D (n_spectra, n_pixels), got {flux.ndim} dimension(s)")
+    if not np.isfinite(flux).all():
+        raise ValueError("flux holds NaN or inf; mask those pixels first")
     n, m = flux.shape
     mask = np.zeros((n, m), dtype=bool)
     if m < 2 or n == 0:
@@ -93,10 +111,12 @@ def constant_end_runs(flux, min_run=4, rtol=1e-5):
     lead = np.where(differs.any(axis=1), differs.argmax(axis=1), m)
     differs = np.abs(flux - flux[:, -1:]) > tol
     trail = np.where(differs.any(axis=1), differs[:, ::-1].argmax(axis=1), m)
-    # Keep the innermost pixel of each run (the observed one being held).
-    lead_cut = np.where(lead >= min_run, lead - 1, 0)
+    # Keep the innermost pixel of a held run (the observed one), not of zeros.
+    lead_zero = np.abs(flux[:, 0]) <= tol[:, 0]
+    trail_zero = np.abs(flux[:, -1]) <= tol[:, 0]
+    lead_cut = np.where(lead >= min_run, lead - ~lead_zero, 0)
     # A constant row is one run: its leading run already covers it.
-    trail_cut = np.where((trail >= min_run) & (lead < m), trail - 1, 0)
+    trail_cut = np.where((trail >= min_run) & (lead < m), trail - ~trail_zero, 0)
     mask |= idx[None, :] < lead_cut[:, None]
     mask |= idx[None, :] >= (m - trail_cut)[:, None]
     return mask
