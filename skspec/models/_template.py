@@ -356,8 +356,9 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         instrument 0.79 exactly, one mean per subtype 0.41). Learned from the
         embedded generator, 6 groups (the default) against 1 type generated
         test spectra 88-89 % against 82 % and the Kesseli+2017 templates 0.94
-        against 0.74 (BENCHMARKS.md, "Sub-templates"). 1 gives the trimmed
-        class means alone. Ignored when ``templates`` are given.
+        against 0.74 (BENCHMARKS.md, "The template classifier learned from the
+        generator"). 1 gives the trimmed class means alone. Ignored when
+        ``templates`` are given.
     random_state : int, RandomState instance or None, default=None
         Seeds the grouping of ``templates_per_class`` > 1; pass an int for
         reproducible templates.
