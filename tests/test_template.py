@@ -504,3 +504,33 @@ def test_held_ends_survive_resampling():
     resampled = QuadraticResampler().fit_transform(x)
     held = constant_end_runs(resampled).sum(axis=1)
     assert (held > 0.4 * 5000).all() and (held < 0.45 * 5000).all()
+
+
+# ---------------------------------------------------- radial-velocity search
+def test_max_shift_finds_a_shifted_spectrum():
+    """Narrow lines moved 2 pixels: only a shift search matches the right template."""
+    x = np.arange(N_PIX)
+    lines_a = np.zeros(N_PIX)
+    lines_a[40::40] = 1.0
+    lines_b = np.roll(lines_a, 2)  # template b: the same lines 2 pixels redder
+    smooth = lambda v: np.convolve(v, [0.25, 0.5, 0.25], mode="same")  # noqa: E731
+    t_a, t_b = 1.0 - 0.5 * smooth(lines_a), 1.0 - 0.5 * smooth(lines_b + np.roll(lines_a, 20))
+    templates = np.vstack([t_a, t_b])
+    rng = np.random.default_rng(0)
+    # Spectra of a, redshifted by 2 pixels (so they sit on b's first line set).
+    X = np.roll(t_a, 2)[None] * (1 + 0.001 * x / N_PIX) + rng.normal(0, 0.002, (10, N_PIX))
+    fixed = TemplateClassifier(templates=templates, template_labels=["a", "b"], max_shift=0)
+    search = TemplateClassifier(templates=templates, template_labels=["a", "b"], max_shift=2)
+    assert (fixed.fit(templates, ["a", "b"]).predict(X) == "b").all()
+    assert (search.fit(templates, ["a", "b"]).predict(X) == "a").all()
+    fit = search.best_fit(X)
+    np.testing.assert_array_equal(fit.shift, 2)
+    np.testing.assert_array_equal(fit.label, "a")
+    # The model is the shifted template times the fitted continuum.
+    np.testing.assert_allclose(fit.model, X, atol=0.01)
+    # Capped at a fiftieth of the grid: 45 pixels allow no shift, 60 one.
+    for n_pix, shifts in ((45, [0]), (60, [-1, 0, 1])):
+        short = TemplateClassifier(templates=templates[:, :n_pix], template_labels=["a", "b"])
+        short.fit(templates[:, :n_pix], ["a", "b"])
+        np.testing.assert_array_equal(short._matcher.shifts, shifts)
+        assert set(short.best_fit(X[:, :n_pix]).shift) <= set(shifts)
