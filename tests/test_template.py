@@ -534,3 +534,17 @@ def test_max_shift_finds_a_shifted_spectrum():
         short.fit(templates[:, :n_pix], ["a", "b"])
         np.testing.assert_array_equal(short._matcher.shifts, shifts)
         assert set(short.best_fit(X[:, :n_pix]).shift) <= set(shifts)
+
+
+def test_pickle_keeps_templates_not_their_shifted_copies(data):
+    import pickle
+
+    X, y, X_test, _, _ = data
+    search = TemplateClassifier(random_state=0, max_shift=2).fit(X, y)
+    plain = TemplateClassifier(random_state=0, max_shift=0).fit(X, y)
+    assert search._matcher.shifts.size == 5  # 400 pixels allow the 2
+    # The copies and their bases are rebuilt on loading, not saved.
+    assert len(pickle.dumps(search)) < 1.2 * len(pickle.dumps(plain))
+    loaded = pickle.loads(pickle.dumps(search))
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), search.predict_proba(X_test))
+    np.testing.assert_array_equal(loaded.best_fit(X_test).shift, search.best_fit(X_test).shift)

@@ -208,14 +208,19 @@ class _Matcher:
         self.template_class = template_class
         self.n_classes = n_classes
         # Whole-pixel shifts tried for every template (a radial-velocity
-        # search); the copies are stored shift-major: copy s * T + t.
-        # Capped at a fiftieth of the grid: shifts are for spectra, not for
-        # a handful of features.
+        # search). Capped at a fiftieth of the grid: shifts are for spectra,
+        # not for a handful of features.
         max_shift = min(max_shift, templates.shape[1] // _PIXELS_PER_SHIFT)
         self.shifts = np.arange(-max_shift, max_shift + 1)
+        self.degree = degree
+        self._build()
+
+    def _build(self):
+        """The shifted copies and their least-squares bases (derived, not pickled)."""
+        # The copies are stored shift-major: copy s * T + t.
         self.copies = np.vstack([_shift_pixels(self.templates, d) for d in self.shifts])
-        n_pix = templates.shape[1]
-        self.legendre = legendre.legvander(np.linspace(-1.0, 1.0, n_pix), degree)
+        n_pix = self.templates.shape[1]
+        self.legendre = legendre.legvander(np.linspace(-1.0, 1.0, n_pix), self.degree)
         design = self.copies[:, :, None] * self.legendre[None]  # (S * T, n_pix, K)
         # An orthonormal basis of each design matrix, with the columns of null
         # singular values zeroed so that a rank-deficient template stays exact.
@@ -224,6 +229,20 @@ class _Matcher:
         self.copy_rank = keep.sum(axis=1)
         self.rank = self.copy_rank.reshape(self.shifts.size, -1).max(axis=0)
         self.basis = (u * keep[:, None, :]).transpose(1, 0, 2).reshape(n_pix, -1)
+
+    _DERIVED = ("copies", "legendre", "copy_rank", "rank", "basis")
+
+    def __getstate__(self):
+        # A saved model keeps the templates only: the shifted copies and
+        # their bases are (2 * max_shift + 1) times larger and cheap to rebuild.
+        return {k: v for k, v in self.__dict__.items() if k not in self._DERIVED}
+
+    def __setstate__(self, state):
+        if "shifts" not in state:  # saved before the radial-velocity search
+            state = {**state, "shifts": np.zeros(1, dtype=int)}
+            state["degree"] = state["legendre"].shape[1] - 1
+        self.__dict__.update({k: v for k, v in state.items() if k not in self._DERIVED})
+        self._build()
 
     def chi2(self, X, ivar=None, return_shift=False):
         """Chi-square and degrees of freedom of each spectrum against each template.
@@ -417,8 +436,9 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         of 9 fits), and types the Kesseli+2017 templates moved by 100 km/s
         0.93-0.95 exactly instead of 0.84-0.93 (BENCHMARKS.md, "The template
         classifier learned from the generator"). Capped at a fiftieth of the
-        grid's pixels; 0 turns the search off. Matching costs ``2 *
-        max_shift + 1`` times as much.
+        grid's pixels; 0 turns the search off. With the default, prediction
+        takes 2.6-2.8 times as long as with 0 (BENCHMARKS.md, "Classical
+        models").
     random_state : int, RandomState instance or None, default=None
         Seeds the grouping of ``templates_per_class`` > 1; pass an int for
         reproducible templates.
@@ -748,8 +768,10 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         fit : :class:`~sklearn.utils.Bunch`
             ``template_index`` (n_samples,) row of ``templates_``; ``label``
             (n_samples,) its class; ``shift`` (n_samples,) the whole pixels
-            the template was moved to the red to match (see ``max_shift``;
-            positive: the spectrum is redshifted against the template);
+            the template was moved along the grid to match (see
+            ``max_shift``; on a grid whose wavelength grows with the pixel
+            index, as SDSS's, positive means the spectrum is redshifted
+            against the template);
             ``model`` (n_samples, n_features) the shifted template times the
             continuum, on the flux scale of ``X``;
             ``continuum`` (n_samples, n_features) the fitted Legendre factor;
