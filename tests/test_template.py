@@ -548,3 +548,23 @@ def test_pickle_keeps_templates_not_their_shifted_copies(data):
     loaded = pickle.loads(pickle.dumps(search))
     np.testing.assert_array_equal(loaded.predict_proba(X_test), search.predict_proba(X_test))
     np.testing.assert_array_equal(loaded.best_fit(X_test).shift, search.best_fit(X_test).shift)
+
+
+def test_template_without_weight_under_the_good_pixels_fits_nothing():
+    """A template that is zero wherever the spectrum has weight: a singular
+    least-squares system, solved by the pseudo-inverse, not an error."""
+    t1 = 1.0 + 0.3 * np.sin(30 * np.pi * X_AXIS)
+    t2 = np.where(X_AXIS < 0.5, 0.0, 1.0 + 0.2 * np.cos(30 * np.pi * X_AXIS))
+    templates = np.vstack([t1, t2])
+    clf = TemplateClassifier(templates=templates, template_labels=["t1", "t2"], max_shift=0)
+    clf.fit(templates, ["t1", "t2"])
+    rng = np.random.default_rng(0)
+    X = t1 * 5.0 + rng.normal(0, 0.01, (3, N_PIX))
+    ivar = np.where(X_AXIS < 0.45, 1e4, 0.0) * np.ones_like(X)  # only t2's zeros weighted
+    red = clf.reduced_chi2(X, ivar=ivar)
+    assert np.isfinite(red).all()
+    # t2 can fit nothing there: its chi-square is that of the flux itself
+    # (reduced by the good pixels less its 3 continuum coefficients).
+    dof = (ivar > 0).sum(axis=1) - 3
+    np.testing.assert_allclose(red[:, 1] * dof, (ivar * X**2).sum(axis=1))
+    np.testing.assert_array_equal(clf.predict(X, ivar=ivar), "t1")

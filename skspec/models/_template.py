@@ -160,6 +160,22 @@ def _learn_templates(normed, y_idx, trim, per_class=1, degree=2, random_state=No
     return np.vstack(templates), np.asarray(template_class)
 
 
+def _solve_normal(m, b):
+    """Solve the batched normal equations ``m @ a = b`` (shapes (..., K, K), (..., K)).
+
+    A direct solve; a batch holding a singular system (a template that is
+    zero where the spectrum has weight) falls back to the pseudo-inverse,
+    which keeps such a fit exact.
+    """
+    try:
+        a = np.linalg.solve(m, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        return np.einsum("...kl,...l->...k", np.linalg.pinv(m, rcond=_RCOND, hermitian=True), b)
+    if not np.isfinite(a).all():
+        return np.einsum("...kl,...l->...k", np.linalg.pinv(m, rcond=_RCOND, hermitian=True), b)
+    return a
+
+
 def _shift_pixels(templates, shift):
     """The rows of ``templates`` moved ``shift`` whole pixels to the red (right).
 
@@ -277,7 +293,7 @@ class _Matcher:
                 wf = ivar[sl] * f
                 m = (ivar[sl] @ gram).reshape(-1, n_c, k, k)
                 b = (wf @ tp).reshape(-1, n_c, k)
-                a = np.einsum("itkl,itl->itk", np.linalg.pinv(m, rcond=_RCOND, hermitian=True), b)
+                a = _solve_normal(m, b)
                 # At the optimum chi2 = sum w f^2 - b.a.
                 chi2[sl] = np.einsum("ij,ij->i", wf, f)[:, None] - np.einsum("itk,itk->it", b, a)
         np.maximum(chi2, 0.0, out=chi2)  # round-off of a near-perfect fit
@@ -436,9 +452,8 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         of 9 fits), and types the Kesseli+2017 templates moved by 100 km/s
         0.93-0.95 exactly instead of 0.84-0.93 (BENCHMARKS.md, "The template
         classifier learned from the generator"). Capped at a fiftieth of the
-        grid's pixels; 0 turns the search off. With the default, prediction
-        takes 2.6-2.8 times as long as with 0 (BENCHMARKS.md, "Classical
-        models").
+        grid's pixels; 0 turns the search off. It costs about 2.7 times the
+        prediction time of 0 (BENCHMARKS.md, "Classical models").
     random_state : int, RandomState instance or None, default=None
         Seeds the grouping of ``templates_per_class`` > 1; pass an int for
         reproducible templates.
