@@ -452,8 +452,9 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
         of 9 fits), and types the Kesseli+2017 templates moved by 100 km/s
         0.93-0.95 exactly instead of 0.84-0.93 (BENCHMARKS.md, "The template
         classifier learned from the generator"). Capped at a fiftieth of the
-        grid's pixels; 0 turns the search off. It costs about 2.7 times the
-        prediction time of 0 (BENCHMARKS.md, "Classical models").
+        grid's pixels; 0 turns the search off. The matching work grows with
+        the number of copies, ``2 * max_shift + 1`` (measured speeds:
+        BENCHMARKS.md, "Classical models").
     random_state : int, RandomState instance or None, default=None
         Seeds the grouping of ``templates_per_class`` > 1; pass an int for
         reproducible templates.
