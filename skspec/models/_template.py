@@ -56,17 +56,19 @@ def _robust_scale(X):
     return np.where(scale > 0, scale, 1.0)
 
 
-def _noise_estimate(X):
+def _noise_estimate(X, held=None):
     """Per-spectrum noise sigma from the flux alone.
 
     The DER_SNR noise (Stoehr et al. 2008, as in :func:`skspec.utils.der_snr`):
-    ``1.482602 / sqrt(6) * median(|2 f_i - f_{i-2} - f_{i+2}|)``. Rows with
-    fewer than 5 pixels (not spectra, e.g. generic test data) use the RMS of
-    the flux; a zero estimate is floored at 1e-6 of the RMS, and at 1 for an
-    all-zero row, so that chi-squares stay finite.
+    ``1.482602 / sqrt(6) * median(|2 f_i - f_{i-2} - f_{i+2}|)``, over the
+    pixels not ``held`` (a boolean mask) when given. Rows with fewer than 5
+    pixels (not spectra, e.g. generic test data) use the RMS of the flux; a
+    zero estimate is floored at 1e-6 of the RMS, and at 1 for an all-zero
+    row, so that chi-squares stay finite.
     """
     rms = np.sqrt(np.mean(X * X, axis=1))
-    sigma = np.maximum(noise_estimate(X), 1e-6 * rms)
+    sigma = noise_estimate(X if held is None else np.where(held, np.nan, X))
+    sigma = np.maximum(sigma, 1e-6 * rms)
     return np.where(sigma > 0, sigma, 1.0)
 
 
@@ -93,9 +95,7 @@ def _held_end_weights(X, min_good):
     # The noise of the observed part, for the few rows cut short (a masked
     # median is a per-row loop in numpy: not for every row).
     rows = runs.any(axis=1)
-    floor = 1e-6 * np.sqrt(np.mean(X[rows] ** 2, axis=1))  # as _noise_estimate's
-    sigma[rows] = np.maximum(noise_estimate(np.where(runs[rows], np.nan, X[rows])), floor)
-    sigma = np.where(sigma > 0, sigma, 1.0)
+    sigma[rows] = _noise_estimate(X[rows], held=runs[rows])
     return np.where(runs, 0.0, 1.0 / sigma[:, None] ** 2)
 
 
@@ -169,11 +169,11 @@ def _solve_normal(m, b):
     """
     try:
         a = np.linalg.solve(m, b[..., None])[..., 0]
+        if np.isfinite(a).all():
+            return a
     except np.linalg.LinAlgError:
-        return np.einsum("...kl,...l->...k", np.linalg.pinv(m, rcond=_RCOND, hermitian=True), b)
-    if not np.isfinite(a).all():
-        return np.einsum("...kl,...l->...k", np.linalg.pinv(m, rcond=_RCOND, hermitian=True), b)
-    return a
+        pass
+    return np.einsum("...kl,...l->...k", np.linalg.pinv(m, rcond=_RCOND, hermitian=True), b)
 
 
 def _shift_pixels(templates, shift):
@@ -328,9 +328,7 @@ class _Matcher:
             else:
                 w = ivar[rows]
                 m = np.einsum("rp,pk,pl->rkl", w, design, design)
-                b = (w * f) @ design
-                pinv = np.linalg.pinv(m, rcond=_RCOND, hermitian=True)
-                coef[rows] = np.einsum("rkl,rl->rk", pinv, b)
+                coef[rows] = _solve_normal(m, (w * f) @ design)
         return coef
 
     def copy_index(self, t_idx, s_idx=None):
