@@ -154,14 +154,24 @@ def _add_noise(rng, clean, g, snr_lo, snr_hi, own_var=None):
 
 
 def degrade_templates(
-    rng, templates, g, snr_bin, copies, instrument=False, rv_offset=0.0, effect=None
+    rng,
+    templates,
+    g,
+    snr_bin,
+    copies,
+    instrument=False,
+    rv_offset=0.0,
+    effect=None,
+    after_noise=None,
 ):
     """``copies`` degraded observations of each template in one S/N bin.
 
     ``rv_offset`` (km/s) is added to every copy's radial velocity;
     ``effect``, a function of the noiseless copies on the SDSS grid
     (an array of shape (n, 3522)), changes them before the calibration
-    wobble, the flux scale and the noise.
+    wobble, the flux scale and the noise; ``after_noise``, a function of
+    ``(rng, noisy, ivar)`` returning new noisy flux, changes the observed
+    spectra after it (with ``ivar`` as it was: defects the pipeline missed).
     """
     grid = sdss_loglam()
     clean, labels, feh = [], [], []
@@ -180,6 +190,8 @@ def degrade_templates(
         clean = effect(clean)
     clean = clean * _wobble(rng, len(clean)) * 10.0 ** rng.uniform(-1, 2, (len(clean), 1))
     noisy, ivar = _add_noise(rng, clean, g, *SNR_BINS[snr_bin])
+    if after_noise is not None:
+        noisy = after_noise(rng, noisy, ivar)
     return noisy.astype(np.float32), ivar.astype(np.float32), np.array(labels, dtype=object)
 
 

@@ -625,11 +625,67 @@ def test_fit_calibration_recovers_the_law_labels_were_drawn_with(true):
     snr = np.exp(rng.uniform(np.log(5.0), np.log(40.0), n))
     p = softmax(_calibrated_scores(delta, snr, *true), axis=1)
     y = (p.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
-    got = _fit_calibration(delta, snr, y)
+    *got, snr_range = _fit_calibration(delta, snr, y)
     np.testing.assert_allclose(got, true, rtol=0.1, atol=0.05)
+    np.testing.assert_allclose(snr_range, np.percentile(snr, [5, 95]))
     # The temperature alone, and too few spectra for three parameters.
-    assert _fit_calibration(delta, snr, y, power=False)[1:] == (1.0, 0.0)
-    assert _fit_calibration(delta[:40], snr[:40], y[:40])[1:] == (1.0, 0.0)
+    assert _fit_calibration(delta, snr, y, power=False)[1:3] == (1.0, 0.0)
+    assert _fit_calibration(delta[:40], snr[:40], y[:40])[1:3] == (1.0, 0.0)
+
+
+def test_the_snr_exponent_needs_a_range_of_snr_and_does_not_extrapolate():
+    from scipy.special import softmax
+
+    from skspec.models._template import _calibrated_scores, _fit_calibration
+
+    rng = np.random.default_rng(1)
+    n = 5000
+    delta = rng.exponential(20.0, (n, 5))
+    delta -= delta.min(axis=1, keepdims=True)
+    snr = np.full(n, 20.0)  # one S/N: the S/N exponent cannot be told from T
+    p = softmax(_calibrated_scores(delta, snr, 5.0, 0.6), axis=1)
+    y = (p.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+    t, g, k, snr_range = _fit_calibration(delta, snr, y)
+    assert k == 0.0 and snr_range == (20.0, 20.0)
+    assert t == pytest.approx(5.0, rel=0.1) and g == pytest.approx(0.6, abs=0.05)
+    # Beyond the calibrated S/N the factor holds at the range's end.
+    far = _calibrated_scores(delta[:3], np.array([1e3, 1e200, 0.0]), 5.0, 0.6, 1.5, (5.0, 40.0))
+    edge = _calibrated_scores(delta[:3], np.array([40.0, 40.0, 5.0]), 5.0, 0.6, 1.5, (5.0, 40.0))
+    np.testing.assert_array_equal(far, edge)
+    # A class without a template stays impossible, whatever the S/N.
+    delta[0, 2] = np.inf
+    assert _calibrated_scores(delta[:1], np.array([1e200]), 5.0, 0.6, 2.0)[0, 2] == -np.inf
+
+
+def test_fit_calibration_falls_back_when_the_joint_fit_is_worse(monkeypatch):
+    import skspec.models._template as template
+
+    rng = np.random.default_rng(2)
+    delta = rng.exponential(20.0, (500, 5))
+    delta -= delta.min(axis=1, keepdims=True)
+    snr = rng.uniform(5.0, 40.0, 500)
+    y = delta.argmin(axis=1)
+    t_alone = template._fit_calibration(delta, snr, y, power=False)[0]
+
+    class Worse:
+        fun, x, success = np.inf, np.array([0.0, 0.5, 1.0]), False
+
+    monkeypatch.setattr(template, "minimize", lambda *a, **k: Worse())
+    t, g, k, _ = template._fit_calibration(delta, snr, y)
+    assert (t, g, k) == (t_alone, 1.0, 0.0)
+
+
+def test_snr_is_the_same_with_noise_estimate_weights_or_that_ivar(data):
+    from skspec.models._template import _noise_estimate
+
+    X, y, X_test, _, _ = data
+    clf = TemplateClassifier(random_state=0, outlier_sigma=None).fit(X, y)
+    ivar = np.broadcast_to(_noise_estimate(X_test)[:, None] ** -2.0, X_test.shape)
+    snr_uniform = clf._matcher.chi2(X_test, None, return_snr=True)[2]
+    snr_ivar = clf._matcher.chi2(X_test, np.array(ivar), return_snr=True)[2]
+    np.testing.assert_allclose(snr_ivar, snr_uniform, rtol=1e-10)
+    # The toy spectra are made at S/N 30 against their mean flux.
+    assert 20.0 < np.median(snr_uniform) < 45.0
 
 
 def test_few_calibration_spectra_or_a_fixed_temperature_keep_the_plain_law(data):
@@ -648,11 +704,70 @@ def test_models_saved_before_the_power_calibration_load_with_their_probabilities
     X, y, X_test, _, _ = data
     clf = TemplateClassifier(calibration="temperature", random_state=0).fit(X, y)
     expected = clf.predict_proba(X_test)
-    state = clf.__getstate__()
-    for key in ("calibration", "exponent_", "snr_exponent_"):
+    state = dict(clf.__getstate__())
+    for key in ("calibration", "exponent_", "snr_exponent_", "snr_range_"):
         del state[key]
     old = TemplateClassifier.__new__(TemplateClassifier)
     old.__setstate__(state)
     loaded = pickle.loads(pickle.dumps(old))
     assert loaded.calibration == "temperature" and loaded.exponent_ == 1.0
     np.testing.assert_allclose(loaded.predict_proba(X_test), expected, rtol=1e-12)
+    # An unfitted estimator saved then gets its parameters too (clone works).
+    from sklearn.base import clone
+
+    state = dict(TemplateClassifier().__getstate__())
+    for key in ("calibration", "outlier_sigma"):
+        del state[key]
+    unfitted = TemplateClassifier.__new__(TemplateClassifier)
+    unfitted.__setstate__(state)
+    assert clone(unfitted).get_params()["calibration"] == "temperature"
+
+
+def test_outlier_pixels_are_dropped_before_matching(data):
+    """Cosmic rays or emission in the band cores make a spectrum look
+    earlier to a plain chi-square; dropping the pixels its best fit cannot
+    explain restores the type."""
+    X, y, _, _, _ = data
+    X_test, y_test, _ = toy_spectra(200, snr=50.0, seed=3)
+    centres = [round(c * (N_PIX - 1)) for c in (0.2, 0.35, 0.6, 0.8)]
+    spiked = X_test.copy()
+    spiked[:, centres] += 3.0 * X_test.mean(axis=1, keepdims=True)
+    plain = TemplateClassifier(random_state=0, outlier_sigma=None).fit(X, y)
+    robust = TemplateClassifier(random_state=0).fit(X, y)
+    assert robust.outlier_sigma == 5.0
+    assert plain.score(spiked, y_test) < 0.5  # measured 0.25
+    assert robust.score(X_test, y_test) == plain.score(X_test, y_test) == 1.0
+    assert robust.score(spiked, y_test) == 1.0
+    # The matched spectra are scored on the other pixels: the spikes and
+    # their neighbours carry no weight, the rest as before.
+    weights, chi2, dof, _, _ = robust._matcher.match(spiked, None, robust.outlier_sigma)
+    for c in centres:
+        assert np.all(weights[:, c - 1 : c + 2] == 0.0)
+    assert np.all((weights == 0.0).sum(axis=1) <= 3 * len(centres))
+    red = robust.reduced_chi2(spiked).min(axis=1)
+    assert np.median(red) < 1.5 * np.median(robust.reduced_chi2(X_test).min(axis=1))
+    np.testing.assert_array_equal(robust.best_fit(spiked).label, y_test)
+
+
+def test_a_spectrum_mostly_off_every_template_is_not_clipped_into_scope(data):
+    X, y, X_test, _, _ = data
+    clf = TemplateClassifier(random_state=0).fit(X, y)
+    rng = np.random.default_rng(0)
+    # Spikes on a tenth of the pixels: more than the 5 % that may be dropped.
+    bad = X_test[:10].copy()
+    cols = rng.choice(N_PIX, N_PIX // 10, replace=False)
+    bad[:, cols] += 3.0 * X_test[:10].mean(axis=1, keepdims=True)
+    weights, _, _, _, _ = clf._matcher.match(bad, None, clf.outlier_sigma)
+    assert weights is None  # uniform weights: nothing dropped
+    assert clf.min_reduced_chi2(bad).min() > 10 * clf.min_reduced_chi2(X_test).max()
+
+
+def test_models_saved_before_the_outlier_rejection_keep_every_pixel(data):
+    X, y, X_test, _, _ = data
+    clf = TemplateClassifier(random_state=0, outlier_sigma=None).fit(X, y)
+    state = dict(clf.__getstate__())
+    del state["outlier_sigma"]
+    old = TemplateClassifier.__new__(TemplateClassifier)
+    old.__setstate__(state)
+    assert old.outlier_sigma is None
+    np.testing.assert_array_equal(old.predict_proba(X_test), clf.predict_proba(X_test))
