@@ -746,20 +746,46 @@ def test_outlier_pixels_are_dropped_before_matching(data):
     assert np.all((weights == 0.0).sum(axis=1) <= 3 * len(centres))
     red = robust.reduced_chi2(spiked).min(axis=1)
     assert np.median(red) < 1.5 * np.median(robust.reduced_chi2(X_test).min(axis=1))
-    np.testing.assert_array_equal(robust.best_fit(spiked).label, y_test)
+    fit = robust.best_fit(spiked)
+    np.testing.assert_array_equal(fit.label, y_test)
+    # The best fit is the one of the kept pixels: its chi-square, recomputed.
+    np.testing.assert_allclose(((spiked - fit.model) ** 2 * weights).sum(axis=1), fit.chi2)
+
+
+def test_given_templates_calibrated_on_themselves_find_outliers_against_the_others():
+    t = 1.0 + 0.3 * np.sin(20 * np.pi * X_AXIS)
+    spiked = t.copy()
+    spiked[200] += 2.0
+    templates = np.vstack([t, spiked, 1.0 + 0.3 * np.cos(20 * np.pi * X_AXIS)])
+    labels = ["a", "a", "b"]
+    clf = TemplateClassifier(templates=templates, template_labels=labels, max_shift=0)
+    clf.fit(templates, labels)
+    # Matched to itself, a template has nothing to drop; against its sibling
+    # the spike is an outlier.
+    w_self, *_ = clf._matcher.match(templates, None, 5.0)
+    w_other, *_ = clf._matcher.match(templates, None, 5.0, exclude_exact=True)
+    assert w_self is None
+    assert np.flatnonzero(w_other[1] == 0).tolist() == [199, 200, 201]
 
 
 def test_a_spectrum_mostly_off_every_template_is_not_clipped_into_scope(data):
     X, y, X_test, _, _ = data
     clf = TemplateClassifier(random_state=0).fit(X, y)
     rng = np.random.default_rng(0)
-    # Spikes on a tenth of the pixels: more than the 5 % that may be dropped.
+    # Spikes on a fortieth of the pixels, each flagged with its two
+    # neighbours: more than the 5 % that may be dropped.
     bad = X_test[:10].copy()
-    cols = rng.choice(N_PIX, N_PIX // 10, replace=False)
+    cols = rng.choice(np.arange(2, N_PIX - 2, 4), N_PIX // 40, replace=False)
     bad[:, cols] += 3.0 * X_test[:10].mean(axis=1, keepdims=True)
     weights, _, _, _, _ = clf._matcher.match(bad, None, clf.outlier_sigma)
     assert weights is None  # uniform weights: nothing dropped
     assert clf.min_reduced_chi2(bad).min() > 10 * clf.min_reduced_chi2(X_test).max()
+    # Half as many spikes are dropped, and the spectra match again.
+    few = X_test[:10].copy()
+    few[:, cols[: N_PIX // 80]] += 3.0 * X_test[:10].mean(axis=1, keepdims=True)
+    weights, _, _, _, _ = clf._matcher.match(few, None, clf.outlier_sigma)
+    assert np.all((weights == 0).sum(axis=1) == 3 * (N_PIX // 80))
+    assert clf.min_reduced_chi2(few).max() < 2 * clf.min_reduced_chi2(X_test).max()
 
 
 def test_models_saved_before_the_outlier_rejection_keep_every_pixel(data):
