@@ -797,3 +797,29 @@ def test_models_saved_before_the_outlier_rejection_keep_every_pixel(data):
     old.__setstate__(state)
     assert old.outlier_sigma is None
     np.testing.assert_array_equal(old.predict_proba(X_test), clf.predict_proba(X_test))
+
+
+def test_rows_of_uniform_weight_take_the_fast_path_with_the_same_chi2(data, monkeypatch):
+    from skspec.models._template import _noise_estimate
+
+    X, y, X_test, _, _ = data
+    clf = TemplateClassifier(random_state=0).fit(X, y)
+    matcher = clf._matcher
+    ivar = np.broadcast_to(_noise_estimate(X_test)[:, None] ** -2.0, X_test.shape).copy()
+    ivar[::3, :7] = 0.0  # every third row: a held end
+    mixed = matcher.chi2(X_test, ivar, return_shift=True, return_snr=True)
+    # The same rows one kind at a time: the uniform ones as if given no ivar,
+    # the others through the weighted normal equations.
+    plain = matcher.chi2(X_test, None, return_shift=True, return_snr=True)
+    held = np.zeros(X_test.shape[0], dtype=bool)
+    held[::3] = True
+    weighted = matcher.chi2(X_test[held], ivar[held], return_shift=True, return_snr=True)
+    for got, whole, part in zip(mixed, plain, weighted):
+        np.testing.assert_allclose(got[~held], whole[~held], rtol=1e-9)
+        np.testing.assert_allclose(got[held], part, rtol=1e-9)
+    # And the fast path is taken: the uniform rows never build normal equations.
+    calls = []
+    solve = np.linalg.solve
+    monkeypatch.setattr(np.linalg, "solve", lambda m, b: calls.append(len(m)) or solve(m, b))
+    matcher.chi2(X_test[~held], ivar[~held])
+    assert calls == []

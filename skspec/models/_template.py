@@ -286,11 +286,29 @@ class _Matcher:
         with ``return_snr`` also each spectrum's S/N (n_spectra,), the root
         mean square of ``f * sqrt(w)`` over its weighted pixels.
         """
+        sigma = None
+        if ivar is not None:
+            # Rows of equal nonzero weights (no pixel held or flagged) take the
+            # fast path of uniform weights, which gives the same chi-squares.
+            uniform = np.all(ivar == ivar[:, :1], axis=1) & (ivar[:, 0] > 0)
+            if uniform.all():
+                ivar, sigma = None, 1.0 / np.sqrt(ivar[:, 0])
+            elif uniform.any():
+                parts = [
+                    self.chi2(X[rows], ivar[rows], return_shift, return_snr)
+                    for rows in (uniform, ~uniform)
+                ]
+                merged = []
+                for a, b in zip(*parts):
+                    out = np.empty((X.shape[0], *a.shape[1:]), dtype=a.dtype)
+                    out[uniform], out[~uniform] = a, b
+                    merged.append(out)
+                return tuple(merged)
         n_c, k = self.copies.shape[0], self.legendre.shape[1]
         chi2 = np.empty((X.shape[0], n_c))
         power = np.empty(X.shape[0])  # sum of w f^2: the spectrum's S/N squared, summed
         if ivar is None:
-            sigma = _noise_estimate(X)
+            sigma = _noise_estimate(X) if sigma is None else sigma
             n_good = np.full(X.shape[0], float(X.shape[1]))
         else:
             # Normal equations of all templates, summed over pixels by one matrix
