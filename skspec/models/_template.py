@@ -684,7 +684,7 @@ class TemplateClassifier(ClassifierMixin, BaseEstimator):
     ``ivar``, the per-spectrum normal equations of all spectra and templates
     are built by two matrix products and solved as one batch. Spectra with
     outlier pixels (``outlier_sigma``) are matched a second time, with
-    per-pixel weights. About a thousand 3522-pixel spectra per second on one
+    per-pixel weights. About 1,500 3522-pixel spectra per second on one
     core with the defaults (BENCHMARKS.md, "Classical models").
 
     Out-of-scope input: :meth:`min_reduced_chi2` (and :meth:`score_samples`,
