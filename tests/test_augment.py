@@ -209,6 +209,42 @@ def test_old_pickles_draw_no_reddening():
     assert torch.equal(torch.rand(1), after)  # no extra draw
 
 
+def test_emission_adds_balmer_lines_of_the_drawn_width_to_a_share_of_the_spectra():
+    from skspec.utils import air_to_vacuum, sdss_wavelength
+
+    torch.manual_seed(9)
+    wave = sdss_wavelength()
+    x = torch.full((2000, 3522), 2.0, dtype=torch.float64)
+    out = _aug(emission=0.3)(x)
+    added = (out - x).numpy()
+    halpha, hbeta = air_to_vacuum(np.array([6562.8, 4861.3]))
+    near_a = np.abs(wave - halpha) < 10
+    near_b = np.abs(wave - hbeta) < 10
+    # Nothing is added away from the two lines.
+    assert np.abs(added[:, ~(near_a | near_b)]).max() < 1e-6
+    # H-alpha's equivalent width on the continuum of 2: log-uniform in 1-10 A,
+    # on about 30 % of the spectra; H-beta's line flux 0.3-0.7 of it.
+    dlam = np.gradient(wave)
+    ew_a = (added[:, near_a] * dlam[near_a]).sum(axis=1) / 2.0
+    ew_b = (added[:, near_b] * dlam[near_b]).sum(axis=1) / 2.0
+    active = ew_a > 0
+    assert active.mean() == pytest.approx(0.3, abs=0.03)
+    assert ew_a[active].min() > 0.99 and ew_a[active].max() < 10.01
+    assert np.median(np.log(ew_a[active])) == pytest.approx(np.log(10) / 2, abs=0.15)
+    ratio = ew_b[active] / ew_a[active]
+    assert ratio.min() > 0.29 and ratio.max() < 0.71
+    peak = wave[np.argmax(added[active][0])]
+    assert abs(peak - halpha) < 1.5
+
+
+def test_old_pickles_draw_no_emission():
+    aug = SpectrumAugmenter(wobble=0.1, shift=0.0, snr=None, bad_run=0, probability=1.0)
+    state = {k: v for k, v in vars(aug).items() if k != "emission"}
+    old = SpectrumAugmenter.__new__(SpectrumAugmenter)
+    old.__setstate__(state)
+    assert old.emission == 0.0 and old == aug
+
+
 def test_blur_keeps_the_flux_and_broadens_up_to_its_width():
     torch.manual_seed(4)
     x = torch.zeros(400, 101)
@@ -241,6 +277,8 @@ def test_folded_input_keeps_its_shape():
         ({"reddening": (float("nan"), 0.1)}, "reddening"),
         ({"reddening": (False, True)}, "reddening"),
         ({"reddening": (0.1, 0.2, 0.3)}, "reddening"),
+        ({"emission": 1.5}, "emission"),
+        ({"emission": -0.1}, "emission"),
         ({"bad_run": 2.5}, "bad_run"),
         ({"probability": 2}, "probability"),
         ({"snr": (0, 5)}, "snr"),
